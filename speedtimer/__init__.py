@@ -1,0 +1,3 @@
+"""speedtimer: a terminal interval timer for runners' speed training."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from speedtimer.cli import main
+
+raise SystemExit(main())
