@@ -127,7 +127,8 @@ def parse_duration(value: object, key: str = "duration", path: Path | str | None
         seconds = value
     else:
         text = value.strip()
-        if text.isdigit():
+        # isascii(): str.isdigit() alone accepts "²", which int() then rejects with a crash
+        if text.isascii() and text.isdigit():
             seconds = int(text)
         else:
             m = _CLOCK.match(text)
@@ -255,7 +256,7 @@ class _Validator:
             raise self.err("halfway", f"expected true or false, got {_describe(halfway)}")
         if "steps" not in data:
             raise self.err("steps", "missing: a preset needs at least one [[steps]] table")
-        steps = self.step_list(data["steps"], "steps", 1)
+        steps = self.step_list(data["steps"], "steps", 0)  # depth = blocks around a list
         return Preset(
             name=name,
             description=description,
@@ -270,7 +271,9 @@ class _Validator:
         if depth > MAX_DEPTH:
             raise self.err(prefix, f"repeat blocks nest deeper than the limit of {MAX_DEPTH}")
         if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
-            raise self.err(prefix, f"expected a list of tables ([[{prefix}]]), got {_describe(raw)}")
+            raise self.err(
+                prefix, f"expected a list of tables ([[{prefix}]]), got {_describe(raw)}"
+            )
         if not raw:
             raise self.err(prefix, "is empty: expected at least one step")
         return tuple(self.item(t, f"{prefix}[{i}]", depth) for i, t in enumerate(raw))
@@ -288,7 +291,9 @@ class _Validator:
             )
         count = table["repeat"]
         if isinstance(count, bool) or not isinstance(count, int):
-            raise self.err(_join(prefix, "repeat"), f"expected an integer >= 1, got {_describe(count)}")
+            raise self.err(
+                _join(prefix, "repeat"), f"expected an integer >= 1, got {_describe(count)}"
+            )
         if not 1 <= count <= MAX_REPEAT:
             raise self.err(_join(prefix, "repeat"), f"expected 1 to {MAX_REPEAT}, got {count}")
         skip = table.get("skip_last_rest", False)
@@ -303,7 +308,9 @@ class _Validator:
         inner = self.leaf_count - before
         self.leaf_count = before + inner * count
         self._check_total(prefix)
-        return Repeat(count=count, steps=steps, skip_last_rest=skip, label=self.text(table, "label", prefix))
+        return Repeat(
+            count=count, steps=steps, skip_last_rest=skip, label=self.text(table, "label", prefix)
+        )
 
     def step(self, table: dict, prefix: str) -> Step:
         self.unknown_keys(table, STEP_KEYS, prefix)
@@ -311,10 +318,14 @@ class _Validator:
             raise self.err(_join(prefix, "kind"), f"missing: expected one of {', '.join(KINDS)}")
         kind = table["kind"]
         if kind not in KINDS:
-            raise self.err(_join(prefix, "kind"), f"expected one of {', '.join(KINDS)}; got {kind!r}")
+            raise self.err(
+                _join(prefix, "kind"), f"expected one of {', '.join(KINDS)}; got {kind!r}"
+            )
         has_duration, has_until = "duration" in table, "until" in table
         if has_duration and has_until:
-            raise self.err(prefix, "has both duration and until: a step is either timed or lap-ended")
+            raise self.err(
+                prefix, "has both duration and until: a step is either timed or lap-ended"
+            )
         if not has_duration and not has_until:
             raise self.err(
                 prefix, 'needs duration (e.g. duration = "1:30") or until = "lap" for an open step'
@@ -323,17 +334,21 @@ class _Validator:
         if has_duration:
             duration = parse_duration(table["duration"], _join(prefix, "duration"), self.path)
         elif table["until"] != "lap":
-            raise self.err(_join(prefix, "until"), f'expected "lap", got {_describe(table["until"])}')
+            raise self.err(
+                _join(prefix, "until"), f'expected "lap", got {_describe(table["until"])}'
+            )
         distance = None
         if "distance_m" in table:
             distance = table["distance_m"]
             if isinstance(distance, bool) or not isinstance(distance, int | float):
                 raise self.err(
-                    _join(prefix, "distance_m"), f"expected metres as a number, got {_describe(distance)}"
+                    _join(prefix, "distance_m"),
+                    f"expected metres as a number, got {_describe(distance)}",
                 )
             if not 0 < distance <= MAX_DISTANCE_M:
                 raise self.err(
-                    _join(prefix, "distance_m"), f"expected more than 0 and at most {MAX_DISTANCE_M}"
+                    _join(prefix, "distance_m"),
+                    f"expected more than 0 and at most {MAX_DISTANCE_M}",
                 )
             distance = float(distance)
         pace = None
@@ -346,7 +361,9 @@ class _Validator:
         label = self.text(table, "label", prefix)
         self.leaf_count += 1
         self._check_total(prefix)
-        return Step(kind=kind, label=label, duration_s=duration, distance_m=distance, pace_s_per_km=pace)
+        return Step(
+            kind=kind, label=label, duration_s=duration, distance_m=distance, pace_s_per_km=pace
+        )
 
     def _check_total(self, prefix: str) -> None:
         if self.leaf_count > MAX_STEPS:
@@ -370,6 +387,8 @@ def parse_preset(text: str, path: Path | str | None = None, *, bundled: bool = F
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PresetError(f"TOML syntax error: {exc}", path) from None
+    except RecursionError:  # tomllib recurses into nested arrays and inline tables
+        raise PresetError("TOML nests arrays or tables too deeply to read", path) from None
     return preset_from_dict(data, path, bundled=bundled)
 
 
@@ -378,14 +397,18 @@ def load_preset(path: Path | str, *, bundled: bool = False) -> Preset:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise PresetError(f"file is {size} bytes; presets are limited to {MAX_FILE_BYTES}", path)
+            raise PresetError(
+                f"file is {size} bytes; presets are limited to {MAX_FILE_BYTES}", path
+            )
         raw = path.read_bytes()
     except OSError as exc:
         raise PresetError(f"cannot read file: {exc.strerror or exc}", path) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise PresetError(f"not UTF-8 text (byte {exc.start}): is this a TOML file?", path) from None
+        raise PresetError(
+            f"not UTF-8 text (byte {exc.start}): is this a TOML file?", path
+        ) from None
     return parse_preset(text, path, bundled=bundled)
 
 
@@ -404,7 +427,9 @@ def load_folder(folder: Path, *, bundled: bool = False) -> list[Preset | BrokenP
     """Every *.toml in a folder, sorted by file name; a bad file becomes a BrokenPreset."""
     results: list[Preset | BrokenPreset] = []
     try:
-        files = sorted(p for p in folder.iterdir() if p.suffix == ".toml" and not p.name.startswith("."))
+        files = sorted(
+            p for p in folder.iterdir() if p.suffix == ".toml" and not p.name.startswith(".")
+        )
     except OSError:
         return results
     for path in files:

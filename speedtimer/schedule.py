@@ -128,13 +128,20 @@ def build_schedule(preset: Preset) -> Schedule:
 def _expand(
     items: tuple[Step | Repeat, ...],
     out: list[ScheduledStep],
-    levels: tuple[tuple[int, int], ...],
+    levels: tuple[tuple[int, int, bool], ...],
 ) -> None:
-    """`levels` holds (iteration, count) of each enclosing block, outermost first."""
+    """`levels` holds (iteration, count, holds_blocks) of each enclosing block, outermost first.
+
+    A step sitting directly in a block that itself holds blocks (the rest between sets) belongs
+    to the set, not to a rep: it gets set = that block's iteration and no rep.
+    """
     for item in items:
         if isinstance(item, Step):
-            rep = levels[-1] if levels else (None, None)
-            st = levels[-2] if len(levels) > 1 else (None, None)
+            if levels and levels[-1][2]:
+                rep, st = (None, None), levels[-1][:2]
+            else:
+                rep = levels[-1][:2] if levels else (None, None)
+                st = levels[-2][:2] if len(levels) > 1 else (None, None)
             out.append(
                 ScheduledStep(
                     index=len(out),
@@ -150,18 +157,15 @@ def _expand(
                 )
             )
             continue
-        body = item.steps
+        holds_blocks = any(isinstance(i, Repeat) for i in item.steps)
         for i in range(1, item.count + 1):
+            start = len(out)
+            _expand(item.steps, out, levels + ((i, item.count, holds_blocks),))
             if item.skip_last_rest and i == item.count:
-                body = _without_trailing_rest(item.steps)
-            _expand(body, out, levels + ((i, item.count),))
-
-
-def _without_trailing_rest(items: tuple[Step | Repeat, ...]) -> tuple[Step | Repeat, ...]:
-    end = len(items)
-    while end > 0 and isinstance(items[end - 1], Step) and items[end - 1].kind == "rest":
-        end -= 1
-    return items[:end]
+                # Trailing rest of the final iteration as run, also when it comes from a
+                # nested block (3 x [4 x [work, rest]] ends on work, not on a jog).
+                while len(out) > start and out[-1].kind == "rest":
+                    out.pop()
 
 
 def outline(preset: Preset) -> str:
