@@ -1,2 +1,205 @@
-def main(argv=None) -> int:
+"""Command line: `speedtimer` opens the app; subcommands serve people and scripts.
+
+Heavy modules (Textual, sqlite) are imported inside the commands that need them, so that
+`speedtimer --version` and `presets list` start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from speedtimer import __version__
+
+
+def _paths(args: argparse.Namespace):
+    from speedtimer.paths import Paths
+
+    return Paths.resolve(
+        data_dir=args.data_dir, config_dir=args.config_dir, presets_dirs=args.presets_dir
+    )
+
+
+def _error(message: str) -> int:
+    print(f"speedtimer: {message}", file=sys.stderr)
+    return 1
+
+
+# --- presets -----------------------------------------------------------------------------------
+
+
+def cmd_presets_list(args: argparse.Namespace) -> int:
+    from speedtimer.catalog import load_catalog
+    from speedtimer.preset import format_clock
+    from speedtimer.schedule import build_schedule
+
+    catalog = load_catalog(_paths(args))
+    rows = []
+    for p in catalog.presets:
+        sched = build_schedule(p)
+        rows.append((p.name, p.category, format_clock(sched.estimate_s), str(p.source)))
+    if rows:
+        w0 = max(len(r[0]) for r in rows)
+        w1 = max(len(r[1]) for r in rows)
+        w2 = max(len(r[2]) for r in rows)
+        print(f"{'NAME':<{w0}}  {'CATEGORY':<{w1}}  {'TIME':>{w2}}  FILE")
+        for r in rows:
+            print(f"{r[0]:<{w0}}  {r[1]:<{w1}}  {r[2]:>{w2}}  {r[3]}")
+    for b in catalog.broken:
+        print(f"BROKEN {b.source}: {b.error.message if not b.error.key else str(b.error)}")
     return 0
+
+
+def cmd_presets_show(args: argparse.Namespace) -> int:
+    from speedtimer.catalog import load_catalog
+    from speedtimer.preset import PresetError, format_clock, format_pace
+    from speedtimer.schedule import KIND_NAMES, build_schedule, outline
+
+    try:
+        preset = load_catalog(_paths(args)).find(args.preset)
+    except PresetError as exc:
+        return _error(str(exc))
+    sched = build_schedule(preset)
+    if args.json:
+        print(json.dumps(sched.to_json(), indent=2))
+        return 0
+    print(f"{preset.name}  ({preset.category}, {format_clock(sched.estimate_s)})")
+    if preset.description:
+        print(preset.description)
+    print(outline(preset))
+    print()
+    print(f"{'#':>3}  {'PHASE':<9}  {'TIME':>7}  {'REP/SET':<16}  STEP")
+    for s in sched.steps:
+        when = format_clock(s.planned_s) if s.planned_s is not None else "lap"
+        detail = s.label
+        if s.distance_m:
+            extra = f"{s.distance_m:g} m"
+            if s.target_s:
+                extra += f" @ {format_pace(s.pace_s_per_km)} = {format_clock(s.target_s)}"
+            detail = f"{detail} ({extra})" if detail else extra
+        print(f"{s.index + 1:>3}  {KIND_NAMES[s.kind]:<9}  {when:>7}  {s.position:<16}  {detail}")
+    print(f"\nTotal planned (timed steps): {format_clock(sched.total_planned_s)}")
+    return 0
+
+
+def cmd_presets_validate(args: argparse.Namespace) -> int:
+    from speedtimer.preset import PresetError, format_clock, load_preset
+    from speedtimer.schedule import build_schedule
+
+    bad = 0
+    for raw in args.paths:
+        try:
+            preset = load_preset(Path(raw))
+        except PresetError as exc:
+            bad += 1
+            print(f"ERROR {exc}")
+            continue
+        sched = build_schedule(preset)
+        total = format_clock(sched.estimate_s)
+        print(f"OK {raw}: {preset.name}, {len(sched.steps)} steps, {total}")
+    return 1 if bad else 0
+
+
+# --- app ---------------------------------------------------------------------------------------
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from speedtimer.catalog import load_catalog
+    from speedtimer.preset import PresetError
+
+    paths = _paths(args)
+    try:
+        preset = load_catalog(paths).find(args.preset)
+    except PresetError as exc:
+        return _error(str(exc))
+    if args.plain:
+        from speedtimer.plain import run_plain
+
+        return run_plain(preset, paths, mute=args.mute, get_ready_s=args.get_ready)
+    return _run_app(args, paths, preset)
+
+
+def _run_app(args: argparse.Namespace, paths, preset=None) -> int:
+    from speedtimer.app import make_app
+
+    app = make_app(paths, mute=args.mute, get_ready_s=args.get_ready, start_preset=preset)
+    app.run()
+    return app.return_code or 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="speedtimer",
+        description="Interval timer for runners' speed training. With no command, opens the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"speedtimer {__version__}")
+    parser.add_argument(
+        "--presets-dir",
+        action="append",
+        metavar="DIR",
+        help="extra folder of presets (repeatable; env SPEEDTIMER_PRESETS_DIR)",
+    )
+    parser.add_argument(
+        "--data-dir", metavar="DIR", help="where the history lives (env SPEEDTIMER_DATA_DIR)"
+    )
+    parser.add_argument(
+        "--config-dir",
+        metavar="DIR",
+        help="settings and your own presets (env SPEEDTIMER_CONFIG_DIR)",
+    )
+    parser.add_argument("--mute", action="store_true", help="start with sound off")
+    parser.add_argument(
+        "--get-ready",
+        type=int,
+        metavar="SECONDS",
+        default=None,
+        help="get-ready countdown before the first step (default 5, or the settings file)",
+    )
+    parser.set_defaults(func=None)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    presets = sub.add_parser("presets", help="list, show and validate presets")
+    psub = presets.add_subparsers(dest="presets_command", metavar="ACTION", required=True)
+    p = psub.add_parser("list", help="every preset with category, time and file")
+    p.set_defaults(func=cmd_presets_list)
+    p = psub.add_parser("show", help="a preset's schedule, step by step")
+    p.add_argument("preset", metavar="NAME_OR_PATH")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_presets_show)
+    p = psub.add_parser("validate", help="check preset files; exit 1 if any is bad")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.set_defaults(func=cmd_presets_validate)
+
+    p = sub.add_parser("run", help="start a preset straight away")
+    p.add_argument("preset", metavar="NAME_OR_PATH")
+    p.add_argument(
+        "--plain",
+        action="store_true",
+        help="no full-screen app: print each step as a line (for scripts and screen readers)",
+    )
+    p.set_defaults(func=cmd_run)
+
+    try:
+        from speedtimer.history_cli import add_history_commands
+    except ImportError:  # pragma: no cover - only while the history module is absent
+        pass
+    else:
+        add_history_commands(sub, None)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.get_ready is not None and not 0 <= args.get_ready <= 60:
+        parser.error("--get-ready expects 0 to 60 seconds")
+    try:
+        if args.func is None:
+            return _run_app(args, _paths(args))
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0

@@ -174,8 +174,7 @@ def format_clock(seconds: float, *, tenths: bool = False) -> str:
     sign = "-" if seconds < 0 else ""
     seconds = abs(seconds)
     if tenths:
-        whole = int(seconds)
-        frac = int((seconds - whole) * 10)
+        whole, frac = divmod(round(seconds * 10), 10)
         return f"{sign}{_hms(whole)}.{frac}"
     return f"{sign}{_hms(round(seconds))}"
 

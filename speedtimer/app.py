@@ -1,0 +1,230 @@
+"""The Textual app: wires the catalog, audio, history and screens together.
+
+`make_app()` is the single factory used by the CLI and the tests, so tests run the very app a
+runner runs, with only the clock, folders and audio injected.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+
+from speedtimer.audio import Audio, NullAudio, open_audio, resolve_cue_files
+from speedtimer.catalog import Catalog, load_catalog
+from speedtimer.components.menu_screen import MenuScreen
+from speedtimer.components.run_screen import RunScreen
+from speedtimer.paths import Paths
+from speedtimer.preset import Preset
+from speedtimer.session import Session
+from speedtimer.settings import Settings, load_settings
+
+log = logging.getLogger("speedtimer")
+
+
+class SpeedTimerApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "speedtimer"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", id="quit", priority=True)]
+
+    def __init__(
+        self,
+        paths: Paths,
+        *,
+        settings: Settings,
+        settings_problems: list[str] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        audio: Audio | None = None,
+        mute: bool = False,
+        get_ready_s: float | None = None,
+        start_preset: Preset | None = None,
+        record_history: bool = True,
+    ) -> None:
+        super().__init__()
+        self.paths = paths
+        self.settings = settings
+        self.startup_problems = list(settings_problems or [])
+        self.clock = clock
+        self.wall_clock = wall_clock
+        self._audio = audio
+        self.muted = mute or settings.mute
+        self.get_ready_s = settings.get_ready_s if get_ready_s is None else get_ready_s
+        self.start_preset = start_preset
+        self.record_history = record_history
+        self.catalog: Catalog = Catalog(())
+        if settings.keys:
+            self.set_keymap(dict(settings.keys))
+
+    # --- start-up --------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.catalog = load_catalog(self.paths)
+        self.push_screen(MenuScreen(self.catalog))
+        if self.start_preset is not None:
+            self.start_session(self.start_preset)
+        for problem in self.startup_problems:
+            self.report(problem)
+        self._install_signal_handlers()
+        # Start the sound player (a separate process that preloads every cue) after the first
+        # frame, so it costs the menu nothing and the first cue nothing either.
+        self.call_after_refresh(lambda: self.audio)
+
+    @property
+    def audio(self) -> Audio:
+        if self._audio is None:
+            files, problems = resolve_cue_files(self.paths.sounds_dir, self.settings.sounds)
+            for p in problems:
+                self.report(p)
+            self._audio = open_audio(
+                files, self.paths.log_file, enabled=True, on_problem=self._audio_problem
+            )
+        return self._audio
+
+    def _audio_problem(self, message: str) -> None:
+        if threading.get_ident() == self._thread_id:
+            self._show_audio_problem(message)
+        else:
+            self.call_from_thread(self._show_audio_problem, message)
+
+    def _show_audio_problem(self, message: str) -> None:
+        self.notify(message, title="Sound", severity="warning", timeout=8)
+        log.warning(message)
+        if isinstance(self.screen, RunScreen):
+            self.screen.set_status("No sound: cues use the terminal bell and a flash (see the log)")
+
+    def report(self, message: str, severity: str = "warning") -> None:
+        """Problems go to the screen and the log file, never to stderr under the app."""
+        log.warning(message)
+        self.notify(message, severity=severity, timeout=10)
+
+    def _install_signal_handlers(self) -> None:
+        """SIGTERM ends a session as aborted, SIGHUP (terminal closed) as interrupted."""
+        import asyncio
+
+        try:
+            loop = asyncio.get_running_loop()
+            loop.add_signal_handler(signal.SIGTERM, self._on_signal, "aborted")
+            loop.add_signal_handler(signal.SIGHUP, self._on_signal, "interrupted")
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass
+
+    def _on_signal(self, status: str) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, RunScreen) and not screen.session.timer.done:
+                screen.session.abort(status)
+        self.exit(return_code=0)
+
+    # --- actions ---------------------------------------------------------------------------
+
+    def start_session(self, preset: Preset) -> RunScreen:
+        session = Session(
+            preset,
+            audio=self.audio,
+            clock=self.clock,
+            wall_clock=self.wall_clock,
+            recorder_factory=self._recorder_factory() if self.record_history else None,
+            get_ready_s=self.get_ready_s,
+            muted=self.muted,
+            on_silent_cue=self._silent_cue,
+        )
+        screen = RunScreen(session)
+        self.push_screen(screen)
+        return screen
+
+    def _recorder_factory(self):
+        from speedtimer.recorder import SessionRecorder
+
+        def factory(*, preset: Preset, schedule, started_wall, started_mono):
+            toml_text = ""
+            if preset.source is not None:
+                try:
+                    toml_text = preset.source.read_text(encoding="utf-8")
+                except OSError:
+                    toml_text = ""
+            return SessionRecorder(
+                self.paths.history_db,
+                preset_name=preset.name,
+                preset_toml=toml_text,
+                schedule=schedule,
+                started_wall=started_wall,
+                started_mono=started_mono,
+                on_problem=lambda m: self.report(m, "error"),
+            )
+
+        return factory
+
+    def _silent_cue(self, cue: str) -> None:
+        self.bell()
+        if isinstance(self.screen, RunScreen):
+            self.screen.flash()
+
+    def action_history(self) -> None:
+        try:
+            from speedtimer.components.history_screen import HistoryScreen
+        except ImportError:
+            self.notify("History is not available yet", severity="warning")
+            return
+        self.push_screen(HistoryScreen(self.paths))
+
+    def get_system_commands(self, screen):
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("History", "Review past sessions and trends", self.action_history)
+
+    def on_unmount(self) -> None:
+        if self._audio is not None:
+            self._audio.close()
+
+
+def _setup_logging(paths: Paths) -> None:
+    """Everything that would go to stderr goes to the log file instead."""
+    try:
+        paths.data_dir.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(paths.log_file, encoding="utf-8")
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("speedtimer")
+    if not root.handlers:
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)
+
+
+def make_app(
+    paths: Paths,
+    *,
+    mute: bool = False,
+    get_ready_s: float | None = None,
+    start_preset: Preset | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    wall_clock: Callable[[], datetime] | None = None,
+    audio: Audio | None = None,
+    settings: Settings | None = None,
+    record_history: bool = True,
+) -> SpeedTimerApp:
+    problems: list[str] = []
+    if settings is None:
+        settings, problems = load_settings(paths.settings_file)
+    _setup_logging(paths)
+    return SpeedTimerApp(
+        paths,
+        settings=settings,
+        settings_problems=problems,
+        clock=clock,
+        wall_clock=wall_clock or (lambda: datetime.now(UTC)),
+        audio=audio,
+        mute=mute,
+        get_ready_s=get_ready_s,
+        start_preset=start_preset,
+        record_history=record_history,
+    )
+
+
+__all__ = ["SpeedTimerApp", "make_app", "NullAudio"]

@@ -1,0 +1,64 @@
+"""All presets the user can pick: bundled, the user's own folder and any extra folders.
+
+A broken file shows up as a `BrokenPreset` entry beside the good ones; nothing here raises for a
+bad preset, so one bad file can never hide the rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from speedtimer.paths import Paths
+from speedtimer.preset import BrokenPreset, Preset, PresetError, load_folder, load_preset
+
+
+@dataclass(frozen=True)
+class Catalog:
+    entries: tuple[Preset | BrokenPreset, ...]
+
+    @property
+    def presets(self) -> list[Preset]:
+        return [e for e in self.entries if isinstance(e, Preset)]
+
+    @property
+    def broken(self) -> list[BrokenPreset]:
+        return [e for e in self.entries if isinstance(e, BrokenPreset)]
+
+    def find(self, name_or_path: str) -> Preset:
+        """By file path, then exact name (any case), then a unique name prefix or file stem."""
+        path = Path(name_or_path).expanduser()
+        if name_or_path.endswith(".toml") or path.is_file():
+            return load_preset(path)
+        wanted = name_or_path.strip().casefold()
+        presets = self.presets
+        for matcher in (
+            lambda p: p.name.casefold() == wanted,
+            lambda p: p.source is not None and p.source.stem.casefold() == wanted,
+            lambda p: p.name.casefold().startswith(wanted),
+        ):
+            hits = [p for p in presets if matcher(p)]
+            if len(hits) == 1:
+                return hits[0]
+            if len(hits) > 1:
+                names = ", ".join(repr(p.name) for p in hits)
+                raise PresetError(f"{name_or_path!r} matches several presets: {names}")
+        for broken in self.broken:
+            if wanted in (broken.display_name.casefold(), broken.source.stem.casefold()):
+                raise broken.error
+        raise PresetError(
+            f"no preset called {name_or_path!r}; `speedtimer presets list` shows the names"
+        )
+
+
+def load_catalog(paths: Paths) -> Catalog:
+    entries: list[Preset | BrokenPreset] = []
+    entries += load_folder(paths.bundled_presets_dir, bundled=True)
+    seen = {paths.bundled_presets_dir.resolve()}
+    for folder in (paths.user_presets_dir, *paths.extra_presets_dirs):
+        key = folder.resolve()
+        if key in seen:
+            continue
+        seen.add(key)
+        entries += load_folder(folder)
+    return Catalog(tuple(entries))

@@ -1,0 +1,162 @@
+"""Home screen: every preset, grouped by category, filtered as you type, details beside."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from speedtimer.catalog import Catalog
+from speedtimer.preset import CATEGORIES, BrokenPreset, Preset, format_clock
+from speedtimer.schedule import build_schedule, outline
+
+
+def matches(entry: Preset | BrokenPreset, words: list[str]) -> bool:
+    if isinstance(entry, BrokenPreset):
+        hay = f"{entry.display_name} {entry.source.name} broken"
+    else:
+        hay = f"{entry.name} {entry.category} {' '.join(entry.tags)} {entry.description}"
+    hay = hay.casefold()
+    return all(w in hay for w in words)
+
+
+def preset_details(entry: Preset | BrokenPreset) -> Content:
+    if isinstance(entry, BrokenPreset):
+        return Content.assemble(
+            (f"{entry.display_name}\n", "bold"),
+            ("This preset file is broken and cannot be run.\n\n", "bold $error"),
+            (f"{entry.error}\n", "$error"),
+        )
+    sched = build_schedule(entry)
+    parts: list = [(f"{entry.name}\n", "bold"), (f"{entry.category}", "italic")]
+    if entry.tags:
+        parts.append(f" · {', '.join(entry.tags)}")
+    parts.append("\n\n")
+    if entry.description:
+        parts.append(f"{entry.description}\n\n")
+    parts.append((outline(entry) + "\n\n", "bold"))
+    parts.append(
+        f"Total {format_clock(sched.estimate_s)} · {sched.work_reps} work reps"
+        f" · work {format_clock(sched.work_s)}\n"
+    )
+    if any(s.is_open for s in sched.steps):
+        parts.append("Lap-ended reps count as their target time.\n")
+    source = "bundled (read-only)" if entry.bundled else str(entry.source)
+    parts.append((f"\n{source}", "dim"))
+    return Content.assemble(*parts)
+
+
+class MenuScreen(Screen):
+    BINDINGS = [
+        Binding("enter", "start", "Start", id="start", show=True),
+        Binding("down", "cursor(1)", "", id="menu_down", show=False),
+        Binding("up", "cursor(-1)", "", id="menu_up", show=False),
+        Binding("pagedown", "cursor(10)", "", show=False),
+        Binding("pageup", "cursor(-10)", "", show=False),
+        Binding("ctrl+r", "app.history", "History", id="history"),
+    ]
+
+    def __init__(self, catalog: Catalog) -> None:
+        super().__init__()
+        self.catalog = catalog
+        self.shown: list[Preset | BrokenPreset] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with Horizontal(id="menu"):
+            with Vertical(id="menu-left"):
+                yield Input(placeholder="Type to filter: 400, hills, tabata…", id="filter")
+                yield OptionList(id="preset-list")
+            with VerticalScroll(id="menu-right"):
+                yield Static("", id="details")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.rebuild("")
+        self.query_one("#filter", Input).focus()
+
+    def rebuild(self, query: str) -> None:
+        words = query.casefold().split()
+        option_list = self.query_one("#preset-list", OptionList)
+        option_list.clear_options()
+        self.shown = []
+        options: list[Option | None] = []
+        groups: dict[str, list[Preset]] = {}
+        for p in self.catalog.presets:
+            if matches(p, words):
+                groups.setdefault(p.category, []).append(p)
+        for category in CATEGORIES:
+            items = groups.get(category)
+            if not items:
+                continue
+            options.append(Option(Content.styled(category.upper(), "bold $accent"), disabled=True))
+            for p in items:
+                minutes = format_clock(build_schedule(p).estimate_s)
+                options.append(Option(Content(f"  {p.name}  ({minutes})"), id=str(len(self.shown))))
+                self.shown.append(p)
+        broken = [b for b in self.catalog.broken if matches(b, words)]
+        if broken:
+            options.append(Option(Content.styled("BROKEN FILES", "bold $error"), disabled=True))
+            for b in broken:
+                options.append(
+                    Option(
+                        Content.styled(f"  ⚠ {b.display_name} (broken)", "$error"),
+                        id=str(len(self.shown)),
+                    )
+                )
+                self.shown.append(b)
+        option_list.add_options(options)
+        if self.shown:
+            first = next(i for i, o in enumerate(options) if o is not None and not o.disabled)
+            option_list.highlighted = first
+        else:
+            self.query_one("#details", Static).update("No preset matches the filter.")
+
+    @on(Input.Changed, "#filter")
+    def filter_changed(self, event: Input.Changed) -> None:
+        self.rebuild(event.value)
+
+    @on(Input.Submitted, "#filter")
+    def filter_submitted(self) -> None:
+        self.action_start()
+
+    @on(OptionList.OptionHighlighted)
+    def highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        entry = self.selected()
+        if entry is not None:
+            self.query_one("#details", Static).update(preset_details(entry))
+
+    @on(OptionList.OptionSelected)
+    def selected_option(self) -> None:
+        self.action_start()
+
+    def selected(self) -> Preset | BrokenPreset | None:
+        option_list = self.query_one("#preset-list", OptionList)
+        if option_list.highlighted is None:
+            return None
+        option = option_list.get_option_at_index(option_list.highlighted)
+        if option.id is None:
+            return None
+        return self.shown[int(option.id)]
+
+    def action_cursor(self, step: int) -> None:
+        option_list = self.query_one("#preset-list", OptionList)
+        for _ in range(abs(step)):
+            if step > 0:
+                option_list.action_cursor_down()
+            else:
+                option_list.action_cursor_up()
+
+    def action_start(self) -> None:
+        entry = self.selected()
+        if entry is None:
+            return
+        if isinstance(entry, BrokenPreset):
+            self.notify(str(entry.error), title="Broken preset", severity="error", timeout=8)
+            return
+        self.app.start_session(entry)

@@ -1,0 +1,319 @@
+"""The run screen: readable from two metres, driven by the timer's own next-event times.
+
+It wakes exactly when the next cue or step boundary is due (a one-shot timer from
+`Session.next_wake`) and otherwise only when the shown seconds change, so it costs next to no
+CPU while a rep runs and a cue is never late by a display tick.
+"""
+
+from __future__ import annotations
+
+import math
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.timer import Timer as TextualTimer
+from textual.widgets import Footer, ProgressBar, Static
+
+from speedtimer.components.big_time import BigTime
+from speedtimer.components.confirm import ConfirmScreen
+from speedtimer.preset import format_clock, format_pace
+from speedtimer.schedule import ScheduledStep
+from speedtimer.session import Session
+from speedtimer.timer import EventKind, State
+
+PHASES = ("ready", "warmup", "work", "rest", "cooldown", "paused", "finished")
+PHASE_WORDS = {
+    "ready": "GET READY",
+    "warmup": "WARM-UP",
+    "work": "WORK",
+    "rest": "REST",
+    "cooldown": "COOL-DOWN",
+    "paused": "PAUSED",
+    "finished": "FINISHED",
+}
+COMPACT_WIDTH = 60
+COMPACT_HEIGHT = 20
+
+
+def step_time_text(step: ScheduledStep) -> str:
+    if step.planned_s is not None:
+        return format_clock(step.planned_s)
+    if step.target_s:
+        return f"lap, target {format_clock(step.target_s)}"
+    return "until lap"
+
+
+def split_line(n: int, split: float, step: ScheduledStep) -> str:
+    text = f"#{n} {format_clock(split, tenths=True)}"
+    if step.distance_m:
+        text += f"  {format_pace(split / step.distance_m * 1000)}"
+    if step.target_s:
+        delta = split - step.target_s
+        text += f"  {'+' if delta >= 0 else '-'}{format_clock(abs(delta), tenths=True)}"
+    return text
+
+
+class RunScreen(Screen):
+    BINDINGS = [
+        Binding("space", "pause", "Pause", id="pause"),
+        Binding("space", "resume", "Resume", id="resume"),
+        Binding("enter,l", "lap", "Lap", id="lap"),
+        Binding("n", "skip", "Next", id="skip"),
+        Binding("b", "back", "Back", id="back"),
+        Binding("plus,equals_sign", "add_time(10)", "+10s", id="add_time", key_display="+"),
+        Binding("minus", "add_time(-10)", "-10s", id="remove_time", key_display="-"),
+        Binding("m", "toggle_mute", "Mute", id="mute"),
+        Binding("q,escape", "abort", "End", id="abort"),
+    ]
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+        self._wake: TextualTimer | None = None
+        self._shown: dict[str, object] = {}
+        self._ended = False
+
+    # --- layout ----------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="band"):
+            with Horizontal(id="phase-line"):
+                yield Static("", id="phase")
+                yield Static("", id="position")
+            yield BigTime("0:00", id="clock")
+            yield Static("", id="step-label")
+        with Vertical(id="info"):
+            yield Static("", id="next")
+            with Horizontal(id="progress-line"):
+                yield ProgressBar(total=100, show_eta=False, show_percentage=True, id="progress")
+                yield Static("", id="totals")
+            yield Static("", id="splits")
+            yield Static("", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._apply_size()
+        audio = self.session.audio
+        if not audio.available and audio.problem:
+            self.set_status("No sound: cues use the terminal bell and a flash (see the log)")
+        events = self.session.start()
+        self._after(events)
+
+    def on_resize(self) -> None:
+        self._apply_size()
+
+    def _apply_size(self) -> None:
+        size = self.app.size
+        self.set_class(size.width < COMPACT_WIDTH or size.height < COMPACT_HEIGHT, "compact")
+
+    # --- the clock -------------------------------------------------------------------------
+
+    def tick(self) -> None:
+        """Bring the timer up to now; called by the one-shot wake timer (and tests)."""
+        self._after(self.session.tick())
+
+    def _schedule(self) -> None:
+        if self._wake is not None:
+            self._wake.stop()
+            self._wake = None
+        at = self.session.next_wake()
+        if at is None:
+            return
+        delay = max(0.0, at - self.session.now())
+        self._wake = self.set_timer(delay, self.tick, name="next-event")
+
+    def _after(self, events) -> None:
+        self.refresh_display()
+        if any(e.kind in (EventKind.SESSION_FINISHED, EventKind.SESSION_ABORTED) for e in events):
+            self._finish()
+            return
+        if any(
+            e.kind in (EventKind.PAUSED, EventKind.RESUMED, EventKind.STEP_STARTED) for e in events
+        ):
+            self.refresh_bindings()
+        self._schedule()
+
+    def _finish(self) -> None:
+        if self._ended:
+            return
+        self._ended = True
+        if self._wake is not None:
+            self._wake.stop()
+        from speedtimer.components.summary_screen import SummaryScreen
+
+        self.app.switch_screen(SummaryScreen(self.session))
+
+    # --- drawing ---------------------------------------------------------------------------
+
+    def _set(self, widget_id: str, value) -> None:
+        """Update a widget only when its text changed: no needless repaints."""
+        if self._shown.get(widget_id) == value:
+            return
+        self._shown[widget_id] = value
+        widget = self.query_one(f"#{widget_id}")
+        if isinstance(widget, BigTime):
+            widget.update(value)
+        else:
+            widget.update(value)
+
+    def current_phase(self) -> str:
+        timer = self.session.timer
+        if timer.state is State.PAUSED:
+            return "paused"
+        if timer.done:
+            return "finished"
+        if timer.in_get_ready or timer.state is State.IDLE:
+            return "ready"
+        step = timer.current
+        return step.kind if step else "ready"
+
+    def refresh_display(self) -> None:
+        session = self.session
+        timer = session.timer
+        now = session.now()
+        phase = self.current_phase()
+        band = self.query_one("#band")
+        for p in PHASES:
+            band.set_class(p == phase, f"phase-{p}")
+
+        step = timer.current
+        remaining = timer.step_remaining(now)
+        if timer.state is State.PAUSED and step is None and not timer.in_get_ready:
+            remaining = None
+        if remaining is not None:
+            clock = format_clock(math.ceil(remaining - 1e-9))
+        else:
+            clock = format_clock(math.floor(timer.step_elapsed(now)))
+        self._set("clock", clock)
+
+        word = PHASE_WORDS[phase]
+        if phase == "paused":
+            kind = step.kind if step else "ready"
+            word = f"PAUSED · {PHASE_WORDS.get(kind, kind.upper())}"
+        if session.muted:
+            word += "  🔇"
+        self._set("phase", word)
+        self._set("position", step.position if step else "")
+
+        if step is not None:
+            label = step.title
+            if step.is_open:
+                label += "  · counting up, lap to finish"
+            if step.target_s:
+                label += f"  · target {format_clock(step.target_s)}"
+                if step.pace_s_per_km:
+                    label += f" ({format_pace(step.pace_s_per_km)})"
+        elif timer.in_get_ready:
+            label = "Get ready"
+        else:
+            label = ""
+        self._set("step-label", label)
+
+        nxt = timer.next_step
+        if nxt is not None and not timer.done:
+            self._set("next", f"Next: {nxt.title} {step_time_text(nxt)}")
+        else:
+            self._set("next", "Next: finish" if not timer.done else "")
+
+        done = timer.active_elapsed(now)
+        left = timer.remaining_estimate(now)
+        total = max(1.0, done + left)
+        pct = round(100 * done / total)
+        if self._shown.get("progress") != pct:
+            self._shown["progress"] = pct
+            self.query_one("#progress", ProgressBar).update(total=100, progress=pct)
+        self._set("totals", f"{format_clock(done)} done · {format_clock(left)} left")
+
+        splits = [
+            split_line(i + 1, split, step)
+            for i, split in enumerate(timer.current_splits)
+            if step is not None
+        ]
+        lap_records = [
+            r for r in timer.records if r.how.value == "lap" and session.schedule.steps[r.index]
+        ]
+        if step is not None and step.is_open or lap_records:
+            recent = [
+                split_line(n + 1, r.active_s, session.schedule.steps[r.index])
+                for n, r in enumerate(lap_records)
+            ]
+            text = "Splits: " + "   ".join((recent + splits)[-4:]) if recent or splits else ""
+        else:
+            text = "Laps: " + "   ".join(splits[-4:]) if splits else ""
+        self._set("splits", text)
+
+    def flash(self) -> None:
+        """The visual half of a cue when there is no sound."""
+        band = self.query_one("#band")
+        band.add_class("flash")
+        self.set_timer(0.25, lambda: band.remove_class("flash"))
+
+    def set_status(self, text: str) -> None:
+        self._set("status", text)
+
+    # --- keys ------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        timer = self.session.timer
+        if timer.done:
+            return False
+        running = timer.state in (State.RUNNING, State.READY)
+        paused = timer.state is State.PAUSED
+        step = timer.current
+        if action == "pause":
+            return running
+        if action == "resume":
+            return paused
+        if action == "lap":
+            return timer.state is State.RUNNING and step is not None
+        if action == "back":
+            return (running or paused) and step is not None
+        if action == "skip":
+            return running or paused
+        if action == "add_time":
+            length = timer.step_planned()
+            if length is None:
+                return False
+            if parameters and float(parameters[0]) < 0:
+                return timer.step_elapsed(self.session.now()) < length - 1
+            return True
+        return True
+
+    def action_pause(self) -> None:
+        self._after(self.session.toggle_pause())
+
+    def action_resume(self) -> None:
+        self._after(self.session.toggle_pause())
+
+    def action_lap(self) -> None:
+        self._after(self.session.lap())
+
+    def action_skip(self) -> None:
+        self._after(self.session.skip())
+
+    def action_back(self) -> None:
+        self._after(self.session.back())
+
+    def action_add_time(self, seconds: float) -> None:
+        self._after(self.session.add_time(float(seconds)))
+
+    def action_toggle_mute(self) -> None:
+        self.session.set_muted(not self.session.muted)
+        self.notify("Sound off" if self.session.muted else "Sound on", timeout=2)
+        self.refresh_display()
+
+    def action_abort(self) -> None:
+        def answered(end: bool | None) -> None:
+            if end:
+                self._after(self.session.abort())
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "End this session now?\nWhat you have done so far is kept.",
+                yes="End session (y)",
+                no="Keep going (n)",
+            ),
+            answered,
+        )

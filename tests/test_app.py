@@ -1,0 +1,355 @@
+"""The real Textual app driven by Pilot, with a fake clock: menu, run screen, summary."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, OptionList, Static
+
+from speedtimer.app import make_app
+from speedtimer.audio import NullAudio
+from speedtimer.components.big_time import BigTime
+from speedtimer.components.confirm import ConfirmScreen
+from speedtimer.components.menu_screen import MenuScreen
+from speedtimer.components.run_screen import RunScreen
+from speedtimer.components.summary_screen import SummaryScreen
+from speedtimer.paths import Paths
+
+SHORT = """
+name = "Short test session"
+category = "intervals"
+tags = ["testonly"]
+countdown = 3
+description = "Two laps and a rest, for tests."
+
+[[steps]]
+kind = "warmup"
+duration = 10
+label = "Jog"
+
+[[steps]]
+repeat = 2
+skip_last_rest = true
+  [[steps.steps]]
+  kind = "work"
+  until = "lap"
+  distance_m = 400
+  target_pace = "3:45/km"
+  label = "400 m"
+  [[steps.steps]]
+  kind = "rest"
+  duration = 30
+  label = "Jog back"
+
+[[steps]]
+kind = "cooldown"
+duration = 5
+"""
+
+
+class SilentAudio(NullAudio):
+    """No sound device in these tests; records what the app asked for."""
+
+    def __init__(self) -> None:
+        super().__init__("test: no sound")
+
+
+@pytest.fixture
+def presets_dir(tmp_path) -> Path:
+    folder = tmp_path / "extra-presets"
+    folder.mkdir()
+    (folder / "short.toml").write_text(SHORT)
+    (folder / "broken.toml").write_text(
+        'name = "Broken one"\n[[steps]]\nkind = "work"\nduraton = 5\n'
+    )
+    return folder
+
+
+@pytest.fixture
+def app_paths(tmp_path, presets_dir) -> Paths:
+    return Paths(
+        config_dir=tmp_path / "config",
+        data_dir=tmp_path / "data",
+        extra_presets_dirs=(presets_dir,),
+    )
+
+
+def build(app_paths, clock, **kw):
+    return make_app(
+        app_paths,
+        clock=clock,
+        wall_clock=clock.wall,
+        audio=SilentAudio(),
+        get_ready_s=kw.pop("get_ready_s", 3),
+        **kw,
+    )
+
+
+def text_of(screen, selector: str) -> str:
+    return str(screen.query_one(selector, Static).content)
+
+
+async def open_short(pilot) -> RunScreen:
+    await pilot.press(*"testonly")
+    await pilot.press("enter")
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, RunScreen)
+    return screen
+
+
+async def advance(pilot, screen: RunScreen, clock, seconds: float) -> None:
+    clock.advance(seconds)
+    screen.tick()
+    await pilot.pause()
+
+
+# --- menu ------------------------------------------------------------------------------------
+
+
+async def test_menu_lists_groups_filters_and_shows_details(app_paths, clock):
+    app = build(app_paths, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MenuScreen)
+        options = screen.query_one("#preset-list", OptionList)
+        prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert "INTERVALS" in prompts and "HILLS" in prompts and "TABATA" in prompts
+        assert any("8 x 400 m track repeats" in p for p in prompts)
+        assert any("Broken one (broken)" in p for p in prompts)
+
+        await pilot.press(*"tabata")
+        await pilot.pause()
+        prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert prompts[0] == "TABATA"
+        assert len([p for p in prompts if p.startswith("  ")]) == 1
+        details = text_of(screen, "#details")
+        assert "Tabata 8 x 20/10" in details
+        assert "8 x [" in details  # the outline
+        assert "work reps" in details
+
+
+async def test_broken_preset_is_listed_with_its_error_and_cannot_start(app_paths, clock):
+    app = build(app_paths, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press(*"broken")
+        await pilot.pause()
+        details = text_of(app.screen, "#details")
+        assert "broken" in details
+        assert "steps[0].duraton" in details and "did you mean 'duration'" in details
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, MenuScreen)
+
+
+async def test_arrow_keys_move_selection_while_typing(app_paths, clock):
+    app = build(app_paths, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press(*"track")
+        first = text_of(app.screen, "#details")
+        await pilot.press("down")
+        await pilot.pause()
+        second = text_of(app.screen, "#details")
+        assert first != second
+        assert app.screen.query_one("#filter", Input).has_focus
+
+
+# --- run screen ------------------------------------------------------------------------------
+
+
+async def test_whole_session_phases_laps_and_summary(app_paths, clock):
+    app = build(app_paths, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_short(pilot)
+        band = screen.query_one("#band")
+        assert band.has_class("phase-ready")
+        assert "GET READY" in text_of(screen, "#phase")
+        assert screen.query_one("#clock", BigTime).value == "0:03"
+
+        await advance(pilot, screen, clock, 3)
+        assert band.has_class("phase-warmup")
+        assert screen.query_one("#clock", BigTime).value == "0:10"
+        assert "Next: 400 m lap, target 1:30" in text_of(screen, "#next")
+
+        await advance(pilot, screen, clock, 4.2)
+        assert screen.query_one("#clock", BigTime).value == "0:06"
+
+        await advance(pilot, screen, clock, 5.8)  # warm-up over at 10 s
+        assert band.has_class("phase-work")
+        assert "WORK" in text_of(screen, "#phase")
+        assert "Rep 1/2" in text_of(screen, "#position")
+        assert "target 1:30" in text_of(screen, "#step-label")
+
+        await advance(pilot, screen, clock, 88.4)
+        assert screen.query_one("#clock", BigTime).value == "1:28"  # counts up
+        await pilot.press("l")
+        await pilot.pause()
+        assert band.has_class("phase-rest")
+        splits = text_of(screen, "#splits")
+        assert "1:28.4" in splits and "3:41/km" in splits and "-0:01.6" in splits
+
+        await advance(pilot, screen, clock, 30)
+        assert band.has_class("phase-work") and "Rep 2/2" in text_of(screen, "#position")
+        await advance(pilot, screen, clock, 91)
+        await pilot.press("enter")  # enter laps too
+        await pilot.pause()
+        assert band.has_class("phase-cooldown")  # skip_last_rest: no rest after the last rep
+
+        await advance(pilot, screen, clock, 5)
+        assert isinstance(app.screen, SummaryScreen)
+        summary = app.screen
+        assert "Session complete" in text_of(summary, "#summary-title")
+        assert "Reps 2/2" in text_of(summary, "#summary-totals")
+        table = summary.query_one("#splits-table")
+        assert table.row_count == 2
+        # Each jump of the fake clock skips the pips that would now be stale; changes still cue,
+        # and a lap that ends a rep sounds as the next step's cue, not a blip on top of it.
+        assert summary.session.cues_played == [
+            "warmup",
+            "work",
+            "rest",
+            "work",
+            "cooldown",
+            "finished",
+        ]
+
+        await pilot.press("1", "1")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "1 (very easy) to 10" in text_of(summary, "#rpe-error")
+        await pilot.press("backspace", "backspace", "7", "tab")
+        await pilot.press(*"felt strong")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, MenuScreen)
+
+    with sqlite3.connect(app_paths.history_db) as db:
+        row = db.execute("SELECT preset_name, status, rpe, note FROM sessions").fetchone()
+        steps = db.execute("SELECT COUNT(*) FROM steps").fetchone()[0]
+    assert row == ("Short test session", "completed", 7, "felt strong")
+    assert steps == 5
+
+
+async def test_pause_resume_and_hidden_keys(app_paths, clock):
+    app = build(app_paths, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_short(pilot)
+        await advance(pilot, screen, clock, 5)  # 2 s into the warm-up
+        shown = {b.binding.id for b in app.active_bindings.values() if b.enabled}
+        assert {"pause", "lap", "skip", "back", "add_time", "abort"} <= shown
+        assert "resume" not in shown
+
+        await pilot.press("space")
+        await pilot.pause()
+        band = screen.query_one("#band")
+        assert band.has_class("phase-paused")
+        assert "PAUSED · WARM-UP" in text_of(screen, "#phase")
+        shown = {b.binding.id for b in app.active_bindings.values() if b.enabled}
+        assert "resume" in shown and "pause" not in shown and "lap" not in shown
+
+        await advance(pilot, screen, clock, 60)  # a long pause changes nothing
+        assert screen.query_one("#clock", BigTime).value == "0:08"
+        await pilot.press("space")
+        await pilot.pause()
+        assert band.has_class("phase-warmup")
+        await advance(pilot, screen, clock, 7.5)
+        assert screen.query_one("#clock", BigTime).value == "0:01"
+        assert screen.session.timer.active_elapsed(clock.now) == pytest.approx(9.5)
+
+
+async def test_skip_back_and_add_time(app_paths, clock):
+    app = build(app_paths, clock, get_ready_s=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_short(pilot)
+        clock_widget = screen.query_one("#clock", BigTime)
+        await pilot.press("plus")
+        await pilot.pause()
+        assert clock_widget.value == "0:20"
+        await pilot.press("minus")
+        await pilot.pause()
+        assert clock_widget.value == "0:10"
+        await pilot.press("n")
+        await pilot.pause()
+        assert screen.query_one("#band").has_class("phase-work")
+        shown = {b.binding.id for b in app.active_bindings.values() if b.enabled}
+        assert "add_time" not in shown  # no time to add to an open step
+        await advance(pilot, screen, clock, 1)
+        await pilot.press("b")  # within 2 s: back to the warm-up
+        await pilot.pause()
+        assert screen.query_one("#band").has_class("phase-warmup")
+        assert clock_widget.value == "0:10"
+
+
+async def test_abort_needs_confirmation(app_paths, clock):
+    app = build(app_paths, clock, get_ready_s=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_short(pilot)
+        await pilot.press("q")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("enter")  # an accidental enter keeps the session going
+        await pilot.pause()
+        assert app.screen is screen and not screen.session.timer.done
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen and not screen.session.timer.done
+        await advance(pilot, screen, clock, 4)
+        await pilot.press("q")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, SummaryScreen)
+        assert "ended early" in text_of(app.screen, "#summary-title")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, MenuScreen)
+    with sqlite3.connect(app_paths.history_db) as db:
+        (status,) = db.execute("SELECT status FROM sessions").fetchone()
+        how, actual = db.execute("SELECT ended_how, actual_s FROM steps").fetchone()
+    assert status == "aborted"
+    assert (how, actual) == ("aborted", pytest.approx(4))
+
+
+async def test_compact_layout_and_resize(app_paths, clock):
+    app = build(app_paths, clock, get_ready_s=0)
+    async with app.run_test(size=(40, 12)) as pilot:
+        screen = await open_short(pilot)
+        assert screen.has_class("compact")
+        assert "WARM-UP" in text_of(screen, "#phase")
+        small = screen.query_one("#clock", BigTime).scale
+        assert screen.query_one("#clock").region.height >= 3
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert not screen.has_class("compact")
+        assert screen.query_one("#clock", BigTime).scale >= max(2, small + 1)
+        await pilot.resize_terminal(40, 12)
+        await pilot.pause()
+        assert screen.has_class("compact")
+        await advance(pilot, screen, clock, 10)
+        assert screen.query_one("#band").has_class("phase-work")
+
+
+async def test_silent_cue_falls_back_to_bell_and_flash(app_paths, clock):
+    app = build(app_paths, clock, get_ready_s=0)
+    bells = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.bell = lambda: bells.append(clock.now)
+        screen = await open_short(pilot)
+        await advance(pilot, screen, clock, 7)  # pip at 3 s left
+        assert bells == [1000.0, 1007.0]  # warm-up start, then the 3-s pip
+        assert screen.query_one("#band").has_class("flash")
+
+
+async def test_run_command_starts_directly(app_paths, clock, presets_dir):
+    from speedtimer.preset import load_preset
+
+    preset = load_preset(presets_dir / "short.toml")
+    app = build(app_paths, clock, start_preset=preset)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, RunScreen)
+        assert app.screen.session.preset.name == "Short test session"
