@@ -7,7 +7,6 @@ whole factor. When there is not (the compact 40x12 layout) it is plain `Digits`.
 
 from __future__ import annotations
 
-from rich.align import Align
 from rich.text import Text
 from textual.widgets import Digits
 
@@ -70,8 +69,7 @@ class BigTime(Digits):
     BigTime {
         width: 1fr;
         height: 1fr;
-        text-align: center;
-        content-align: center middle;
+        text-align: left;
     }
     """
 
@@ -90,9 +88,13 @@ class BigTime(Digits):
         scale = self.scale
         if scale == 0:
             return super().render()
-        lines = render_block(self.value, scale)
-        text = Text("\n".join(lines), style=self.rich_style, no_wrap=True)
-        return Align(text, "center", vertical="middle", height=self.content_region.height)
+        # Centred by hand: Textual renders a Rich renderable at its measured width, which
+        # would leave the digits hugging the left edge.
+        width, height = self.content_region.size
+        lines = [line.center(width) for line in render_block(self.value, scale)]
+        top = max(0, (height - len(lines)) // 2)
+        text = "\n" * top + "\n".join(lines)
+        return Text(text, style=self.rich_style, no_wrap=True, overflow="crop")
 
     def get_content_height(self, container, viewport, width: int) -> int:
         return max(3, container.height)
