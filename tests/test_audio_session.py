@@ -1,0 +1,125 @@
+"""A whole short session in a real process, heard through ALSA's file plugin.
+
+No sound card is needed: the plugin writes every stream the app plays to its own raw file
+(out.raw, out.raw.0001, ...), so the test can count the cues and check each one's length
+against its WAV. Real time is used (a few seconds), because real playback is the point.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import wave
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+PRESET = """
+name = "Audio trial"
+category = "custom"
+countdown = 2
+
+[[steps]]
+kind = "warmup"
+duration = 3
+
+[[steps]]
+kind = "work"
+duration = 3
+
+[[steps]]
+kind = "rest"
+duration = 1
+
+[[steps]]
+kind = "cooldown"
+duration = 1
+"""
+
+# What a runner hears: each step's cue, two pips before the end of the 3 s steps, the fanfare.
+EXPECTED = ["warmup", "pip", "pip", "work", "pip", "pip", "rest", "cooldown", "finished"]
+
+
+def wav_bytes(name: str) -> int:
+    with wave.open(str(REPO / "sounds" / f"{name}.wav"), "rb") as w:
+        return w.getnframes() * w.getsampwidth() * w.getnchannels()
+
+
+def captured(out: Path) -> list[Path]:
+    files = [p for p in out.parent.glob(out.name + "*")]
+    return sorted(files, key=lambda p: (len(p.name), p.name))
+
+
+@pytest.fixture
+def alsa_to_files(tmp_path):
+    pytest.importorskip("simpleaudio")
+    home = tmp_path / "home"
+    home.mkdir()
+    out = tmp_path / "captured" / "out.raw"
+    out.parent.mkdir()
+    (home / ".asoundrc").write_text(
+        "pcm.!default {\n  type file\n  slave.pcm { type null }\n"
+        f'  file "{out}"\n  format "raw"\n  truncate false\n}}\n'
+    )
+    return home, out
+
+
+def test_session_cues_reach_the_audio_output(tmp_path, alsa_to_files):
+    home, out = alsa_to_files
+    presets = tmp_path / "presets"
+    presets.mkdir()
+    (presets / "audio.toml").write_text(PRESET)
+    data = tmp_path / "data"
+    env = {**os.environ, "HOME": str(home)}
+    started = time.monotonic()
+    proc = subprocess.run(
+        [
+            sys.executable, "-m", "speedtimer",
+            "--presets-dir", str(presets), "--data-dir", str(data),
+            "--config-dir", str(tmp_path / "config"),
+            "--get-ready", "0",
+            "run", "Audio trial", "--plain",
+        ],
+        capture_output=True, text=True, env=env, timeout=60, cwd=REPO,
+    )  # fmt: skip
+    took = time.monotonic() - started
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stderr == ""  # ALSA's chatter goes to the log, never to the terminal
+    assert "Finished: 0:08 active" in proc.stdout
+    assert 8 <= took < 30
+
+    deadline = time.monotonic() + 5
+    while len(captured(out)) < len(EXPECTED) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    files = captured(out)
+    # The player opens the device once at start with a few ms of silence, to find out early
+    # (before the first cue is due) whether there is a device at all.
+    probe = files.pop(0)
+    assert set(probe.read_bytes()) == {0} and probe.stat().st_size < 4410
+    assert len(files) == len(EXPECTED), [f.name for f in files]
+    # Each stream holds exactly one cue's samples; streams are opened in play order.
+    assert [f.stat().st_size for f in files] == [wav_bytes(name) for name in EXPECTED]
+
+
+def test_muted_session_plays_nothing(tmp_path, alsa_to_files):
+    home, out = alsa_to_files
+    presets = tmp_path / "presets"
+    presets.mkdir()
+    (presets / "audio.toml").write_text(PRESET.replace("duration = 3", "duration = 1"))
+    proc = subprocess.run(
+        [
+            sys.executable, "-m", "speedtimer",
+            "--presets-dir", str(presets), "--data-dir", str(tmp_path / "data"),
+            "--config-dir", str(tmp_path / "config"), "--get-ready", "0", "--mute",
+            "run", "Audio trial", "--plain",
+        ],
+        capture_output=True, text=True, env={**os.environ, "HOME": str(home)}, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    time.sleep(0.3)
+    assert captured(out) == []  # muted: the player is not even started
