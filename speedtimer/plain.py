@@ -70,6 +70,9 @@ def run_plain(
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGHUP, on_signal)
+    wait_ready = getattr(audio, "wait_ready", None)
+    if wait_ready is not None:
+        wait_ready(2.0)  # a missing device is known ~0.1 s after start; say so before step 1
     if audio.problem and not muted:
         print(f"warning: {audio.problem}", file=out, flush=True)
     try:
