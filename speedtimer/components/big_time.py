@@ -84,6 +84,10 @@ class BigTime(Digits):
             ch for ch in self.value if not ch.isdigit()
         )
 
+    def on_resize(self) -> None:
+        # The scale and the centring depend on the size, not only on the value.
+        self.refresh()
+
     def render(self):
         scale = self.scale
         if scale == 0:

@@ -21,7 +21,7 @@ from speedtimer.components.confirm import ConfirmScreen
 from speedtimer.preset import format_clock, format_pace
 from speedtimer.schedule import ScheduledStep
 from speedtimer.session import Session
-from speedtimer.timer import EventKind, State
+from speedtimer.timer import Ended, EventKind, State
 
 PHASES = ("ready", "warmup", "work", "rest", "cooldown", "paused", "finished")
 PHASE_WORDS = {
@@ -152,11 +152,7 @@ class RunScreen(Screen):
         if self._shown.get(widget_id) == value:
             return
         self._shown[widget_id] = value
-        widget = self.query_one(f"#{widget_id}")
-        if isinstance(widget, BigTime):
-            widget.update(value)
-        else:
-            widget.update(value)
+        self.query_one(f"#{widget_id}").update(value)
 
     def current_phase(self) -> str:
         timer = self.session.timer
@@ -226,22 +222,16 @@ class RunScreen(Screen):
             self.query_one("#progress", ProgressBar).update(total=100, progress=pct)
         self._set("totals", f"{format_clock(done)} done · {format_clock(left)} left")
 
-        splits = [
-            split_line(i + 1, split, step)
-            for i, split in enumerate(timer.current_splits)
-            if step is not None
-        ]
-        lap_records = [
-            r for r in timer.records if r.how.value == "lap" and session.schedule.steps[r.index]
-        ]
-        if step is not None and step.is_open or lap_records:
-            recent = [
-                split_line(n + 1, r.active_s, session.schedule.steps[r.index])
-                for n, r in enumerate(lap_records)
+        # Lap-ended reps so far, then any splits taken inside the current step.
+        steps = session.schedule.steps
+        reps = [r for r in timer.records if r.how is Ended.LAP]
+        parts = [split_line(n, r.active_s, steps[r.index]) for n, r in enumerate(reps, 1)]
+        if step is not None:
+            parts += [
+                split_line(len(reps) + n, split, step)
+                for n, split in enumerate(timer.current_splits, 1)
             ]
-            text = "Splits: " + "   ".join((recent + splits)[-4:]) if recent or splits else ""
-        else:
-            text = "Laps: " + "   ".join(splits[-4:]) if splits else ""
+        text = ("Splits: " + "   ".join(parts[-4:])) if parts else ""
         self._set("splits", text)
 
     def flash(self) -> None:
