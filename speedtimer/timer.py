@@ -86,7 +86,7 @@ class _Segment:
     start: float  # wall start, moved later by every pause so start + offset stays exact
     length: float | None  # None for open steps
     first_start: float  # wall time it really began (for records)
-    watermark: float = 0.0  # cues at offsets <= watermark have been emitted
+    watermark: float = 0.0  # cues at offsets <= watermark were emitted (or passed: add_time)
     halfway_done: bool = False
     paused_s: float = 0.0
     laps: list[float] = field(default_factory=list)  # offsets of laps taken
@@ -112,7 +112,7 @@ class Timer:
     def start(self, now: float) -> list[Event]:
         now = self._clock(now)
         if self.state is not State.IDLE:
-            return []
+            return self._advance(now)  # like every other call: emit what fell due by `now`
         self._started_at = now
         events = [Event(EventKind.SESSION_STARTED, now)]
         if self.get_ready_s > 0:
@@ -213,7 +213,9 @@ class Timer:
     def next_step(self) -> ScheduledStep | None:
         seg = self._seg
         if seg is None:
-            return self.schedule.steps[0] if self.state is State.IDLE and self.schedule.steps else None
+            return (
+                self.schedule.steps[0] if self.state is State.IDLE and self.schedule.steps else None
+            )
         nxt = seg.index + 1
         return self.schedule.steps[nxt] if nxt < len(self.schedule.steps) else None
 
@@ -371,7 +373,6 @@ class Timer:
                     seg.halfway_done = True
                 events.append(Event(ev.kind, at, index=ev.index, n=ev.n))
             if seg.length is None or seg.start + seg.length > now:
-                seg.watermark = max(seg.watermark, min(now - seg.start, seg.length or now))
                 break
             events += self._end_and_next(seg.start + seg.length, Ended.TIME)
         return events
@@ -442,7 +443,11 @@ class Timer:
         change = new_length - seg.length
         if change == 0:
             return []
-        # Cues already heard stay heard (the watermark); a countdown pushed later plays again.
+        # Cues already heard or already passed stay silent (the watermark); a countdown pushed
+        # later plays again. The watermark moves to `elapsed` only here, where cue offsets
+        # change: in _advance a cue is due by `start + offset <= now`, and `now - start` can
+        # round to the offset while `start + offset` is still just after `now`.
+        seg.watermark = max(seg.watermark, elapsed)
         seg.length = new_length
         return [Event(EventKind.TIME_ADDED, now, index=self._index(), seconds=change)] + (
             self._advance(now)
