@@ -376,7 +376,15 @@ def _join(prefix: str, key: str) -> str:
 def preset_from_dict(
     data: dict, path: Path | str | None = None, *, bundled: bool = False
 ) -> Preset:
+    from speedtimer.schedule import build_schedule  # schedule imports this module
+
     preset = _Validator(path).preset(data)
+    if not build_schedule(preset).steps:
+        raise PresetError(
+            "nothing left to run: skip_last_rest removes every step of this preset",
+            path,
+            "steps",
+        )
     source = Path(path) if path is not None else None
     return replace(preset, source=source, bundled=bundled)
 

@@ -578,3 +578,16 @@ def test_load_folder_survives_a_directory_named_like_a_preset(tmp_path):
     (entry,) = load_folder(tmp_path)
     assert isinstance(entry, BrokenPreset)
     assert "cannot read file" in str(entry.error)
+
+
+def test_a_preset_whose_only_steps_are_skipped_rests_is_rejected(tmp_path):
+    path = tmp_path / "empty.toml"
+    path.write_text(
+        'name = "Only rest"\n[[steps]]\nrepeat = 1\nskip_last_rest = true\n'
+        '  [[steps.steps]]\n  kind = "rest"\n  duration = 60\n'
+    )
+    with pytest.raises(PresetError) as err:
+        load_preset(path)
+    assert str(err.value) == (
+        f"{path}: steps: nothing left to run: skip_last_rest removes every step of this preset"
+    )
