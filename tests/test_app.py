@@ -353,3 +353,32 @@ async def test_run_command_starts_directly(app_paths, clock, presets_dir):
         await pilot.pause()
         assert isinstance(app.screen, RunScreen)
         assert app.screen.session.preset.name == "Short test session"
+
+
+async def test_keys_can_be_remapped_in_the_settings_file(app_paths, clock):
+    app_paths.config_dir.mkdir(parents=True)
+    app_paths.settings_file.write_text('get_ready = 0\n[keys]\nlap = "k"\nskip = "j"\n')
+    app = make_app(app_paths, clock=clock, wall_clock=clock.wall, audio=SilentAudio())
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_short(pilot)
+        assert screen.query_one("#band").has_class("phase-warmup")  # get_ready = 0 from settings
+        await pilot.press("j")
+        await pilot.pause()
+        assert screen.query_one("#band").has_class("phase-work")
+        await pilot.press("l")  # no longer the lap key
+        await pilot.pause()
+        assert screen.query_one("#band").has_class("phase-work")
+        await pilot.press("k")
+        await pilot.pause()
+        assert screen.query_one("#band").has_class("phase-rest")
+
+
+async def test_bad_settings_are_reported_and_only_bad_keys_fall_back(app_paths, clock):
+    app_paths.config_dir.mkdir(parents=True)
+    app_paths.settings_file.write_text('get_ready = "soon"\nmute = true\n')
+    app = make_app(app_paths, clock=clock, wall_clock=clock.wall, audio=SilentAudio())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert any("settings.toml: get_ready: expected whole seconds 0-60" in m for m in messages)
+        assert app.get_ready_s == 5 and app.muted is True
