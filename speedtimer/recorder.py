@@ -1,0 +1,485 @@
+"""Saving a session while it runs: the seam between the run screen and the history.
+
+The run screen calls `begin()`, `step_done()` for every finished step, `finish()` and maybe
+`set_rpe_note()`. None of these ever raises. Each write goes straight to the history database
+in its own transaction; if the database cannot be opened or a write fails (damaged file, not a
+database, read-only, disk full, locked for too long), the runner is told once through
+`on_problem`, the database file is left alone from then on, and the whole session, kept in
+memory, is written to ``<data dir>/pending/<uuid>.json`` (atomically, after every step). The
+next start-up calls `import_pending()` to move those files into the history.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import socket
+import sqlite3
+import tempfile
+import threading
+import uuid as uuidlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from speedtimer.schedule import Schedule
+from speedtimer.store import (
+    FINAL_STATUSES,
+    HistoryStore,
+    ImportFormatError,
+    StepRow,
+    StoreError,
+    describe_os_error,
+    describe_sqlite_error,
+    local_offset_min,
+    process_alive,
+    to_iso,
+    totals_from_steps,
+)
+from speedtimer.timer import Ended, State, StepRecord
+
+log = logging.getLogger(__name__)
+log.addHandler(logging.NullHandler())  # never print into the TUI; the app decides where logs go
+
+PENDING_DIR = "pending"
+PENDING_FORMAT = "speedtimer-pending-session"
+PENDING_VERSION = 1
+
+
+def pending_dir(db_path: Path) -> Path:
+    return Path(db_path).parent / PENDING_DIR
+
+
+def session_status(state: State, *, hangup: bool = False) -> str:
+    """The history status for a session that stops with the timer in `state`.
+
+    'completed' when the schedule ran to its end, 'aborted' when the runner aborted, and
+    'interrupted' for everything else: SIGHUP, a closed terminal, a quit mid-session.
+    """
+    if state is State.FINISHED:
+        return "completed"
+    if state is State.ABORTED and not hangup:
+        return "aborted"
+    return "interrupted"
+
+
+def step_row_for(
+    schedule: Schedule, record: StepRecord, idx: int, to_wall: Callable[[float], datetime]
+) -> StepRow:
+    """The history row for one step as the timer recorded it."""
+    step = schedule.steps[record.index]
+    how = Ended(record.how)
+    split = record.active_s if step.is_open and how is Ended.LAP else None
+    pace = None
+    if split is not None and step.distance_m:
+        pace = split / (step.distance_m / 1000)
+    splits = tuple(float(x) for x in record.splits)
+    # an open step ends on its one lap: that lap is split_s, not an intermediate split
+    laps = splits[:-1] if split is not None else splits
+    return StepRow(
+        idx=idx,
+        step_index=record.index,
+        kind=step.kind,
+        label=step.label,
+        rep=step.rep,
+        rep_count=step.rep_count,
+        set_no=step.set,
+        set_count=step.set_count,
+        planned_s=record.planned_s,
+        actual_s=float(record.active_s),
+        paused_s=float(record.paused_s),
+        ended_how=how.value,
+        started_at=to_wall(record.started_at),
+        ended_at=to_wall(record.ended_at),
+        distance_m=step.distance_m,
+        target_s=step.target_s,
+        split_s=split,
+        pace_s_per_km=pace,
+        laps=laps,
+    )
+
+
+class SessionRecorder:
+    def __init__(
+        self,
+        db_path: Path,
+        *,
+        preset_name: str,
+        preset_toml: str,
+        schedule: Schedule,
+        started_wall: datetime,
+        started_mono: float,
+        on_problem: Callable[[str], None] | None = None,
+        open_store: Callable[[Path], HistoryStore] | None = None,
+        session_uuid: str | None = None,
+    ) -> None:
+        """`started_wall` (aware) and `started_mono` are the same instant on the wall clock and
+        on the timer's monotonic scale. `open_store` replaces `HistoryStore.open` (tests)."""
+        self.db_path = Path(db_path)
+        self.preset_name = preset_name
+        self.preset_toml = preset_toml
+        self.schedule = schedule
+        if started_wall.tzinfo is None:
+            started_wall = started_wall.astimezone()
+        self.started_wall = started_wall.astimezone(UTC)
+        self.started_mono = float(started_mono)
+        self.uuid = session_uuid or str(uuidlib.uuid4())
+        self.on_problem = on_problem
+        self._open_store = open_store or HistoryStore.open
+        self._store: HistoryStore | None = None
+        self._lock = threading.RLock()
+        self.session_id: int | None = None
+        self.problem: str | None = None  # the message given to on_problem, if any
+        self._fallback = False
+        self._fallback_failed = False
+        self._begun = False
+        self._finished = False
+        self._steps: list[StepRow] = []
+        self._session: dict[str, Any] = {
+            "uuid": self.uuid,
+            "preset_name": preset_name,
+            "preset_toml": preset_toml,
+            "started_at": to_iso(self.started_wall),
+            "utc_offset_min": local_offset_min(self.started_wall),
+            "ended_at": None,
+            "status": "in_progress",
+            "planned_s": float(schedule.estimate_s),
+            "active_s": 0.0,
+            "work_s": 0.0,
+            "reps_done": 0,
+            "reps_planned": schedule.work_reps,
+            "paused_s": 0.0,
+            "rpe": None,
+            "note": "",
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+        }
+
+    # --- what the run screen calls ---------------------------------------------------------
+
+    @property
+    def pending_path(self) -> Path:
+        return pending_dir(self.db_path) / f"{self.uuid}.json"
+
+    @property
+    def saved_to(self) -> Path:
+        """Where this session is being kept: the database, or the pending JSON file."""
+        return self.pending_path if self._fallback else self.db_path
+
+    @property
+    def in_fallback(self) -> bool:
+        return self._fallback
+
+    @property
+    def steps(self) -> tuple[StepRow, ...]:
+        return tuple(self._steps)
+
+    @property
+    def totals(self) -> dict[str, float | int]:
+        return totals_from_steps(self._steps)
+
+    def wall(self, at: float) -> datetime:
+        """A timer time (monotonic seconds) as a UTC datetime."""
+        return self.started_wall + timedelta(seconds=float(at) - self.started_mono)
+
+    def begin(self) -> None:
+        with self._lock, self._guard("begin"):
+            if self._begun:
+                return
+            self._begun = True
+            try:
+                self._store = self._open_store(self.db_path)
+                self.session_id = self._store.start_session(
+                    uuid=self.uuid,
+                    preset_name=self.preset_name,
+                    preset_toml=self.preset_toml,
+                    started_at=self.started_wall,
+                    planned_s=self._session["planned_s"],
+                    reps_planned=self._session["reps_planned"],
+                    utc_offset_min=self._session["utc_offset_min"],
+                )
+            except (StoreError, sqlite3.Error, OSError) as exc:
+                self._fail(exc)
+
+    def step_done(self, record: StepRecord) -> None:
+        with self._lock, self._guard("step_done"):
+            if not self._begun:
+                self.begin()
+            row = step_row_for(self.schedule, record, len(self._steps), self.wall)
+            self._steps.append(row)
+            self._save(lambda s, sid: s.add_step(sid, row))
+
+    def finish(self, status: str, *, active_s: float, paused_s: float, end_mono: float) -> None:
+        """Close the session (the first call wins; later ones are ignored)."""
+        with self._lock, self._guard("finish"):
+            if self._finished:
+                return
+            if not self._begun:
+                self.begin()
+            self._finished = True
+            if status not in FINAL_STATUSES:
+                log.warning("history: unknown status %r saved as 'interrupted'", status)
+                status = "interrupted"
+            totals = totals_from_steps(self._steps)
+            ended = self.wall(end_mono)
+            self._session.update(
+                status=status,
+                ended_at=to_iso(ended),
+                active_s=float(active_s),
+                paused_s=float(paused_s),
+                work_s=float(totals["work_s"]),
+                reps_done=int(totals["reps_done"]),
+            )
+            self._save(
+                lambda s, sid: s.finish_session(
+                    sid,
+                    status=status,
+                    ended_at=ended,
+                    active_s=float(active_s),
+                    work_s=float(totals["work_s"]),
+                    reps_done=int(totals["reps_done"]),
+                    paused_s=float(paused_s),
+                )
+            )
+
+    def set_rpe_note(self, rpe: int | None, note: str | None) -> None:
+        with self._lock, self._guard("set_rpe_note"):
+            if rpe is not None and (
+                isinstance(rpe, bool) or not isinstance(rpe, int) or not 1 <= rpe <= 10
+            ):
+                log.warning("history: RPE %r is not 1-10; not saved", rpe)
+                rpe = None
+            self._session.update(rpe=rpe, note=note or "")
+            self._save(lambda s, sid: s.set_rpe_note(sid, rpe, note or ""))
+
+    def close(self) -> None:
+        with self._lock:
+            if self._store is not None:
+                with contextlib.suppress(Exception):
+                    self._store.close()
+                self._store = None
+
+    def __enter__(self) -> SessionRecorder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def session_dict(self) -> dict[str, Any]:
+        """The session as an export dict (what the pending file holds)."""
+        d = dict(self._session)
+        d["steps"] = [s.to_dict() for s in self._steps]
+        return d
+
+    # --- internals -------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _guard(self, what: str):
+        """Nothing escapes into the UI: an unexpected bug is logged, and the session goes to
+        the pending file so it is not lost."""
+        try:
+            yield
+        except Exception as exc:  # noqa: BLE001 - the UI must never see an exception
+            log.exception("history: %s failed", what)
+            with contextlib.suppress(Exception):
+                self._fail(exc)
+
+    def _save(self, write: Callable[[HistoryStore, int], None]) -> None:
+        if not self._fallback and self._store is not None and self.session_id is not None:
+            try:
+                write(self._store, self.session_id)
+                return
+            except (StoreError, sqlite3.Error, OSError) as exc:
+                self._fail(exc)
+                return  # _fail wrote the pending file with everything so far
+        if self._fallback:
+            self._write_pending()
+
+    def _fail(self, exc: BaseException) -> None:
+        """Stop using the database; keep the session in the pending file from now on."""
+        first = not self._fallback
+        self._fallback = True
+        self.close()
+        if first:
+            log.warning("history: %s", exc)
+        written = self._write_pending()
+        if not first:
+            return
+        what = _plain(exc, self.db_path)
+        if written:
+            message = (
+                f"History not saved: {what}. This session is kept in {self.pending_path} "
+                "and will be added to the history next time speedtimer starts."
+            )
+        else:
+            message = f"History not saved: {what}. {self._pending_problem}."
+        self._tell(message)
+
+    def _write_pending(self) -> bool:
+        try:
+            payload = {
+                "format": PENDING_FORMAT,
+                "version": PENDING_VERSION,
+                "session": self.session_dict(),
+            }
+            write_json_atomic(self.pending_path, payload)
+            return True
+        except (OSError, TypeError, ValueError) as exc:
+            self._pending_problem = (
+                f"It could not be kept in {self.pending_path} either "
+                f"({describe_os_error(exc) if isinstance(exc, OSError) else exc})"
+            )
+            if not self._fallback_failed:
+                log.error("history: %s", self._pending_problem)
+            if not self._fallback_failed and self.problem is not None:
+                self._tell(f"{self._pending_problem}; this session will not be saved.")
+            self._fallback_failed = True
+            return False
+
+    _pending_problem = ""
+
+    def _tell(self, message: str) -> None:
+        if self.problem is None:
+            self.problem = message
+        if self.on_problem is not None:
+            try:
+                self.on_problem(message)
+            except Exception:  # noqa: BLE001
+                log.exception("history: on_problem callback failed")
+
+
+def _plain(exc: BaseException, db_path: Path) -> str:
+    if isinstance(exc, StoreError):
+        return str(exc)
+    if isinstance(exc, sqlite3.Error):
+        return f"cannot save to history {db_path}: {describe_sqlite_error(exc)}"
+    if isinstance(exc, OSError):
+        return f"cannot save to history {db_path}: {describe_os_error(exc)}"
+    return f"cannot save to history {db_path}: unexpected error ({exc})"
+
+
+def write_json_atomic(path: Path, payload: Any) -> None:
+    """Write JSON to a temp file beside `path`, fsync, then rename over it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(payload, fh, ensure_ascii=False, indent=1)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError):
+        dfd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+
+
+# --- start-up ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PendingResult:
+    imported: tuple[str, ...]  # uuids added to (or completed in) the history
+    problems: tuple[str, ...]
+
+
+def import_pending_detailed(
+    db_path: Path, *, open_store: Callable[[Path], HistoryStore] | None = None
+) -> PendingResult:
+    folder = pending_dir(db_path)
+    try:
+        files = sorted(p for p in folder.glob("*.json") if not p.name.startswith("."))
+    except OSError:
+        files = []
+    if not files:
+        return PendingResult((), ())
+    try:
+        store = (open_store or HistoryStore.open)(Path(db_path))
+    except (StoreError, sqlite3.Error, OSError) as exc:
+        return PendingResult(
+            (),
+            (
+                f"{len(files)} session(s) saved in {folder} could not be added to the history "
+                f"yet: {_plain(exc, Path(db_path))}",
+            ),
+        )
+    imported: list[str] = []
+    problems: list[str] = []
+    try:
+        for f in files:
+            try:
+                data = json.loads(f.read_text(encoding="utf-8"))
+                if not isinstance(data, dict) or not isinstance(data.get("session"), dict):
+                    raise ImportFormatError('expected {"session": {...}}')
+                session = data["session"]
+                if session.get("status") == "in_progress" and _still_running(session, store):
+                    continue  # another speedtimer is writing it right now
+                added, _ = store.import_sessions([session], replace=True)
+                if not added:
+                    problems.append(
+                        f"{f} was not added: the history already holds this session with more "
+                        "steps; the file is left in place"
+                    )
+                    continue
+            except (OSError, UnicodeDecodeError, ValueError) as exc:
+                problems.append(
+                    f"{f} could not be added to the history ({_short(exc)}); it is left in place"
+                )
+                continue
+            except StoreError as exc:
+                problems.append(f"{f} could not be added to the history yet: {exc}")
+                break
+            try:
+                f.unlink()
+            except OSError as exc:
+                log.warning("history: imported %s but cannot remove it: %s", f, exc)
+            imported.append(str(session.get("uuid")))
+    finally:
+        store.close()
+    return PendingResult(tuple(imported), tuple(problems))
+
+
+def import_pending(db_path: Path) -> list[str]:
+    """Move sessions saved in pending JSON files into the history; call at start-up.
+
+    Each file is removed only after its import committed. A file that cannot be read stays
+    where it is. Returns the problems, one plain message each (empty when all went well).
+    """
+    try:
+        return list(import_pending_detailed(db_path).problems)
+    except Exception as exc:  # noqa: BLE001 - start-up must go on
+        log.exception("history: import of pending sessions failed")
+        return [f"sessions saved in {pending_dir(db_path)} could not be imported: {exc}"]
+
+
+def _still_running(session: dict, store: HistoryStore) -> bool:
+    if session.get("host") != store.host:
+        return False
+    pid = session.get("pid")
+    if not isinstance(pid, int) or isinstance(pid, bool):
+        return False
+    try:
+        since = datetime.fromisoformat(session["started_at"])
+    except (KeyError, TypeError, ValueError):
+        since = None
+    return process_alive(pid, since=since)
+
+
+def _short(exc: BaseException) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+    if isinstance(exc, UnicodeDecodeError):
+        return "not UTF-8 text"
+    if isinstance(exc, OSError):
+        return describe_os_error(exc)
+    return str(exc)
