@@ -191,6 +191,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    args_in = sys.argv[1:] if argv is None else argv
+    if args_in[:1] == ["--version"]:
+        # Answered before the parser imports the history modules: scripts call this often.
+        print(f"speedtimer {__version__}")
+        return 0
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.get_ready is not None and not 0 <= args.get_ready <= 60:

@@ -1,0 +1,153 @@
+"""Figure 2: CPU (fraction of one core, whole process tree) and peak RSS while a step runs.
+
+Each program runs in tmux (80x24); after a settling pause, the CPU time of the process and all
+its children (for the app: the audio player) is read at the start and end of the window.
+Peak RSS is the kernel's high-water mark (VmHWM) of the main process; the tree's is sampled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import time
+from pathlib import Path
+
+import psutil
+
+from benchmarks.common import PY, Figure, Tmux, child_env, shell_quote, temp_dir
+
+LONG_PRESET = """name = "Bench long step"
+category = "custom"
+countdown = 3
+
+[[steps]]
+kind = "work"
+label = "Steady"
+duration = "20:00"
+"""
+
+
+def _tree_cpu(root: psutil.Process, seen: dict[int, float]) -> None:
+    procs = [root]
+    with contextlib.suppress(psutil.Error):
+        procs += root.children(recursive=True)
+    for p in procs:
+        with contextlib.suppress(psutil.Error):
+            t = p.cpu_times()
+            seen[p.pid] = t.user + t.system + t.children_user + t.children_system
+
+
+def _hwm_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def measure(pid: int, seconds: float, settle: float) -> dict:
+    root = psutil.Process(pid)
+    time.sleep(settle)
+    before: dict[int, float] = {}
+    _tree_cpu(root, before)
+    t0 = time.monotonic()
+    peak_tree = 0.0
+    end = t0 + seconds
+    while time.monotonic() < end:
+        rss = 0
+        with contextlib.suppress(psutil.Error):
+            for p in [root, *root.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):
+                    rss += p.memory_info().rss
+        peak_tree = max(peak_tree, rss / 2**20)
+        time.sleep(min(0.5, max(0.0, end - time.monotonic())))
+    after: dict[int, float] = {}
+    _tree_cpu(root, after)
+    wall = time.monotonic() - t0
+    used = sum(after[p] - before.get(p, 0.0) for p in after)
+    return {
+        "cpu_pct": 100 * used / wall,
+        "rss_mb": _hwm_mb(pid),
+        "tree_rss_mb": peak_tree,
+        "processes": len(after),
+        "seconds": wall,
+    }
+
+
+def run(quick: bool) -> list[Figure]:
+    seconds = 5.0 if quick else 30.0
+    settle = 2.0 if quick else 3.0
+    group = "2 CPU and memory"
+    results: dict[str, dict] = {}
+    with temp_dir() as tmp:
+        presets, data, config, home = (tmp / n for n in ("presets", "data", "config", "home"))
+        for d in (presets, data, config, home):
+            d.mkdir()
+        (presets / "long.toml").write_text(LONG_PRESET)
+        # No sound card needed: the player plays into ALSA's null device.
+        (home / ".asoundrc").write_text("pcm.!default { type null }\n")
+        env = child_env(home)
+        programs = {
+            "speedtimer": shell_quote(
+                [
+                    PY,
+                    "-m",
+                    "speedtimer",
+                    "--presets-dir",
+                    str(presets),
+                    "--data-dir",
+                    str(data),
+                    "--config-dir",
+                    str(config),
+                    "--get-ready",
+                    "0",
+                    "run",
+                    "Bench long step",
+                ]
+            ),  # fmt: skip
+            "textual_digits_10hz": shell_quote([PY, "-m", "benchmarks.baselines", "digits"]),
+        }
+        termdown = shutil.which("termdown") or _venv_bin("termdown")
+        if termdown:
+            programs["termdown"] = shell_quote([termdown, "20m"])
+        with Tmux() as tmux:
+            tmux.start(env)
+            if quick:  # all at once: the figures are small and the time is short
+                pids = {name: tmux.window(name, cmd) for name, cmd in programs.items()}
+                import concurrent.futures as cf
+
+                with cf.ThreadPoolExecutor(len(pids)) as ex:
+                    futs = {n: ex.submit(measure, pid, seconds, settle) for n, pid in pids.items()}
+                    results = {n: f.result() for n, f in futs.items()}
+            else:
+                for name, cmd in programs.items():
+                    pid = tmux.window(name, cmd)
+                    results[name] = measure(pid, seconds, settle)
+                    tmux.kill_window(name)
+            screen = tmux.capture("speedtimer") if quick else ""
+    app = results["speedtimer"]
+    td = results.get("termdown")
+    dg = results["textual_digits_10hz"]
+    mode = "run side by side" if quick else "one at a time"
+    figs = [
+        Figure(group, "app CPU, process tree (incl. player)", app["cpu_pct"], "% core",
+               td["cpu_pct"] if td else 0.6,
+               target_text=(f"< termdown ({td['cpu_pct']:.2f} %); aim 0.6 %" if td else "<= 0.6 %"),
+               note=f"{app['seconds']:.0f} s in a 20 min timed step, {app['processes']} processes, "
+                    f"{mode}", extra={"all": results, "screen": screen[-400:]}),
+        Figure(group, "app CPU vs the 0.6 % aim", app["cpu_pct"], "% core", 0.6),
+        Figure(group, "app peak RSS (main process, VmHWM)", app["rss_mb"], "MB", 80,
+               note=f"tree incl. player: {app['tree_rss_mb']:.0f} MB"),
+        Figure(group, "baseline termdown 20m: CPU", td["cpu_pct"] if td else None, "% core",
+               note=(f"RSS {td['rss_mb']:.0f} MB" if td else "termdown not installed")),
+        Figure(group, "baseline Textual Digits @10 Hz: CPU", dg["cpu_pct"], "% core",
+               note=f"RSS {dg['rss_mb']:.0f} MB"),
+    ]  # fmt: skip
+    return figs
+
+
+def _venv_bin(name: str) -> str | None:
+    p = Path(PY).parent / name
+    return str(p) if p.exists() else None

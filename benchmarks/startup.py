@@ -1,0 +1,101 @@
+"""Figure 3: process start to the menu's first frame; `--version` and `presets list` wall time.
+
+First frame: a real `python -m speedtimer` process in a window of an already running private
+tmux server (80x24); the clock starts just before `tmux new-window` and stops when
+`capture-pane` (polled every 5 ms) first shows the menu (filter box and a category heading).
+So the figure includes a tmux client call and up to one polling interval (~5-8 ms).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+
+from benchmarks.common import (
+    PY,
+    Figure,
+    Tmux,
+    child_env,
+    median,
+    shell_quote,
+    temp_dir,
+    write_presets,
+)
+
+
+def _menu_shown(screen: str) -> bool:
+    return "Type to filter" in screen and "INTERVALS" in screen
+
+
+def first_frame(tmux: Tmux, cmd: str, name: str, timeout: float = 15.0) -> float | None:
+    t0 = time.monotonic()
+    tmux.window(name, cmd)
+    deadline = t0 + timeout
+    while time.monotonic() < deadline:
+        if _menu_shown(tmux.capture(name)):
+            took = time.monotonic() - t0
+            tmux.kill_window(name)
+            return took * 1000
+        time.sleep(0.005)
+    tmux.kill_window(name)
+    return None
+
+
+def wall_ms(argv: list[str], env: dict[str, str], runs: int) -> tuple[float, list[float]]:
+    times = []
+    for _ in range(runs):
+        t0 = time.monotonic()
+        proc = subprocess.run(argv, env=env, capture_output=True, timeout=30)
+        times.append((time.monotonic() - t0) * 1000)
+        if proc.returncode != 0:
+            raise RuntimeError(f"{argv}: {proc.stderr.decode(errors='replace')[-500:]}")
+    return median(times), times
+
+
+def run(quick: bool) -> list[Figure]:
+    runs = 2 if quick else 9
+    group = "3 Start-up"
+    with temp_dir() as tmp:
+        many, data, config, home = (tmp / n for n in ("many", "data", "config", "home"))
+        for d in (data, config, home):
+            d.mkdir()
+        write_presets(many, 500)
+        (home / ".asoundrc").write_text("pcm.!default { type null }\n")
+        env = child_env(home)
+        base = [PY, "-m", "speedtimer", "--data-dir", str(data), "--config-dir", str(config)]
+        res: dict[str, list[float]] = {"bundled": [], "500": []}
+        with Tmux() as tmux:
+            tmux.start(env)
+            # one untimed run to warm the file cache and the .pyc files
+            first_frame(tmux, shell_quote(base), "warm")
+            for i in range(runs):
+                for key, argv in (
+                    ("bundled", base),
+                    ("500", [*base, "--presets-dir", str(many)]),
+                ):
+                    ms = first_frame(tmux, shell_quote(argv), f"{key}-{i}")
+                    if ms is not None:
+                        res[key].append(ms)
+        version, vt = wall_ms([PY, "-m", "speedtimer", "--version"], env, runs + 2)
+        listing, lt = wall_ms([*base, "presets", "list"], env, runs + 2)
+        listing500, _ = wall_ms([*base, "--presets-dir", str(many), "presets", "list"], env, runs)
+        bare, _ = wall_ms([PY, "-c", "pass"], env, runs + 2)
+
+    def med(key: str) -> float | None:
+        return median(res[key]) if res[key] else None
+
+    def spread(key: str) -> str:
+        v = res[key]
+        return f"median of {len(v)}, min {min(v):.0f}, max {max(v):.0f} ms" if v else "no frame"
+
+    return [
+        Figure(group, "first menu frame, bundled presets", med("bundled"), "ms", 400,
+               note=spread("bundled"), extra={"runs": res}),
+        Figure(group, "first menu frame, + 500 presets", med("500"), "ms", 700,
+               note=spread("500")),
+        Figure(group, "speedtimer --version", version, "ms", 150,
+               note=f"median of {len(vt)}; bare `python -c pass` {bare:.0f} ms"),
+        Figure(group, "speedtimer presets list (bundled)", listing, "ms",
+               note=f"median of {len(lt)}"),
+        Figure(group, "speedtimer presets list (+ 500)", listing500, "ms"),
+    ]  # fmt: skip
