@@ -1443,19 +1443,40 @@ def generate_synthetic(
 ) -> int:
     """Insert `n` plausible sessions with their steps in one transaction (executemany).
 
-    Sessions go back in time from `end` (default 2026-01-01 UTC) about every `every_hours`;
-    the same seed gives the same history. Returns the number of steps written.
+    Sessions go back in time from `end` about every `every_hours`. `end` defaults to the start
+    of the oldest session already there (so calls in chunks, with different seeds, make one
+    long history), or 2026-01-01 07:00 UTC in an empty file. The same seeds give the same
+    history. Returns the number of steps written.
     """
     rng = random.Random(seed)
     names = list(presets)
-    end = end or datetime(2026, 1, 1, 7, 0, tzinfo=UTC)
+    if end is None:
+        oldest = store._read(lambda c: c.execute("SELECT min(started_at) FROM sessions").fetchone())
+        end = from_iso(oldest[0]) if oldest[0] else datetime(2026, 1, 1, 7, 0, tzinfo=UTC)
     host = socket.gethostname()
     toml = {p: f'name = "{p}"\n# synthetic\n' for p in names}
 
+    def flush(c: sqlite3.Connection, sessions: list, steps: list) -> int:
+        c.executemany(
+            "INSERT INTO sessions (id, uuid, preset_name, preset_toml, started_at, utc_offset_min,"
+            " ended_at, status, planned_s, active_s, work_s, reps_done, reps_planned, paused_s,"
+            f" rpe, note, pid, host) VALUES ({', '.join('?' * 18)})",
+            sessions,
+        )
+        c.executemany(_INSERT_STEP, steps)
+        written = len(steps)
+        sessions.clear()
+        steps.clear()
+        return written
+
     def build(c: sqlite3.Connection) -> int:
         base = c.execute("SELECT coalesce(max(id), 0) FROM sessions").fetchone()[0]
-        sessions, steps = [], []
+        sessions: list[tuple] = []
+        steps: list[tuple] = []
+        written = 0
         for i in range(n):
+            if len(sessions) >= 2000:  # bounded memory, still one transaction
+                written += flush(c, sessions, steps)
             sid = base + i + 1
             start = (
                 end
@@ -1541,13 +1562,6 @@ def generate_synthetic(
                     host,
                 )
             )
-        c.executemany(
-            "INSERT INTO sessions (id, uuid, preset_name, preset_toml, started_at, utc_offset_min,"
-            " ended_at, status, planned_s, active_s, work_s, reps_done, reps_planned, paused_s,"
-            f" rpe, note, pid, host) VALUES ({', '.join('?' * 18)})",
-            sessions,
-        )
-        c.executemany(_INSERT_STEP, steps)
-        return len(steps)
+        return written + flush(c, sessions, steps)
 
     return store._write(build)
