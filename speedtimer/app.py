@@ -6,6 +6,7 @@ runner runs, with only the clock, folders and audio injected.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import threading
@@ -13,6 +14,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 
@@ -76,6 +78,29 @@ class SpeedTimerApp(App):
         # Start the sound player (a separate process that preloads every cue) after the first
         # frame, so it costs the menu nothing and the first cue nothing either.
         self.call_after_refresh(lambda: self.audio)
+        if self.record_history:
+            self.call_after_refresh(self._tidy_history)
+
+    @work(thread=True, exit_on_error=False, group="tidy-history")
+    def _tidy_history(self) -> None:
+        """Bring in sessions a crash or a broken database left behind, off the UI thread.
+
+        Sessions left 'in_progress' by a process that is gone become 'interrupted' and
+        sessions kept in pending JSON files go into the database, so the history is right
+        whether or not the runner ever opens the history screen.
+        """
+        from speedtimer.recorder import open_history_store
+        from speedtimer.store import StoreError
+
+        try:
+            store, problems = open_history_store(self.paths.history_db, self.wall_clock())
+        except StoreError as exc:
+            problems, store = [str(exc)], None
+        if store is not None:
+            store.close()
+        for problem in problems:
+            with contextlib.suppress(RuntimeError):  # the app may have closed meanwhile
+                self.call_from_thread(self.report, problem)
 
     @property
     def audio(self) -> Audio:
@@ -167,11 +192,8 @@ class SpeedTimerApp(App):
             self.screen.flash()
 
     def action_history(self) -> None:
-        try:
-            from speedtimer.components.history_screen import HistoryScreen
-        except ImportError:
-            self.notify("History is not available yet", severity="warning")
-            return
+        from speedtimer.components.history_screen import HistoryScreen
+
         self.push_screen(HistoryScreen(self.paths))
 
     def get_system_commands(self, screen):

@@ -1,7 +1,8 @@
 """`speedtimer history list | export | import`: the training diary from the command line.
 
 Every handler takes the argparse Namespace and returns an exit code; problems are one line on
-stderr and exit code 1, never a traceback.
+stderr and exit code 1, never a traceback. The store (sqlite3) is imported only when a history
+command runs, so adding these commands to the parser costs nothing.
 """
 
 from __future__ import annotations
@@ -19,22 +20,11 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from datetime import time as dtime
 from functools import partial
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from speedtimer.paths import Paths
-from speedtimer.preset import format_clock
-from speedtimer.recorder import import_pending, pending_dir
-from speedtimer.store import (
-    EXPORT_FORMAT,
-    EXPORT_VERSION,
-    HistoryStore,
-    ImportFormatError,
-    SessionSummary,
-    StoreError,
-    describe_os_error,
-    from_iso,
-    to_iso,
-)
+if TYPE_CHECKING:
+    from speedtimer.paths import Paths
+    from speedtimer.store import HistoryStore, SessionSummary
 
 PROG = "speedtimer"
 DEFAULT_LIMIT = 20
@@ -58,7 +48,7 @@ CSV_COLUMNS = (
     "steps",
 )
 
-GetPaths = Callable[[], Paths]
+GetPaths = Callable[[], "Paths"]
 
 
 def add_history_commands(
@@ -142,6 +132,8 @@ def _warn(message: str) -> None:
 
 
 def resolve_paths(args: argparse.Namespace, get_paths: GetPaths | None) -> Paths:
+    from speedtimer.paths import Paths
+
     if get_paths is not None:
         return get_paths()
     return Paths.resolve(
@@ -152,14 +144,9 @@ def resolve_paths(args: argparse.Namespace, get_paths: GetPaths | None) -> Paths
 
 
 def _has_history(paths: Paths) -> bool:
-    db = paths.history_db
-    if db.exists():
-        return True
-    folder = pending_dir(db)
-    try:
-        return folder.is_dir() and any(folder.glob("*.json"))
-    except OSError:
-        return False
+    from speedtimer.recorder import has_history
+
+    return has_history(paths.history_db)
 
 
 def open_history(paths: Paths) -> HistoryStore:
@@ -167,17 +154,18 @@ def open_history(paths: Paths) -> HistoryStore:
 
     Problems with that tidying are warnings; only failing to open is an error (StoreError).
     """
-    store = HistoryStore.open(paths.history_db)
-    for problem in import_pending(paths.history_db):
+    from speedtimer.recorder import open_history_store
+    from speedtimer.store import HistoryStore
+
+    store, problems = open_history_store(paths.history_db)
+    for problem in problems:
         _warn(problem)
-    try:
-        store.recover_interrupted()
-    except StoreError as exc:
-        _warn(str(exc))
-    return store
+    return store if store is not None else HistoryStore.open(paths.history_db)
 
 
 def history_list(args: argparse.Namespace, *, get_paths: GetPaths | None = None) -> int:
+    from speedtimer.store import StoreError
+
     try:
         paths = resolve_paths(args, get_paths)
         if not _has_history(paths):
@@ -200,6 +188,8 @@ def history_list(args: argparse.Namespace, *, get_paths: GetPaths | None = None)
 
 
 def history_export(args: argparse.Namespace, *, get_paths: GetPaths | None = None) -> int:
+    from speedtimer.store import StoreError, describe_os_error
+
     fmt = getattr(args, "format", "json") or "json"
     output: Path | None = getattr(args, "output", None)
     try:
@@ -229,6 +219,8 @@ def history_export(args: argparse.Namespace, *, get_paths: GetPaths | None = Non
 
 
 def history_import(args: argparse.Namespace, *, get_paths: GetPaths | None = None) -> int:
+    from speedtimer.store import ImportFormatError, StoreError
+
     file: Path = args.file
     try:
         sessions = read_export(file)
@@ -254,6 +246,8 @@ def history_import(args: argparse.Namespace, *, get_paths: GetPaths | None = Non
 
 def read_export(file: Path) -> list[Any]:
     """The sessions list of a JSON export. ValueError with a plain message otherwise."""
+    from speedtimer.store import describe_os_error
+
     try:
         size = file.stat().st_size
         if size > MAX_IMPORT_BYTES:
@@ -288,6 +282,8 @@ def _local_midnight(day: date) -> datetime:
 
 
 def _clock(seconds: float | None) -> str:
+    from speedtimer.preset import format_clock
+
     return format_clock(seconds) if seconds else "-"
 
 
@@ -328,6 +324,8 @@ def format_table(rows: list[SessionSummary]) -> str:
 
 def _json_chunks(sessions: Iterable[dict]) -> Iterator[tuple[str, int]]:
     """Stream the export; each chunk comes with how many sessions it holds."""
+    from speedtimer.store import EXPORT_FORMAT, EXPORT_VERSION, to_iso
+
     head = {
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
@@ -343,6 +341,8 @@ def _json_chunks(sessions: Iterable[dict]) -> Iterator[tuple[str, int]]:
 
 
 def csv_row(s: dict) -> list[Any]:
+    from speedtimer.store import from_iso
+
     started = from_iso(s["started_at"])
     local = started.astimezone(timezone(timedelta(minutes=s.get("utc_offset_min") or 0)))
 

@@ -462,6 +462,38 @@ def import_pending(db_path: Path) -> list[str]:
         return [f"sessions saved in {pending_dir(db_path)} could not be imported: {exc}"]
 
 
+def has_history(db: Path) -> bool:
+    """A history file, or sessions waiting in the pending folder to go into one."""
+    db = Path(db)
+    if db.exists():
+        return True
+    folder = pending_dir(db)
+    try:
+        return folder.is_dir() and any(folder.glob("*.json"))
+    except OSError:
+        return False
+
+
+def open_history_store(
+    db: Path, now: datetime | None = None
+) -> tuple[HistoryStore | None, list[str]]:
+    """Open and tidy the history: pending sessions in, sessions of dead processes closed.
+
+    None when there is no history yet (no file is created just by looking). StoreError when
+    the file cannot be opened; it is then left exactly as it was. Problems while tidying
+    come back as messages; the history still opens.
+    """
+    if not has_history(db):
+        return None, []
+    store = HistoryStore.open(db)
+    problems = list(import_pending(db))
+    try:
+        store.recover_interrupted(now=now)
+    except StoreError as exc:
+        problems.append(str(exc))
+    return store, problems
+
+
 def _still_running(session: dict, store: HistoryStore) -> bool:
     if session.get("host") != store.host:
         return False

@@ -161,6 +161,11 @@ class Session:
         if self.recorder is not None:
             self.recorder.set_rpe_note(rpe, note)
 
+    def close(self) -> None:
+        """Let go of the history database once the runner has left the summary."""
+        if self.recorder is not None:
+            self.recorder.close()
+
     # --- event handling ------------------------------------------------------------------
 
     def _handle(self, events: list[Event], now: float) -> list[Event]:

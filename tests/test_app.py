@@ -382,3 +382,53 @@ async def test_bad_settings_are_reported_and_only_bad_keys_fall_back(app_paths, 
         messages = [n.message for n in app._notifications]
         assert any("settings.toml: get_ready: expected whole seconds 0-60" in m for m in messages)
         assert app.get_ready_s == 5 and app.muted is True
+
+
+async def test_start_up_closes_crashed_sessions_and_imports_pending_ones(app_paths, clock):
+    """Without opening the history screen: a session a killed process left 'in_progress'
+    becomes 'interrupted', a session kept in a pending file goes into the database, and a
+    pending file that cannot be read is reported and left where it is."""
+    import json
+    import subprocess
+    import sys
+    from datetime import UTC, datetime
+
+    from speedtimer.recorder import pending_dir
+    from speedtimer.store import HistoryStore
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    db = app_paths.history_db
+    with HistoryStore.open(db) as store:
+        crashed = store.start_session(
+            uuid="crashed-1", preset_name="Short test session", preset_toml="",
+            started_at=datetime(2026, 11, 1, 7, 0, tzinfo=UTC), planned_s=100,
+            reps_planned=2, pid=proc.pid,
+        )  # fmt: skip
+    with HistoryStore.open(app_paths.data_dir / "elsewhere.sqlite3") as other:
+        sid = other.start_session(
+            uuid="pending-1", preset_name="Saved later", preset_toml="",
+            started_at=datetime(2026, 10, 30, 7, 0, tzinfo=UTC), planned_s=60, reps_planned=1,
+        )  # fmt: skip
+        other.finish_session(
+            sid, status="completed", ended_at=datetime(2026, 10, 30, 7, 1, tzinfo=UTC),
+            active_s=60.0, work_s=60.0, reps_done=1, paused_s=0.0,
+        )  # fmt: skip
+        exported = next(iter(other.export_sessions()))
+    folder = pending_dir(db)
+    folder.mkdir()
+    (folder / "pending-1.json").write_text(json.dumps({"session": exported}), encoding="utf-8")
+    (folder / "torn.json").write_text('{"session": {', encoding="utf-8")
+
+    app = build(app_paths, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+    assert any("torn.json" in m and "not valid JSON" in m for m in messages), messages
+    assert sorted(p.name for p in folder.iterdir()) == ["torn.json"]
+    with HistoryStore.open(db) as store:
+        assert store.get_session(crashed).status == "interrupted"
+        imported = store.session_id_for_uuid("pending-1")
+        assert imported is not None and store.get_session(imported).status == "completed"
