@@ -24,6 +24,8 @@ class SummaryScreen(Screen):
         Binding("escape", "close", "Done", id="close"),
     ]
 
+    AUTO_FOCUS = "#rpe"
+
     def __init__(self, session: Session) -> None:
         super().__init__()
         self.session = session
@@ -41,8 +43,7 @@ class SummaryScreen(Screen):
                 f"   Paused {format_clock(s.paused_s)}   Reps {s.reps_done}/{s.reps_planned}",
                 id="summary-totals",
             )
-            table = DataTable(id="splits-table", cursor_type="row", zebra_stripes=True)
-            yield table
+            yield self._splits_table()
             with Horizontal(id="feedback"):
                 yield Label("RPE 1-10", classes="field-label")
                 yield Input(
@@ -60,8 +61,10 @@ class SummaryScreen(Screen):
                 yield Button("Done (esc)", id="close")
         yield Footer()
 
-    def on_mount(self) -> None:
-        table = self.query_one("#splits-table", DataTable)
+    def _splits_table(self) -> DataTable:
+        """Filled before it is mounted: a Screen's Mount can arrive before the children of
+        its containers are mounted, so querying for them there is a race."""
+        table: DataTable = DataTable(id="splits-table", cursor_type="row", zebra_stripes=True)
         table.add_columns("Lap", "Split", "Pace", "Target", "Delta")
         steps = self.session.schedule.steps
         for n, (index, split, distance, target) in enumerate(self.summary.laps, start=1):
@@ -77,9 +80,8 @@ class SummaryScreen(Screen):
                 format_clock(target) if target else "",
                 delta,
             )
-        if not self.summary.laps:
-            table.display = False
-        self.query_one("#rpe", Input).focus()
+        table.display = bool(self.summary.laps)
+        return table
 
     def _rpe(self) -> int | None | str:
         text = self.query_one("#rpe", Input).value.strip()
@@ -115,3 +117,6 @@ class SummaryScreen(Screen):
 
     def action_close(self) -> None:
         self.app.pop_screen()
+
+    def on_unmount(self) -> None:
+        self.session.close()
