@@ -64,6 +64,7 @@ class Step:
     duration_s: int | None  # None: an open step, ended by the lap key
     distance_m: float | None = None
     pace_s_per_km: float | None = None
+    pace_unit: str = "km"  # how the pace was written, so a saved file says it the same way
 
     @property
     def target_s(self) -> float | None:
@@ -146,6 +147,11 @@ def parse_duration(value: object, key: str = "duration", path: Path | str | None
             f"duration {value!r} is longer than the 24 hour limit for one step", path, key
         )
     return seconds
+
+
+def pace_unit_of(value: str) -> str:
+    m = _PACE.match(value)
+    return m.group(3) if m else "km"
 
 
 def parse_pace(value: object, key: str = "target_pace", path: Path | str | None = None) -> float:
@@ -350,9 +356,10 @@ class _Validator:
                     f"expected more than 0 and at most {MAX_DISTANCE_M}",
                 )
             distance = float(distance)
-        pace = None
+        pace, pace_unit = None, "km"
         if "target_pace" in table:
             pace = parse_pace(table["target_pace"], _join(prefix, "target_pace"), self.path)
+            pace_unit = pace_unit_of(table["target_pace"])
             if distance is None:
                 raise self.err(
                     _join(prefix, "target_pace"), "needs distance_m too, to give a target time"
@@ -361,7 +368,12 @@ class _Validator:
         self.leaf_count += 1
         self._check_total(prefix)
         return Step(
-            kind=kind, label=label, duration_s=duration, distance_m=distance, pace_s_per_km=pace
+            kind=kind,
+            label=label,
+            duration_s=duration,
+            distance_m=distance,
+            pace_s_per_km=pace,
+            pace_unit=pace_unit,
         )
 
     def _check_total(self, prefix: str) -> None:
