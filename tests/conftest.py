@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from speedtimer.audio import NullAudio
 from speedtimer.paths import Paths
 
 REPO = Path(__file__).resolve().parent.parent
@@ -51,3 +52,16 @@ def clock() -> FakeClock:
 @pytest.fixture
 def paths(tmp_path) -> Paths:
     return Paths(config_dir=tmp_path / "config", data_dir=tmp_path / "data")
+
+
+class QuietAudio(NullAudio):
+    """Plays nothing but says it did, so no bell or flash runs between the steps."""
+
+    def __init__(self) -> None:
+        super().__init__(None)
+        self.available = True
+        self.played: list[str] = []
+
+    def play(self, cue: str) -> bool:
+        self.played.append(cue)
+        return True

@@ -5,26 +5,13 @@ from __future__ import annotations
 import pytest
 
 from speedtimer.app import make_app
-from speedtimer.audio import NullAudio
 from speedtimer.components.run_screen import RunScreen
 from speedtimer.components.summary_screen import SummaryScreen
 from speedtimer.paths import Paths, bundled_presets_dir
 from speedtimer.preset import load_preset
+from tests.conftest import QuietAudio
 
 BUNDLED = sorted(bundled_presets_dir().glob("*.toml"))
-
-
-class QuietAudio(NullAudio):
-    """Plays nothing but says it did, so no bell or flash runs between the steps."""
-
-    def __init__(self) -> None:
-        super().__init__(None)
-        self.available = True
-        self.played: list[str] = []
-
-    def play(self, cue: str) -> bool:
-        self.played.append(cue)
-        return True
 
 
 @pytest.mark.parametrize("path", BUNDLED, ids=[p.stem for p in BUNDLED])

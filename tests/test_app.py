@@ -432,3 +432,21 @@ async def test_start_up_closes_crashed_sessions_and_imports_pending_ones(app_pat
         assert store.get_session(crashed).status == "interrupted"
         imported = store.session_id_for_uuid("pending-1")
         assert imported is not None and store.get_session(imported).status == "completed"
+
+
+async def test_big_clock_takes_the_phase_colour_even_when_its_value_stays(app_paths, clock):
+    """Pausing keeps the digits but turns the band grey: the drawn lines must follow."""
+    app = build(app_paths, clock, get_ready_s=0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_short(pilot)
+        await advance(pilot, screen, clock, 1.5)
+        big = screen.query_one("#clock", BigTime)
+        assert big.scale > 0
+        before = big.render_line(big.content_region.height // 2)
+        await pilot.press("space")
+        await pilot.pause()
+        assert big.value == "0:09"
+        after = big.render_line(big.content_region.height // 2)
+        assert after.text == before.text
+        assert [s.style for s in after] != [s.style for s in before]
+        assert list(after)[0].style == big.rich_style

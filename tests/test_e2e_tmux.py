@@ -144,3 +144,70 @@ def test_a_session_in_a_real_terminal(tmp_path, tmux):
     assert steps == [("warmup", "time"), ("work", "lap"), ("rest", "time"), ("cooldown", "time")]
     log = (data / "speedtimer.log").read_text()
     assert "card" in log or "ALSA" in log or "Sound unavailable" in log
+
+
+# --- the big clock, read off the real terminal ------------------------------------------
+
+
+def read_big_clock(screen: str) -> str | None:
+    """Decode the block-font digits the run screen draws, as the terminal shows them."""
+    from speedtimer.components.big_time import _GLYPHS
+
+    rows = [line for line in screen.splitlines() if "█" in line]
+    if not rows or len(rows) % 5:
+        return None
+    scale = len(rows) // 5
+    px = 2 * scale
+    start = min(line.index("█") for line in rows)
+    pixels = []
+    for r in range(5):
+        line = rows[r * scale].ljust(start + 200)
+        pixels.append("".join("#" if line[x] == "█" else "." for x in range(start, len(line), px)))
+    out, pos = "", 0
+    width = max(len(p.rstrip(".")) for p in pixels)
+    while pos < width:
+        for ch, glyph in _GLYPHS.items():
+            w = len(glyph[0])
+            if ch != " " and all(pixels[r][pos : pos + w] == glyph[r] for r in range(5)):
+                out += ch
+                pos += w + 1
+                break
+        else:
+            return None
+    return out
+
+
+def test_the_big_clock_shown_in_a_real_terminal_follows_the_countdown(tmp_path, tmux):
+    """Only the changed digits are repainted each second: what the terminal shows must still
+    be the whole right time, second after second."""
+    presets = tmp_path / "presets"
+    presets.mkdir()
+    (presets / "long.toml").write_text(
+        'name = "Clock trial"\ncountdown = 0\n[[steps]]\nkind = "work"\nduration = 75\n'
+    )
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".asoundrc").write_text("pcm.!default { type null }\n")  # no sound notice on top
+    command = (
+        f"cd {REPO} && env HOME={home} TERM=xterm-256color "
+        f"{sys.executable} -m speedtimer --presets-dir {presets} --data-dir {tmp_path / 'd'} "
+        f"--config-dir {tmp_path / 'c'} --get-ready 0 run 'Clock trial'"
+    )
+    tmux.run("new-session", "-d", "-s", "app", "-x", "80", "-y", "24", command)
+    tmux.wait_for("WORK")
+    seen: list[tuple[float, int]] = []
+    deadline = time.monotonic() + 7
+    while time.monotonic() < deadline:
+        value = read_big_clock(tmux.screen())
+        assert value is not None and re.fullmatch(r"\d:\d\d", value), tmux.screen()
+        m, s = value.split(":")
+        seen.append((time.monotonic(), int(m) * 60 + int(s)))
+        time.sleep(0.15)
+    values = [v for _, v in seen]
+    assert values == sorted(values, reverse=True)
+    distinct = sorted(set(values), reverse=True)
+    assert distinct == list(range(distinct[0], distinct[-1] - 1, -1))  # none skipped
+    assert len(distinct) >= 6 and distinct[0] <= 75
+    t0, v0 = seen[0]
+    for t, v in seen:  # each reading is the time left, give or take the moment of reading
+        assert abs((v0 - (t - t0)) - v) <= 1.3

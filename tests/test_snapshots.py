@@ -9,9 +9,8 @@ from __future__ import annotations
 import pytest
 
 from speedtimer.app import make_app
-from speedtimer.audio import NullAudio
 from speedtimer.paths import Paths
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, QuietAudio
 from tests.test_app import SHORT
 
 SIZE = (80, 24)
@@ -34,7 +33,7 @@ def snap_app(tmp_path):
             paths,
             clock=clock,
             wall_clock=clock.wall,
-            audio=NullAudio("snapshot: no sound"),
+            audio=QuietAudio(),  # no bell-and-flash fallback: a flash lasts 0.25 s of real time
             get_ready_s=3,
         )
         return app

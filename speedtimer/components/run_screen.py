@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer as TextualTimer
-from textual.widgets import Footer, ProgressBar, Static
+from textual.widgets import Footer, Input, ProgressBar, Static
 
 from speedtimer.components.big_time import BigTime
 from speedtimer.components.confirm import ConfirmScreen
@@ -55,6 +55,10 @@ def split_line(n: int, split: float, step: ScheduledStep) -> str:
     return text
 
 
+# Widgets updated every second whose size depends only on the length of their one-line text.
+REPAINT_ONLY = frozenset({"totals"})
+
+
 class RunScreen(Screen):
     BINDINGS = [
         Binding("space", "pause", "Pause", id="pause"),
@@ -74,6 +78,7 @@ class RunScreen(Screen):
         self._wake: TextualTimer | None = None
         self._shown: dict[str, object] = {}
         self._ended = False
+        self._blinkers: list[Input] = []
 
     # --- layout ----------------------------------------------------------------------------
 
@@ -94,12 +99,33 @@ class RunScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        self._quiet_screens_below()
         self._apply_size()
         audio = self.session.audio
         if not audio.available and audio.problem:
             self.set_status("No sound: cues use the terminal bell and a flash (see the log)")
         events = self.session.start()
         self._after(events)
+
+    def _quiet_screens_below(self) -> None:
+        """Stop the cursor blinking in the menu's filter box under this screen.
+
+        A hidden Input keeps its blink timer: two wake-ups and repaints a second for
+        nothing, for the whole session. The menu turns it back on when it is shown again.
+        """
+        for screen in self.app.screen_stack:
+            if screen is self:
+                continue
+            for box in screen.query(Input):
+                if box.cursor_blink:
+                    box.cursor_blink = False
+                    self._blinkers.append(box)
+
+    def on_unmount(self) -> None:
+        for box in self._blinkers:
+            if box.is_attached:
+                box.cursor_blink = True
+        self._blinkers.clear()
 
     def on_resize(self) -> None:
         self._apply_size()
@@ -149,10 +175,17 @@ class RunScreen(Screen):
 
     def _set(self, widget_id: str, value) -> None:
         """Update a widget only when its text changed: no needless repaints."""
-        if self._shown.get(widget_id) == value:
+        old = self._shown.get(widget_id)
+        if old == value:
             return
         self._shown[widget_id] = value
-        self.query_one(f"#{widget_id}").update(value)
+        widget = self.query_one(f"#{widget_id}")
+        if widget_id in REPAINT_ONLY and isinstance(old, str) and len(old) == len(value):
+            # Same width: a repaint is enough. A layout pass of the whole screen every
+            # second was most of the CPU this screen used while counting down.
+            widget.update(value, layout=False)
+        else:
+            widget.update(value)
 
     def current_phase(self) -> str:
         timer = self.session.timer
