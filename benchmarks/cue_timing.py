@@ -56,34 +56,6 @@ with open(sys.argv[1], "a") as f:
     f.write(f"{m0:.6f} {m1:.6f} {w1:.6f} {n}\\n")
 """
 
-# Put on PYTHONPATH: in the audio player only (the one process audio.py starts with
-# PYTHONMALLOC=malloc), note when each cue line arrives. The line itself carries the app's
-# time.monotonic() at sending, so each cue's delay splits into app / pipe / player+ALSA.
-SITECUSTOMIZE = """\
-import os, sys, time
-_log = os.environ.get("SPEEDTIMER_BENCH_CUE_LOG")
-if _log and os.environ.get("PYTHONMALLOC") == "malloc" and sys.stdin is not None:
-    class _Buf:
-        def __init__(self, raw):
-            self._raw = raw
-        def readline(self):
-            line = self._raw.readline()
-            t = time.monotonic()
-            if line:
-                with open(_log, "a") as f:
-                    f.write(f"{t:.6f} {line.decode(errors='replace').strip()}\\n")
-            return line
-        def __getattr__(self, name):
-            return getattr(self._raw, name)
-    class _Stdin:
-        def __init__(self, s):
-            self._s = s
-            self.buffer = _Buf(s.buffer)
-        def __getattr__(self, name):
-            return getattr(self._s, name)
-    sys.stdin = _Stdin(sys.stdin)
-"""
-
 BOUNDARY_CUES = ("warmup", "work", "rest", "cooldown", "finished")
 
 
@@ -108,9 +80,12 @@ def expected_cues(preset_path: Path, get_ready: float) -> list[tuple[str, float]
         available = True
         problem = None
 
-        def play(self, cue: str) -> bool:
-            played.append((cue, now[0]))
+        def play(self, cue: str, delay: float = 0.0) -> bool:
+            played.append((cue, now[0] + delay))  # sent ahead: heard `delay` later
             return True
+
+        def cancel(self) -> None:
+            raise AssertionError("nobody presses a key in the replay")
 
         def close(self) -> None:
             pass
@@ -219,16 +194,12 @@ def run(quick: bool) -> list[Figure]:
             "pcm.!default {\n  type file\n  slave.pcm { type null }\n"
             f'  file "|{shell_quote([*stamper, str(log)])}"\n  format "raw"\n}}\n'
         )
-        inject = tmp / "inject"
-        inject.mkdir()
-        (inject / "sitecustomize.py").write_text(SITECUSTOMIZE)
-        recv_log = tmp / "received.log"
         env = child_env(home, SPEEDTIMER_AUDIO_TRACE="1")
         tmux.start(env)
         app_cmd = shell_quote(
             [
                 "env", f"HOME={home}", "SPEEDTIMER_AUDIO_TRACE=1",
-                f"SPEEDTIMER_BENCH_CUE_LOG={recv_log}", f"PYTHONPATH={inject}:{REPO}",
+                f"PYTHONPATH={REPO}",
                 PY, "-m", "speedtimer",
                 "--presets-dir", str(presets), "--data-dir", str(data),
                 "--config-dir", str(config), "--get-ready", str(get_ready),
@@ -292,17 +263,6 @@ def run(quick: bool) -> list[Figure]:
         streams = [s for s in stamps if s[2] in sizes]  # drops the player's silent probe
         got = [sizes[s[2]] for s in streams]
         want = [cue for cue, _ in plan]
-        received = []
-        for line in recv_log.read_text().splitlines() if recv_log.exists() else []:
-            parts = line.split()
-            if len(parts) >= 3:
-                received.append((parts[1], float(parts[2]), float(parts[0])))  # cue, sent, recv
-        # wall -> monotonic, from the stamper's pairs
-        offs = sorted(w - m for m, w, _, _ in stamps)
-        wall_minus_mono = offs[len(offs) // 2] if offs else 0.0
-        app_late: list[float] = []
-        pipe: list[float] = []
-        player: list[float] = []
         errors: list[float] = []
         boundary: list[float] = []
         matched = 0
@@ -315,12 +275,6 @@ def run(quick: bool) -> list[Figure]:
                 continue
             err = (streams[k][1] - (t0 + off)) * 1000
             errors.append(err)
-            if matched < len(received) and received[matched][0] == cue:
-                _, sent, recv = received[matched]
-                due_mono = t0 + off - wall_minus_mono
-                app_late.append((sent - due_mono) * 1000)
-                pipe.append((recv - sent) * 1000)
-                player.append((streams[k][0] - recv) * 1000)
             if cue in BOUNDARY_CUES:
                 boundary.append(err)
             matched += 1
@@ -344,11 +298,6 @@ def run(quick: bool) -> list[Figure]:
         "errors_ms": [round(e, 3) for e in errors],
         "db_schedule_max_err_ms": max(db_sched_err) if db_sched_err else None,
         "player_send_to_play_ms": trace,
-        "split_ms": {
-            "app_send_late": stats(app_late),
-            "pipe": stats(pipe),
-            "player_to_alsa": stats(player),
-        },
         "naive_sleep_loop": naive,
         "textual_set_interval": interval,
     }
@@ -365,31 +314,11 @@ def run(quick: bool) -> list[Figure]:
         Figure(group, "schedule in history DB vs plan, max", max(db_sched_err, default=None),
                "ms", note="the app's own step times; DB keeps ms"),
     ]  # fmt: skip
-    if app_late:
-        a, b, c = stats(app_late), stats(pipe), stats(player)
-        figs.append(
-            Figure(
-                group,
-                "  of which app: due -> cue sent, p95",
-                a["p95"],
-                "ms",
-                note=f"mean {a['mean_signed']:.1f}, max {a['max']:.1f} ms",
-            )
-        )
-        figs.append(
-            Figure(
-                group,
-                "  of which pipe + player + ALSA open, p95",
-                percentile([x + y for x, y in zip(pipe, player, strict=True)], 95),
-                "ms",
-                note=f"pipe p95 {b['p95']:.2f} ms; player->first samples p95 {c['p95']:.1f}, "
-                f"max {c['max']:.1f} ms (incl. the file plugin starting the stamper)",
-            )
-        )
     if trace:
         figs.append(
-            Figure(group, "player: cue sent -> play() returned, p95", trace["p95"], "ms",
-                   note=f"max {trace['max']:.1f} ms; SPEEDTIMER_AUDIO_TRACE")
+            Figure(group, "player: play() returned vs due, p95", trace["p95"], "ms",
+                   note=f"max {trace['max']:.1f} ms; device opening p95 {trace['open_p95']:.1f},"
+                        f" max {trace['open_max']:.1f} ms; SPEEDTIMER_AUDIO_TRACE")
         )  # fmt: skip
     for label, b in (("sleep(1) loop", naive), ("Textual set_interval(1)", interval)):
         figs.append(
@@ -401,19 +330,23 @@ def run(quick: bool) -> list[Figure]:
 
 
 def _trace_delays(log_path: Path) -> dict | None:
+    """From the helper's trace lines ("played pip +0.12 ms from due (open 3.21 ms)"): how far
+    from the due time play() returned, and how long play() took to open the device."""
     try:
         lines = log_path.read_text(errors="replace").splitlines()
     except OSError:
         return None
-    delays = []
+    late, opening = [], []
     for line in lines:
-        if " played " in line and "ms after send" in line:
+        if " played " in line and " ms from due" in line:
             with contextlib.suppress(IndexError, ValueError):
-                delays.append(float(line.split(" played ")[1].split()[1]))
-    if not delays:
+                late.append(float(line.split(" played ")[1].split()[1]))
+                opening.append(float(line.split("(open ")[1].split()[0]))
+    if not late:
         return None
-    return {"n": len(delays), "p95": percentile(delays, 95), "max": max(delays),
-            "median": sorted(delays)[len(delays) // 2]}  # fmt: skip
+    return {"n": len(late), "p95": percentile([abs(x) for x in late], 95),
+            "max": max(abs(x) for x in late), "median": sorted(late)[len(late) // 2],
+            "open_p95": percentile(opening, 95), "open_max": max(opening)}  # fmt: skip
 
 
 def _tail(path: Path, n: int = 20) -> str:

@@ -41,7 +41,9 @@ class Audio(Protocol):
     available: bool
     problem: str | None
 
-    def play(self, cue: str) -> bool: ...
+    def play(self, cue: str, delay: float = 0.0) -> bool: ...
+
+    def cancel(self) -> None: ...
 
     def close(self) -> None: ...
 
@@ -53,8 +55,11 @@ class NullAudio:
         self.available = False
         self.problem = problem
 
-    def play(self, cue: str) -> bool:
+    def play(self, cue: str, delay: float = 0.0) -> bool:
         return False
+
+    def cancel(self) -> None:
+        pass
 
     def wait_ready(self, timeout: float = 0.0) -> bool:
         return False
@@ -190,12 +195,30 @@ class ProcessAudio:
 
     # --- the interface ---
 
-    def play(self, cue: str) -> bool:
-        """Send `cue` to the helper. Never blocks on the helper, never raises."""
+    def play(self, cue: str, delay: float = 0.0) -> bool:
+        """Send `cue` to the helper, to be heard `delay` seconds from now.
+
+        Never blocks on the helper, never raises. With a delay the helper starts the sound
+        itself, early by the time the device takes to open, so it is heard on time.
+        """
         try:
             if not self.available or self._closed or cue not in self._files:
                 return False
-            line = f"{cue} {time.monotonic():.6f}\n".encode()
+            now = time.monotonic()
+            due = f" {now + delay:.6f}" if delay > 0 else ""
+            line = f"{cue} {now:.6f}{due}\n".encode()
+            return self._send(line)
+        except Exception:
+            return False
+
+    def cancel(self) -> None:
+        """Drop the cues sent ahead that have not started (the runner paused, skipped...)."""
+        with contextlib.suppress(Exception):
+            if self.available and not self._closed:
+                self._send(b"cancel\n")
+
+    def _send(self, line: bytes) -> bool:
+        try:
             with self._lock:
                 worker = self._worker
                 if worker is None or self._closed:

@@ -10,25 +10,49 @@ the helper if it dies anyway).
 Protocol
   argv[1]  JSON: {"files": {cue: wav path}, "max_delay": seconds}
   stdout   one line at start: "ready", or "error <message>" followed by exit
-  stdin    one line per cue: "<cue> <time.monotonic() when sent>"; EOF asks the helper to let
-           the sounds in flight finish (at most DRAIN_S) and exit
+  stdin    one line per cue: "<cue> <time.monotonic() when sent> [<due>]", where <due> is the
+           time.monotonic() at which the sound should be heard (CLOCK_MONOTONIC is one clock for
+           every process of the machine); "cancel" drops every cue not yet started; EOF asks
+           the helper to let the sounds in flight finish (at most DRAIN_S) and exit
   stderr   diagnostics, for the log file (with SPEEDTIMER_AUDIO_TRACE=1, one line per cue)
 
-Every WAV is loaded before "ready", so playing a cue costs no file I/O: the helper reads a line
-and calls play() at once. A cue that reaches the helper more than max_delay seconds after it was
-sent (the helper was restarting, or the machine stalled) is dropped: late sounds mislead.
+Every WAV is loaded before "ready", so playing a cue costs no file I/O. A cue without <due>
+plays at once. A cue with <due> arrives a little early (the app sends it ahead) and is started
+at <due> minus the time simpleaudio takes to open the device (its play() opens the PCM
+synchronously, then a thread writes the samples), a figure the helper keeps measuring; it
+sleeps to a millisecond before and spins the rest, so the first samples reach the device
+within a fraction of a millisecond of <due> instead of after the app's wake-up, the pipe and
+the device opening. A cue that reaches the helper more than max_delay seconds after it was
+sent or due (the helper was restarting, or the machine stalled) is dropped: late sounds
+mislead.
 """
 
 from __future__ import annotations
 
+import heapq
 import json
 import os
+import select
 import signal
 import sys
 import time
 
 DRAIN_S = 3.0
 PROBE_FRAMES = 441  # 10 ms of silence at 44.1 kHz: proves the device opens without a sound
+SPIN_S = 0.0015  # the last stretch before a start is spun, not slept: sleep wakes up late
+OPEN_EMA = 0.3  # weight of the newest play() duration in the opening-time estimate
+MAX_OPEN_S = 0.05  # never start earlier than this: a slow open once must not skew every cue
+
+
+class OpenTime:
+    """How long play() takes to open the device: a running average of what it took."""
+
+    def __init__(self, first: float) -> None:
+        self.value = min(max(0.0, first), MAX_OPEN_S)
+
+    def add(self, took: float) -> None:
+        took = min(max(0.0, took), MAX_OPEN_S)
+        self.value += OPEN_EMA * (took - self.value)
 
 
 def _say(line: str) -> None:
@@ -78,44 +102,104 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     try:
-        simpleaudio.play_buffer(bytes(2 * PROBE_FRAMES), 1, 2, 44100).wait_done()
+        t0 = time.monotonic()
+        probe = simpleaudio.play_buffer(bytes(2 * PROBE_FRAMES), 1, 2, 44100)
+        opening = OpenTime(time.monotonic() - t0)
+        probe.wait_done()
     except Exception as exc:
         _say(f"error no usable audio output ({exc})")
         return 3
     _say("ready")
     _log("ready")
 
-    playing = []
-    stdin = sys.stdin.buffer
-    while True:
+    def play(cue: str, due: float | None, sent: float | None) -> bool:
+        t0 = time.monotonic()
         try:
-            raw = stdin.readline()
-        except (OSError, ValueError):
-            break
-        if not raw:
-            break
-        parts = raw.decode("utf-8", "replace").split()
-        if not parts:
-            continue
-        cue = parts[0]
-        sent = _float(parts[1]) if len(parts) > 1 else None
-        wave_obj = waves.get(cue)
-        if wave_obj is None:
-            _log(f"unknown cue {cue!r}")
-            continue
-        late = None if sent is None else time.monotonic() - sent
-        if late is not None and late > max_delay:
-            _log(f"dropped {cue!r}: {late:.2f} s late")
-            continue
-        try:
-            playing.append(wave_obj.play())
+            playing.append(waves[cue].play())
         except Exception as exc:
             _say(f"error playing the {cue!r} sound failed ({exc})")
-            return 3
+            return False
+        took = time.monotonic() - t0
+        opening.add(took)
         if trace:
-            delay = "" if late is None else f" {1000 * (time.monotonic() - sent):.2f} ms after send"
-            _log(f"played {cue}{delay}")
-        playing = [p for p in playing if p.is_playing()]
+            ref = due if due is not None else sent
+            late = "" if ref is None else f" {1000 * (t0 + took - ref):+.2f} ms from due"
+            _log(f"played {cue}{late} (open {1000 * took:.2f} ms)")
+        return True
+
+    playing: list = []
+    pending: list[tuple[float, int, str, float]] = []  # (start at, order, cue, due)
+    order = 0
+    fd = sys.stdin.fileno()
+    buffer = b""
+    eof = False
+    while not eof or pending:
+        if pending:
+            wait = pending[0][0] - time.monotonic()
+            if wait <= SPIN_S:
+                start_at, _, cue, due = heapq.heappop(pending)
+                while time.monotonic() < start_at:
+                    pass  # at most SPIN_S of spinning, only just before a cue
+                if time.monotonic() - due > max_delay:
+                    _log(f"dropped {cue!r}: {time.monotonic() - due:.2f} s late")
+                elif not play(cue, due, None):
+                    return 3
+                playing = [p for p in playing if p.is_playing()]
+                continue
+            timeout: float | None = wait - SPIN_S
+        else:
+            timeout = None
+        if eof:
+            time.sleep(max(0.0, timeout or 0.0))
+            continue
+        try:
+            ready, _, _ = select.select([fd], [], [], timeout)
+        except InterruptedError:
+            continue
+        except (OSError, ValueError):
+            break
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 65536)
+        except InterruptedError:
+            continue
+        except OSError:
+            break
+        if not chunk:
+            eof = True
+            continue
+        buffer += chunk
+        *lines, buffer = buffer.split(b"\n")
+        for raw in lines:
+            parts = raw.decode("utf-8", "replace").split()
+            if not parts:
+                continue
+            if parts[0] == "cancel":
+                if pending:
+                    _log(f"cancelled {', '.join(c for _, _, c, _ in sorted(pending))}")
+                pending.clear()
+                continue
+            cue = parts[0]
+            sent = _float(parts[1]) if len(parts) > 1 else None
+            due = _float(parts[2]) if len(parts) > 2 else None
+            if cue not in waves:
+                _log(f"unknown cue {cue!r}")
+                continue
+            now = time.monotonic()
+            late = None if sent is None else now - sent
+            if due is not None:
+                late = now - due
+            if late is not None and late > max_delay:
+                _log(f"dropped {cue!r}: {late:.2f} s late")
+                continue
+            if due is not None and due - opening.value > now + SPIN_S:
+                heapq.heappush(pending, (due - opening.value, order, cue, due))
+                order += 1
+                continue
+            if not play(cue, due, sent):
+                return 3
+            playing = [p for p in playing if p.is_playing()]
 
     deadline = time.monotonic() + DRAIN_S
     while any(p.is_playing() for p in playing) and time.monotonic() < deadline:

@@ -7,6 +7,7 @@ run whole sessions in microseconds.
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from collections.abc import Callable
@@ -18,6 +19,11 @@ from speedtimer.cues import cues_for
 from speedtimer.preset import Preset
 from speedtimer.schedule import Schedule, build_schedule
 from speedtimer.timer import Ended, Event, EventKind, State, Timer
+
+# Cues go to the sound helper this long before they are due, with their due time; the helper
+# starts each one itself so it is heard on time, whatever the event loop's wake-up latency.
+LEAD_S = 0.1
+SAME_TIME_S = 1e-6
 
 
 @dataclass
@@ -60,6 +66,7 @@ class Session:
         self.recorder = None
         self.status: str | None = None
         self.cues_played: list[str] = []
+        self._ahead: tuple[float, list[str]] | None = None  # (due, cues sent ahead for it)
 
     # --- operations ----------------------------------------------------------------------
 
@@ -76,41 +83,45 @@ class Session:
                 started_mono=now,
             )
             self.recorder.begin()
-        return self._handle(self.timer.start(now), now)
+        return self._op(self.timer.start, now)
 
     def tick(self) -> list[Event]:
         now = self.now()
-        return self._handle(self.timer.tick(now), now)
+        events = self._handle(self.timer.tick(now), now)
+        self._send_ahead(now)
+        return events
 
     def toggle_pause(self) -> list[Event]:
-        now = self.now()
-        return self._handle(self.timer.toggle_pause(now), now)
+        return self._op(self.timer.toggle_pause)
 
     def lap(self) -> list[Event]:
-        now = self.now()
-        return self._handle(self.timer.lap(now), now)
+        return self._op(self.timer.lap)
 
     def skip(self) -> list[Event]:
-        now = self.now()
-        return self._handle(self.timer.skip(now), now)
+        return self._op(self.timer.skip)
 
     def back(self) -> list[Event]:
-        now = self.now()
-        return self._handle(self.timer.back(now), now)
+        return self._op(self.timer.back)
 
     def add_time(self, seconds: float) -> list[Event]:
-        now = self.now()
-        return self._handle(self.timer.add_time(now, seconds), now)
+        return self._op(lambda now: self.timer.add_time(now, seconds))
 
     def abort(self, status: str = "aborted") -> list[Event]:
         """End the session early; `status` is "interrupted" when the terminal went away."""
-        now = self.now()
-        events = self.timer.abort(now)
         self.status = status
-        return self._handle(events, now)
+        return self._op(self.timer.abort)
+
+    def _op(self, operation: Callable[[float], list[Event]], now: float | None = None):
+        """A runner's action: it changes what comes next, so cues sent ahead are withdrawn."""
+        now = self.now() if now is None else now
+        self._withdraw_ahead(now)
+        events = self._handle(operation(now), now)
+        self._send_ahead(now)
+        return events
 
     def set_muted(self, muted: bool) -> None:
         self.muted = muted
+        self._withdraw_ahead(self.now())
 
     # --- queries -------------------------------------------------------------------------
 
@@ -123,6 +134,8 @@ class Session:
         event_at = self.timer.next_event_time()
         if event_at is not None:
             times.append(event_at)
+            if self._sends_ahead() and not self._ahead_for(event_at):
+                times.append(event_at - LEAD_S)
         remaining = self.timer.step_remaining(now)
         if remaining is not None:
             frac = remaining - math.floor(remaining)
@@ -168,9 +181,55 @@ class Session:
 
     # --- event handling ------------------------------------------------------------------
 
+    # --- cues sent ahead --------------------------------------------------------------------
+
+    def _sends_ahead(self) -> bool:
+        return not self.muted and self.audio.available
+
+    def _ahead_for(self, due: float) -> bool:
+        return self._ahead is not None and abs(self._ahead[0] - due) < SAME_TIME_S
+
+    def _send_ahead(self, now: float) -> None:
+        """Within LEAD_S of the next event, send its cues with their due time.
+
+        What the cues will be comes from a copy of the timer run to that instant: the timer
+        is pure, so the copy tells exactly what the real one will say then.
+        """
+        if not self._sends_ahead() or self.timer.state not in (State.RUNNING, State.READY):
+            return
+        due = self.timer.next_event_time()
+        if due is None or due - now > LEAD_S + SAME_TIME_S or self._ahead_for(due):
+            return
+        twin = copy.deepcopy(self.timer, {id(self.schedule): self.schedule})
+        sent = []
+        for cue in cues_for(twin.tick(due), self.schedule, due):
+            if self.audio.play(cue, max(0.0, due - now)):
+                sent.append(cue)
+        self._ahead = (due, sent)
+
+    def _withdraw_ahead(self, now: float) -> None:
+        if self._ahead is not None and self._ahead[0] > now:
+            if self._ahead[1]:
+                self.audio.cancel()
+            self._ahead = None
+
     def _handle(self, events: list[Event], now: float) -> list[Event]:
-        for cue in cues_for(events, self.schedule, now):
-            self._cue(cue)
+        sent: list[str] = []
+        if self._ahead is not None and any(self._ahead_for(e.at) for e in events):
+            sent = list(self._ahead[1])  # already with the sound helper, due at e.at
+            self._ahead = None
+        cues = cues_for(events, self.schedule, now)
+        heard_anyway = list(sent)  # went out on time even if this late call calls them stale
+        for cue in cues:
+            if cue in heard_anyway:
+                heard_anyway.remove(cue)
+        self.cues_played.extend(heard_anyway)
+        for cue in cues:
+            if cue in sent:
+                sent.remove(cue)
+                self.cues_played.append(cue)
+            else:
+                self._cue(cue)
         if self.recorder is not None:
             for ev in events:
                 if ev.kind is EventKind.STEP_ENDED:

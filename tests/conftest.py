@@ -62,6 +62,6 @@ class QuietAudio(NullAudio):
         self.available = True
         self.played: list[str] = []
 
-    def play(self, cue: str) -> bool:
+    def play(self, cue: str, delay: float = 0.0) -> bool:
         self.played.append(cue)
         return True

@@ -461,6 +461,40 @@ def test_cue_reaches_the_device_promptly(alsa, cue_files, tmp_path):
 
 
 @needs_simpleaudio
+def test_a_cue_sent_ahead_is_heard_at_its_due_time_and_can_be_withdrawn(alsa, cue_files, tmp_path):
+    audio = ProcessAudio(cue_files, tmp_path / "speedtimer.log", env=alsa.env)
+    try:
+        assert audio.wait_ready(WAIT_S)
+        assert alsa.wait_for([PROBE_BYTES]) == [PROBE_BYTES]
+        opened = []
+        for _ in range(3):
+            n = len(alsa.captures())
+            t0 = time.monotonic()
+            assert audio.play("pip", 0.4)
+            deadline = t0 + WAIT_S
+            while len(alsa.captures()) == n and time.monotonic() < deadline:
+                time.sleep(0.0005)
+            opened.append(time.monotonic() - t0)
+        # The helper waits for the due time itself: not heard at once, heard at 0.4 s (the
+        # device opening early by its measured opening time; slack for a loaded machine).
+        assert all(0.34 <= t <= 0.55 for t in opened), opened
+        before = len(alsa.captures())
+        assert audio.play("rest", 0.5)
+        time.sleep(0.1)
+        audio.cancel()  # the runner paused: the rest cue must not sound
+        time.sleep(0.8)
+        assert len(alsa.captures()) == before
+        assert audio.play("pip")  # and the helper still plays what comes next, at once
+        deadline = time.monotonic() + WAIT_S
+        while len(alsa.captures()) == before and time.monotonic() < deadline:
+            time.sleep(0.001)
+        assert len(alsa.captures()) == before + 1
+    finally:
+        audio.close(timeout=WAIT_S)
+    assert "cancelled rest" in (tmp_path / "speedtimer.log").read_text()
+
+
+@needs_simpleaudio
 def test_no_audio_device(tmp_path, cue_files, capfd):
     env = _alsa_env(tmp_path, '{ type hw; card "speedtimer_no_such_card" }')
     log = tmp_path / "speedtimer.log"
