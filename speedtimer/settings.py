@@ -77,7 +77,7 @@ KEY_DOCS: tuple[KeyDoc, ...] = (
         "presets_dirs",
         "list of strings (folders)",
         "[]",
-        "extra preset folders, besides the bundled ones and `presets/` in the config folder",
+        "extra folders of presets to list, besides the bundled and your own",
         flag="--presets-dir",
         env="SPEEDTIMER_PRESETS_DIR",
     ),
