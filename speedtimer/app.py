@@ -25,7 +25,7 @@ from speedtimer.components.run_screen import RunScreen
 from speedtimer.paths import Paths
 from speedtimer.preset import Preset
 from speedtimer.session import Session
-from speedtimer.settings import Settings, load_settings
+from speedtimer.settings import Settings, key_problems, load_settings, theme_problem
 
 log = logging.getLogger("speedtimer")
 
@@ -45,7 +45,7 @@ class SpeedTimerApp(App):
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         audio: Audio | None = None,
-        mute: bool = False,
+        mute: bool | None = None,
         get_ready_s: float | None = None,
         start_preset: Preset | None = None,
         record_history: bool = True,
@@ -57,18 +57,31 @@ class SpeedTimerApp(App):
         self.clock = clock
         self.wall_clock = wall_clock
         self._audio = audio
-        self.muted = mute or settings.mute
+        self.muted = settings.mute if mute is None else mute
         self.get_ready_s = settings.get_ready_s if get_ready_s is None else get_ready_s
         self.start_preset = start_preset
         self.record_history = record_history
         self.catalog: Catalog = Catalog(())
-        if settings.keys:
-            self.set_keymap(dict(settings.keys))
+        self._apply_theme_and_keys()
+
+    def _apply_theme_and_keys(self) -> None:
+        """A theme or binding id Textual does not know is reported, not silently ignored."""
+        problem = theme_problem(self.settings, set(self.available_themes))
+        if problem:
+            self.startup_problems.append(problem)
+        else:
+            self.theme = self.settings.theme
+        if self.settings.keys:
+            from speedtimer.keymap import binding_ids
+
+            known = binding_ids()
+            self.startup_problems += key_problems(self.settings, known)
+            self.set_keymap({k: v for k, v in self.settings.keys.items() if k in known})
 
     # --- start-up --------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.catalog = load_catalog(self.paths)
+        self.catalog = load_catalog(self.paths, self.settings)
         self.push_screen(MenuScreen(self.catalog))
         if self.start_preset is not None:
             self.start_session(self.start_preset)
@@ -222,7 +235,7 @@ def _setup_logging(paths: Paths) -> None:
 def make_app(
     paths: Paths,
     *,
-    mute: bool = False,
+    mute: bool | None = None,
     get_ready_s: float | None = None,
     start_preset: Preset | None = None,
     clock: Callable[[], float] = time.monotonic,
@@ -231,8 +244,13 @@ def make_app(
     settings: Settings | None = None,
     record_history: bool = True,
 ) -> SpeedTimerApp:
+    """`mute`/`get_ready_s` None: the settings file decides. `settings` None: they are read
+    from the file, which is first created, commented, if it does not exist yet."""
     problems: list[str] = []
     if settings is None:
+        from speedtimer.settings_template import create_settings_file
+
+        create_settings_file(paths.settings_file, sounds_dir=paths.sounds_dir)
         settings, problems = load_settings(paths.settings_file)
     _setup_logging(paths)
     return SpeedTimerApp(

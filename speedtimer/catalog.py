@@ -2,20 +2,39 @@
 
 A broken file shows up as a `BrokenPreset` entry beside the good ones; nothing here raises for a
 bad preset, so one bad file can never hide the rest.
+
+This is where presets are loaded to be run, so this is where the user's default `countdown` and
+`halfway` (settings file) fill in what a preset left out. Loading a single file elsewhere
+(`load_preset`, validation, saving) stays free of anybody's settings.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from speedtimer.paths import Paths
-from speedtimer.preset import BrokenPreset, Preset, PresetError, load_folder, load_preset
+from speedtimer.preset import (
+    BrokenPreset,
+    Preset,
+    PresetError,
+    load_folder,
+    load_preset,
+)
+
+if TYPE_CHECKING:
+    from speedtimer.settings import Settings
 
 
 @dataclass(frozen=True)
 class Catalog:
     entries: tuple[Preset | BrokenPreset, ...]
+    countdown: int = 3  # defaults for presets that do not set these keys
+    halfway: bool = False
+
+    def _defaults(self, preset: Preset) -> Preset:
+        return preset.with_defaults(countdown=self.countdown, halfway=self.halfway)
 
     @property
     def presets(self) -> list[Preset]:
@@ -29,7 +48,7 @@ class Catalog:
         """By file path, then exact name (any case), then a unique name prefix or file stem."""
         path = Path(name_or_path).expanduser()
         if name_or_path.endswith(".toml") or path.is_file():
-            return load_preset(path)
+            return self._defaults(load_preset(path))
         wanted = name_or_path.strip().casefold()
         presets = self.presets
         for matcher in (
@@ -51,7 +70,13 @@ class Catalog:
         )
 
 
-def load_catalog(paths: Paths) -> Catalog:
+def load_catalog(paths: Paths, settings: Settings | None = None) -> Catalog:
+    """`settings` None: read them from the settings file (its problems are reported by
+    whoever loads the settings for use, so none are lost by ignoring them here)."""
+    if settings is None:
+        from speedtimer.settings import load_settings
+
+        settings, _ = load_settings(paths.settings_file)
     entries: list[Preset | BrokenPreset] = []
     entries += load_folder(paths.bundled_presets_dir, bundled=True)
     seen = {paths.bundled_presets_dir.resolve()}
@@ -61,4 +86,8 @@ def load_catalog(paths: Paths) -> Catalog:
             continue
         seen.add(key)
         entries += load_folder(folder)
-    return Catalog(tuple(entries))
+    defaults = {"countdown": settings.countdown, "halfway": settings.halfway}
+    return Catalog(
+        tuple(e if isinstance(e, BrokenPreset) else e.with_defaults(**defaults) for e in entries),
+        **defaults,
+    )

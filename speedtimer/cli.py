@@ -187,7 +187,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="settings and your own presets (env SPEEDTIMER_CONFIG_DIR)",
     )
-    parser.add_argument("--mute", action="store_true", help="start with sound off")
+    parser.add_argument(
+        "--mute",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="start with sound off (--no-mute: on), whatever the settings file says",
+    )
     parser.add_argument(
         "--get-ready",
         type=int,
@@ -223,6 +228,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="no full-screen app: print each step as a line (for scripts and screen readers)",
     )
     p.set_defaults(func=cmd_run)
+
+    from speedtimer.config_cli import add_config_commands
+
+    add_config_commands(sub)
 
     try:
         from speedtimer.history_cli import add_history_commands

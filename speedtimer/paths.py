@@ -1,4 +1,5 @@
-"""Where speedtimer reads and writes: every folder can be moved by a CLI flag or an env variable.
+"""Where speedtimer reads and writes: every folder can be moved by a CLI flag, an env variable
+or (data and preset folders) the settings file.
 
 Tests (and careful users) point everything at temp folders, so nothing here may fall back to
 the real home folder when an override is given.
@@ -7,6 +8,7 @@ the real home folder when an override is given.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +16,7 @@ APP_NAME = "speedtimer"
 ENV_DATA_DIR = "SPEEDTIMER_DATA_DIR"
 ENV_CONFIG_DIR = "SPEEDTIMER_CONFIG_DIR"
 ENV_PRESETS_DIR = "SPEEDTIMER_PRESETS_DIR"  # extra preset folders, os.pathsep-separated
+SETTINGS_FILE_NAME = "settings.toml"
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -46,7 +49,7 @@ class Paths:
 
     @property
     def settings_file(self) -> Path:
-        return self.config_dir / "settings.toml"
+        return self.config_dir / SETTINGS_FILE_NAME
 
     @property
     def history_db(self) -> Path:
@@ -71,33 +74,74 @@ class Paths:
         data_dir: str | Path | None = None,
         config_dir: str | Path | None = None,
         presets_dirs: list[str | Path] | None = None,
-        env: dict[str, str] | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> Paths:
-        """Flags win over env variables, which win over the platform's per-user folders."""
-        env = os.environ if env is None else env
+        """Flags win over env variables, which win over the settings file, which wins over the
+        platform's per-user folders."""
+        return resolve_paths(
+            data_dir=data_dir, config_dir=config_dir, presets_dirs=presets_dirs, env=env
+        )[0]
 
-        def pick(flag, var, default):
-            if flag:
-                return Path(flag).expanduser()
-            if env.get(var):
-                return Path(env[var]).expanduser()
-            return default()
 
-        def default_data() -> Path:
-            import platformdirs
+def resolve_paths(
+    *,
+    data_dir: str | Path | None = None,
+    config_dir: str | Path | None = None,
+    presets_dirs: list[str | Path] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> tuple[Paths, dict[str, str]]:
+    """The folders and where each came from ("flag", "env", "file" or "default").
 
-            return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    The config folder cannot come from the settings file, which lives in it. The file is read
+    only when a flag or variable leaves a folder open; its problems are reported by whoever
+    loads the settings for use (the app, `run --plain`, `config show`), not here.
+    """
+    env = os.environ if env is None else env
+    sources: dict[str, str] = {}
 
-        def default_config() -> Path:
-            import platformdirs
+    if config_dir:
+        config, sources["config_dir"] = Path(config_dir).expanduser(), "flag"
+    elif env.get(ENV_CONFIG_DIR):
+        config, sources["config_dir"] = Path(env[ENV_CONFIG_DIR]).expanduser(), "env"
+    else:
+        config, sources["config_dir"] = _platform_dir("config"), "default"
 
-            return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+    file_settings = None
 
-        extra = [Path(p).expanduser() for p in (presets_dirs or [])]
-        if env.get(ENV_PRESETS_DIR):
-            extra += [Path(p).expanduser() for p in env[ENV_PRESETS_DIR].split(os.pathsep) if p]
-        return cls(
-            config_dir=pick(config_dir, ENV_CONFIG_DIR, default_config),
-            data_dir=pick(data_dir, ENV_DATA_DIR, default_data),
-            extra_presets_dirs=tuple(extra),
-        )
+    def from_file():
+        nonlocal file_settings
+        if file_settings is None:
+            from speedtimer.settings import load_settings
+
+            file_settings = load_settings(config / SETTINGS_FILE_NAME)[0]
+        return file_settings
+
+    if data_dir:
+        data, sources["data_dir"] = Path(data_dir).expanduser(), "flag"
+    elif env.get(ENV_DATA_DIR):
+        data, sources["data_dir"] = Path(env[ENV_DATA_DIR]).expanduser(), "env"
+    elif from_file().data_dir is not None:
+        data, sources["data_dir"] = from_file().data_dir, "file"
+    else:
+        data, sources["data_dir"] = _platform_dir("data"), "default"
+
+    env_extra = [p for p in env.get(ENV_PRESETS_DIR, "").split(os.pathsep) if p]
+    if presets_dirs:
+        extra, sources["presets_dirs"] = [Path(p).expanduser() for p in presets_dirs], "flag"
+    elif env_extra:
+        extra, sources["presets_dirs"] = [Path(p).expanduser() for p in env_extra], "env"
+    elif from_file().presets_dirs:
+        extra, sources["presets_dirs"] = list(from_file().presets_dirs), "file"
+    else:
+        extra, sources["presets_dirs"] = [], "default"
+
+    paths = Paths(config_dir=config, data_dir=data, extra_presets_dirs=tuple(extra))
+    return paths, sources
+
+
+def _platform_dir(which: str) -> Path:
+    import platformdirs
+
+    if which == "config":
+        return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))

@@ -23,7 +23,7 @@ def run_plain(
     preset: Preset,
     paths: Paths,
     *,
-    mute: bool = False,
+    mute: bool | None = None,
     get_ready_s: int | None = None,
     out=None,
 ) -> int:
@@ -40,7 +40,7 @@ def run_plain(
     for p in sound_problems:
         print(f"warning: {p}", file=out)
     paths.data_dir.mkdir(parents=True, exist_ok=True)
-    muted = mute or settings.mute
+    muted = settings.mute if mute is None else mute
     audio = NullAudio("muted") if muted else open_audio(files, paths.log_file)
 
     def recorder_factory(*, preset, schedule, started_wall, started_mono):

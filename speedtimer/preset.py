@@ -27,6 +27,7 @@ CATEGORIES = (
     "custom",
 )
 PRESET_KEYS = ("name", "description", "category", "tags", "countdown", "halfway", "steps")
+DEFAULTABLE_KEYS = ("countdown", "halfway")  # the settings file may give their default
 STEP_KEYS = ("kind", "duration", "until", "label", "distance_m", "target_pace")
 BLOCK_KEYS = ("repeat", "skip_last_rest", "steps", "label")
 
@@ -93,10 +94,23 @@ class Preset:
     halfway: bool = False
     source: Path | None = None
     bundled: bool = False
+    # Keys of DEFAULTABLE_KEYS the file left out: the user's settings may fill them in when
+    # presets are loaded for a run, and saving leaves them out again, so a preset never gets
+    # somebody's default written into it.
+    unset: frozenset[str] = frozenset()
 
     @property
     def read_only(self) -> bool:
         return self.bundled
+
+    def with_defaults(self, *, countdown: int, halfway: bool) -> Preset:
+        """The user's defaults for the keys this preset did not set; set keys stay as they are."""
+        changes: dict = {}
+        if "countdown" in self.unset:
+            changes["countdown"] = countdown
+        if "halfway" in self.unset:
+            changes["halfway"] = halfway
+        return replace(self, **changes) if changes else self
 
 
 @dataclass(frozen=True)
@@ -270,6 +284,7 @@ class _Validator:
             countdown=countdown,
             halfway=halfway,
             steps=steps,
+            unset=frozenset(k for k in DEFAULTABLE_KEYS if k not in data),
         )
 
     def step_list(self, raw: object, prefix: str, depth: int) -> tuple[Step | Repeat, ...]:

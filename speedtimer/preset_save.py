@@ -86,8 +86,12 @@ def preset_to_dict(preset: Preset) -> dict[str, Any]:
     d["category"] = preset.category
     if preset.tags:
         d["tags"] = list(preset.tags)
-    d["countdown"] = preset.countdown
-    d["halfway"] = preset.halfway
+    # A key the file left out stays out: the value in memory may be the user's settings
+    # default (see Preset.with_defaults), which must not be written into the preset.
+    if "countdown" not in preset.unset:
+        d["countdown"] = preset.countdown
+    if "halfway" not in preset.unset:
+        d["halfway"] = preset.halfway
     d["steps"] = [step_to_dict(s) for s in preset.steps]
     return d
 

@@ -111,6 +111,8 @@ class Schedule:
             "name": self.name,
             "steps": [s.to_json() for s in self.steps],
             "total_planned_s": self.total_planned_s,
+            "countdown": self.countdown,
+            "halfway": self.halfway,
         }
 
 

@@ -221,7 +221,8 @@ def test_to_json_shape(eight_by_400):
     s = build_schedule(eight_by_400)
     data = s.to_json()
     assert json.loads(json.dumps(data)) == data
-    assert set(data) == {"name", "steps", "total_planned_s"}
+    assert set(data) == {"name", "steps", "total_planned_s", "countdown", "halfway"}
+    assert (data["countdown"], data["halfway"]) == (s.countdown, s.halfway)
     assert data["name"] == "8 x 400 m track repeats"
     assert data["total_planned_s"] == s.total_planned_s
     assert len(data["steps"]) == len(s.steps)
