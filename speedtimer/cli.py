@@ -109,9 +109,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     from speedtimer.catalog import load_catalog
     from speedtimer.preset import PresetError
 
+    if (args.preset is None) == (args.quick is None):
+        print(
+            "speedtimer run: give a preset NAME_OR_PATH or --quick SESSION (one of them)",
+            file=sys.stderr,
+        )
+        return 2
     paths = _paths(args)
     try:
-        preset = load_catalog(paths).find(args.preset)
+        if args.quick is not None:
+            from speedtimer.quick import parse_quick
+
+            preset = parse_quick(args.quick)
+        else:
+            preset = load_catalog(paths).find(args.preset)
     except PresetError as exc:
         return _error(str(exc))
     if args.plain:
@@ -160,7 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(func=None)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    presets = sub.add_parser("presets", help="list, show and validate presets")
+    presets = sub.add_parser(
+        "presets", help="list, show, validate, create, import and export presets"
+    )
     psub = presets.add_subparsers(dest="presets_command", metavar="ACTION", required=True)
     p = psub.add_parser("list", help="every preset with category, time and file")
     p.set_defaults(func=cmd_presets_list)
@@ -171,9 +184,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = psub.add_parser("validate", help="check preset files; exit 1 if any is bad")
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.set_defaults(func=cmd_presets_validate)
+    from speedtimer.presets_cli import add_preset_io_commands
+
+    add_preset_io_commands(psub, _paths)
 
     p = sub.add_parser("run", help="start a preset straight away")
-    p.add_argument("preset", metavar="NAME_OR_PATH")
+    p.add_argument("preset", metavar="NAME_OR_PATH", nargs="?")
+    p.add_argument(
+        "--quick",
+        metavar="SESSION",
+        help='a one-line session instead of a preset, e.g. "10:00 wu, 8x(400m lap @3:45/km, '
+        '1:30 rest)!, 10:00 cd" (see presets/README.md)',
+    )
     p.add_argument(
         "--plain",
         action="store_true",
