@@ -102,44 +102,6 @@ def cmd_presets_validate(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
-def _export_fit(preset, output: Path) -> list[str]:
-    from speedtimer.fit_export import write_fit_workout
-
-    return write_fit_workout(preset, output)
-
-
-# format -> (writer(preset, output) -> notes, binary: needs --output)
-EXPORTERS = {"fit": (_export_fit, True)}
-
-
-def cmd_presets_export(args: argparse.Namespace) -> int:
-    from speedtimer.catalog import load_catalog
-    from speedtimer.preset import PresetError
-    from speedtimer.preset_save import SaveError
-
-    writer, binary = EXPORTERS[args.format]
-    if args.output is None and binary:
-        return _error(
-            f"--format {args.format} writes a binary file, not text for the terminal: "
-            f"give --output FILE (e.g. --output workout.{args.format})"
-        )
-    try:
-        preset = load_catalog(_paths(args)).find(args.preset)
-    except PresetError as exc:
-        return _error(str(exc))
-    output = Path(args.output).expanduser()
-    try:
-        notes = writer(preset, output)
-    except ImportError as exc:
-        return _error(f"--format {args.format} needs a package that is missing: {exc}")
-    except SaveError as exc:
-        return _error(str(exc))
-    print(f"Wrote {output}: {preset.name} as a {args.format.upper()} workout")
-    for note in notes:
-        print(f"note: {note}", file=sys.stderr)
-    return 0
-
-
 # --- app ---------------------------------------------------------------------------------------
 
 
@@ -147,9 +109,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     from speedtimer.catalog import load_catalog
     from speedtimer.preset import PresetError
 
+    if (args.preset is None) == (args.quick is None):
+        print(
+            "speedtimer run: give a preset NAME_OR_PATH or --quick SESSION (one of them)",
+            file=sys.stderr,
+        )
+        return 2
     paths = _paths(args)
     try:
-        preset = load_catalog(paths).find(args.preset)
+        if args.quick is not None:
+            from speedtimer.quick import parse_quick
+
+            preset = parse_quick(args.quick)
+        else:
+            preset = load_catalog(paths).find(args.preset)
     except PresetError as exc:
         return _error(str(exc))
     if args.plain:
@@ -203,7 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(func=None)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    presets = sub.add_parser("presets", help="list, show and validate presets")
+    presets = sub.add_parser(
+        "presets", help="list, show, validate, create, import and export presets"
+    )
     psub = presets.add_subparsers(dest="presets_command", metavar="ACTION", required=True)
     p = psub.add_parser("list", help="every preset with category, time and file")
     p.set_defaults(func=cmd_presets_list)
@@ -214,14 +189,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = psub.add_parser("validate", help="check preset files; exit 1 if any is bad")
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.set_defaults(func=cmd_presets_validate)
-    p = psub.add_parser("export", help="write a preset for another tool (fit: Garmin watches)")
-    p.add_argument("preset", metavar="NAME_OR_PATH")
-    p.add_argument("--format", required=True, choices=sorted(EXPORTERS))
-    p.add_argument("--output", "-o", metavar="FILE", help="file to write (needed for fit)")
-    p.set_defaults(func=cmd_presets_export)
+    from speedtimer.presets_cli import add_preset_io_commands
+
+    add_preset_io_commands(psub, _paths)
 
     p = sub.add_parser("run", help="start a preset straight away")
-    p.add_argument("preset", metavar="NAME_OR_PATH")
+    p.add_argument("preset", metavar="NAME_OR_PATH", nargs="?")
+    p.add_argument(
+        "--quick",
+        metavar="SESSION",
+        help='a one-line session instead of a preset, e.g. "10:00 wu, 8x(400m lap @3:45/km, '
+        '1:30 rest)!, 10:00 cd" (see presets/README.md)',
+    )
     p.add_argument(
         "--plain",
         action="store_true",
