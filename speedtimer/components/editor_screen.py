@@ -26,7 +26,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Static, Tree
+from textual.widgets import Header, Static, Tree
 
 from speedtimer.components.choice import Choice, ChoiceScreen
 from speedtimer.components.editor_draft import (
@@ -47,6 +47,7 @@ from speedtimer.components.editor_draft import (
     walk_nodes,
     wrap,
 )
+from speedtimer.components.history_footer import QuietFooter
 from speedtimer.components.menu_screen import totals_line
 from speedtimer.components.step_form import NodeForm, field_widget_id
 from speedtimer.components.step_tree import StepTree, node_title
@@ -119,7 +120,7 @@ class EditorScreen(Screen[Path | None]):
             yield NodeForm(self.draft, id="node-form")
         yield Static("", id="editor-outline")
         yield Static("", id="editor-status")
-        yield Footer(compact=True)
+        yield QuietFooter(compact=True)  # rebuilt only when the keys shown change
 
     @property
     def tree(self) -> StepTree:

@@ -79,6 +79,7 @@ class MenuScreen(Screen):
         super().__init__()
         self.catalog = catalog
         self.shown: list[Preset | BrokenPreset] = []
+        self._preset_keys: tuple = ()
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -130,7 +131,7 @@ class MenuScreen(Screen):
             option_list.highlighted = first
         else:
             self.query_one("#details", Static).update("No preset matches the filter.")
-        self.refresh_bindings()
+        self._refresh_preset_keys()
 
     @on(Input.Changed, "#filter")
     def filter_changed(self, event: Input.Changed) -> None:
@@ -145,7 +146,7 @@ class MenuScreen(Screen):
         entry = self.selected()
         if entry is not None:
             self.query_one("#details", Static).update(preset_details(entry))
-        self.refresh_bindings()
+        self._refresh_preset_keys()
 
     @on(OptionList.OptionSelected)
     def selected_option(self) -> None:
@@ -189,6 +190,16 @@ class MenuScreen(Screen):
         if action == "delete_preset":
             return entry is not None and self._own_file(entry)
         return isinstance(entry, Preset)
+
+    def _refresh_preset_keys(self) -> None:
+        """Footer keys follow the selection, but the footer is rebuilt only when they change
+        (it is a dozen widgets, and the selection moves with every letter typed)."""
+        state = tuple(
+            self.check_action(a, ()) for a in ("edit_preset", "duplicate_preset", "delete_preset")
+        )
+        if state != self._preset_keys:
+            self._preset_keys = state
+            self.refresh_bindings()
 
     def _own_file(self, entry: Preset | BrokenPreset) -> bool:
         """Bundled presets are read-only; every other file (even a broken one) is the user's."""

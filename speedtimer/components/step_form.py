@@ -253,15 +253,14 @@ class NodeForm(VerticalScroll):
 
     def show_problem(self, widget_id: str | None, message: str) -> None:
         """One message, under its field (or at the top when it is about the whole node)."""
+        target = (f"e-{widget_id[2:]}" if widget_id else "e-general") if message else None
         for error in self.query(".field-error").results(Static):
-            error.update("")
-            error.display = False
-        if not message:
-            return
-        target = f"#e-{widget_id[2:]}" if widget_id else "#e-general"
-        error = self.query_one(target, Static)
-        error.update(f"⚠ {message}")
-        error.display = True
+            if error.id == target:
+                error.update(f"⚠ {message}")
+                error.display = True
+            elif error.display:
+                error.update("")
+                error.display = False
 
     # --- edits ---------------------------------------------------------------------------------
 
