@@ -122,6 +122,8 @@ async def test_new_preset_from_scratch_is_saved_listed_selected_and_loads(app_pa
         assert ed.query_one("#f-name", Input).has_focus  # a new preset starts with its name
         assert "Preset › name: must not be empty" in text(ed, "#editor-status")
         assert "must not be empty" in shown_error(ed, "#e-name")
+        # the outline does not wait for a name
+        assert "Total 29:00 · 5 work reps · work 5:00" in text(ed, "#editor-outline")
 
         await pilot.press(*"Hill sprints 8x10s")
         await keys(pilot, "tab")  # to the category

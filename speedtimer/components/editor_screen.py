@@ -159,6 +159,10 @@ class EditorScreen(Screen[Path | None]):
         self.preset, self.problem = self.draft.validate()
         if self.preset is not None:
             self.last_good = self.preset
+        elif self.problem is not None and self.problem.key == "name":
+            # a missing name says nothing about the steps: the outline stays live meanwhile
+            unnamed = DraftPreset(**{**vars(self.draft), "name": "untitled"})
+            self.last_good = unnamed.validate()[0] or self.last_good
         tree = self.tree
         where: DraftPreset | Node | None = None
         key_field = ""
@@ -185,7 +189,10 @@ class EditorScreen(Screen[Path | None]):
     def _show_outline(self, where: DraftPreset | Node | None, key_field: str) -> None:
         good = self.last_good
         if good is not None:
-            style = "" if self.preset is not None else "dim"
+            live = self.preset is not None or (
+                self.problem is not None and self.problem.key == "name"
+            )
+            style = "" if live else "dim"
             text = Content.assemble(
                 (totals_line(good), f"bold {style}".strip()), (" │ " + outline(good), style)
             )
@@ -194,19 +201,26 @@ class EditorScreen(Screen[Path | None]):
         self.query_one("#editor-outline", Static).update(text)
         status = self.query_one("#editor-status", Static)
         if self.problem is None:
-            status.update(Content.styled("✓ Ready to save (ctrl+s)", "$success"))
+            status.update(Content.styled(f"✓ Ready to save ({self._key('save')})", "$success"))
         else:
-            place = node_title(where) if where is not None else "preset"
-            if isinstance(where, DraftPreset):
-                place = "Preset"
+            place = "Preset" if isinstance(where, DraftPreset) or where is None else None
+            place = place or node_title(where)  # type: ignore[arg-type]
             label = f"{place} › {key_field}" if key_field else place
             status.update(
                 Content.assemble(
                     ("⚠ ", "bold $error"),
                     (f"{label}: {self.problem.message}", "$error"),
-                    ("  ctrl+g: go there", "dim"),
+                    (f"  {self._key('go_to_problem')}: go there", "dim"),
                 )
             )
+
+    def _key(self, action: str) -> str:
+        """The key bound to one of this screen's actions, as remapped in the settings."""
+        for bindings in self._bindings.key_to_bindings.values():
+            for binding in bindings:
+                if binding.action == action:
+                    return self.app.get_key_display(binding)
+        return action
 
     # --- the tree and the form ---------------------------------------------------------------
 
@@ -225,6 +239,8 @@ class EditorScreen(Screen[Path | None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "go_to_problem":
             return self.problem is not None
+        if not self.is_mounted or not self.query(StepTree):
+            return True
         if action in TREE_ACTIONS:
             return not isinstance(self.current(), DraftPreset)
         if action == "wrap":
