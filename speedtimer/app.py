@@ -212,10 +212,39 @@ class SpeedTimerApp(App):
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)
         yield SystemCommand("History", "Review past sessions and trends", self.action_history)
+        if isinstance(screen, MenuScreen):
+            yield from preset_commands(screen)
+
+    async def action_quit(self) -> None:
+        """A preset being edited is never dropped silently: the editor asks first."""
+        from speedtimer.components.editor_screen import EditorScreen
+
+        editors = [s for s in self.screen_stack if isinstance(s, EditorScreen) and s.dirty]
+        if not editors:
+            self.exit()
+        elif self.screen is editors[-1]:
+            editors[-1].request_leave(quit_app=True)
+        else:
+            self.notify("Answer the open question first: a preset has unsaved changes.")
 
     def on_unmount(self) -> None:
         if self._audio is not None:
             self._audio.close()
+
+
+def preset_commands(menu: MenuScreen):
+    """The menu's preset keys in the command palette, only those that apply to the selection."""
+    entry = menu.selected()
+    name = getattr(entry, "name", "")
+    yield SystemCommand("New preset", "Write a new preset in the editor", menu.action_new_preset)
+    if menu.check_action("edit_preset", ()):
+        yield SystemCommand("Edit preset", f"Change {name!r}", menu.action_edit_preset)
+    if menu.check_action("duplicate_preset", ()):
+        yield SystemCommand(
+            "Duplicate preset", f"A copy of {name!r} to change", menu.action_duplicate_preset
+        )
+    if menu.check_action("delete_preset", ()):
+        yield SystemCommand("Delete preset", f"Remove {name!r}'s file", menu.action_delete_preset)
 
 
 def _setup_logging(paths: Paths) -> None:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from speedtimer.catalog import Catalog
+from speedtimer.catalog import Catalog, load_catalog
+from speedtimer.components.confirm import ConfirmScreen
 from speedtimer.preset import CATEGORIES, BrokenPreset, Preset, format_clock
 from speedtimer.schedule import build_schedule, outline
 
@@ -23,6 +27,14 @@ def matches(entry: Preset | BrokenPreset, words: list[str]) -> bool:
         hay = f"{entry.name} {entry.category} {' '.join(entry.tags)} {entry.description}"
     hay = hay.casefold()
     return all(w in hay for w in words)
+
+
+def totals_line(preset: Preset) -> str:
+    sched = build_schedule(preset)
+    return (
+        f"Total {format_clock(sched.estimate_s)} · {sched.work_reps} work reps"
+        f" · work {format_clock(sched.work_s)}"
+    )
 
 
 def preset_details(entry: Preset | BrokenPreset) -> Content:
@@ -40,10 +52,7 @@ def preset_details(entry: Preset | BrokenPreset) -> Content:
     if entry.description:
         parts.append(f"{entry.description}\n\n")
     parts.append((outline(entry) + "\n\n", "bold"))
-    parts.append(
-        f"Total {format_clock(sched.estimate_s)} · {sched.work_reps} work reps"
-        f" · work {format_clock(sched.work_s)}\n"
-    )
+    parts.append(totals_line(entry) + "\n")
     if any(s.is_open for s in sched.steps):
         parts.append("Lap-ended reps count as their target time.\n")
     source = "bundled (read-only)" if entry.bundled else str(entry.source)
@@ -59,12 +68,18 @@ class MenuScreen(Screen):
         Binding("pagedown", "cursor(10)", "", show=False),
         Binding("pageup", "cursor(-10)", "", show=False),
         Binding("ctrl+r", "app.history", "History", id="history"),
+        # priority: the filter box would take these keys for itself (end, delete, cut)
+        Binding("ctrl+n", "new_preset", "New", id="preset_new", priority=True),
+        Binding("ctrl+e", "edit_preset", "Edit", id="preset_edit", priority=True),
+        Binding("ctrl+d", "duplicate_preset", "Duplicate", id="preset_duplicate", priority=True),
+        Binding("ctrl+x", "delete_preset", "Delete", id="preset_delete", priority=True),
     ]
 
     def __init__(self, catalog: Catalog) -> None:
         super().__init__()
         self.catalog = catalog
         self.shown: list[Preset | BrokenPreset] = []
+        self._preset_keys: tuple = ()
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -116,6 +131,7 @@ class MenuScreen(Screen):
             option_list.highlighted = first
         else:
             self.query_one("#details", Static).update("No preset matches the filter.")
+        self._refresh_preset_keys()
 
     @on(Input.Changed, "#filter")
     def filter_changed(self, event: Input.Changed) -> None:
@@ -130,6 +146,7 @@ class MenuScreen(Screen):
         entry = self.selected()
         if entry is not None:
             self.query_one("#details", Static).update(preset_details(entry))
+        self._refresh_preset_keys()
 
     @on(OptionList.OptionSelected)
     def selected_option(self) -> None:
@@ -160,3 +177,112 @@ class MenuScreen(Screen):
             self.notify(str(entry.error), title="Broken preset", severity="error", timeout=8)
             return
         self.app.start_session(entry)
+
+    # --- preset files: new, edit, duplicate, delete ----------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action not in ("edit_preset", "duplicate_preset", "delete_preset"):
+            return True
+        try:
+            entry = self.selected()
+        except NoMatches:  # not composed yet
+            return False
+        if action == "delete_preset":
+            return entry is not None and self._own_file(entry)
+        return isinstance(entry, Preset)
+
+    def _refresh_preset_keys(self) -> None:
+        """Footer keys follow the selection, but the footer is rebuilt only when they change
+        (it is a dozen widgets, and the selection moves with every letter typed)."""
+        state = tuple(
+            self.check_action(a, ()) for a in ("edit_preset", "duplicate_preset", "delete_preset")
+        )
+        if state != self._preset_keys:
+            self._preset_keys = state
+            self.refresh_bindings()
+
+    def _own_file(self, entry: Preset | BrokenPreset) -> bool:
+        """Bundled presets are read-only; every other file (even a broken one) is the user's."""
+        if isinstance(entry, Preset):
+            return not entry.bundled and entry.source is not None
+        bundled = self.app.paths.bundled_presets_dir.resolve()
+        return entry.source.resolve().parent != bundled
+
+    def action_new_preset(self) -> None:
+        from speedtimer.components.editor_screen import EditorScreen
+
+        self.app.push_screen(EditorScreen.for_new(self.app.paths), self.editor_closed)
+
+    def action_edit_preset(self) -> None:
+        from speedtimer.components.editor_screen import EditorScreen
+
+        entry = self.selected()
+        if isinstance(entry, Preset):
+            self.app.push_screen(EditorScreen.for_edit(entry, self.app.paths), self.editor_closed)
+
+    def action_duplicate_preset(self) -> None:
+        from speedtimer.components.editor_screen import EditorScreen
+
+        entry = self.selected()
+        if isinstance(entry, Preset):
+            self.app.push_screen(EditorScreen.for_copy(entry, self.app.paths), self.editor_closed)
+
+    def editor_closed(self, saved: Path | None) -> None:
+        if saved is not None:
+            self.reload(select=saved)
+
+    def action_delete_preset(self) -> None:
+        entry = self.selected()
+        if entry is None or not self._own_file(entry):
+            return
+        path = entry.source
+        assert path is not None
+        name = entry.name if isinstance(entry, Preset) else entry.display_name
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                path.unlink()
+            except OSError as exc:
+                self.notify(
+                    f"Cannot delete {path}: {exc.strerror or exc}", severity="error", timeout=10
+                )
+                return
+            self.notify(f"Deleted {name!r} ({path})", title="Preset deleted")
+            self.reload()
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Delete the preset {name!r}?\n{path}\nThe file is removed for good.",
+                yes="Delete (y)",
+                no="Keep (n)",
+            ),
+            answered,
+        )
+
+    def reload(self, select: Path | None = None) -> None:
+        """Read every preset folder again; put the cursor on `select` (clearing the filter if
+        it hides it)."""
+        self.catalog = load_catalog(self.app.paths)
+        self.app.catalog = self.catalog
+        query = self.query_one("#filter", Input)
+        self.rebuild(query.value)
+        if select is None or self.select_source(select):
+            return
+        with query.prevent(Input.Changed):
+            query.value = ""
+        self.rebuild("")
+        self.select_source(select)
+
+    def select_source(self, source: Path) -> bool:
+        option_list = self.query_one("#preset-list", OptionList)
+        for i in range(option_list.option_count):
+            option = option_list.get_option_at_index(i)
+            if option.id is None:
+                continue
+            entry = self.shown[int(option.id)]
+            if entry.source is not None and entry.source.resolve() == source.resolve():
+                option_list.highlighted = i
+                return True
+        return False
