@@ -270,6 +270,28 @@ async def test_edit_inner_repeat_count_and_a_step_duration_of_a_nested_block(app
     assert sched.steps[-1].kind == "cooldown"
 
 
+async def test_keys_the_file_left_to_the_settings_stay_out_when_saved(app_paths, clock):
+    """A preset without countdown/halfway follows the runner's defaults; editing it must not
+    write the defaults in (the settings file's countdown would stop applying to it)."""
+    mine = write_mine(
+        app_paths, 'name = "Plain reps"\n[[steps]]\nkind = "work"\nduration = 30\n', "plain.toml"
+    )
+    app = build(app_paths, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await choose(pilot, "Plain reps")
+        await keys(pilot, "ctrl+e")
+        ed = editor(pilot)
+        await keys(pilot, "down")  # the step
+        await keys(pilot, "enter", "tab", "tab", "tab", "ctrl+u", *"45")
+        await keys(pilot, "ctrl+s")
+        assert isinstance(app.screen, MenuScreen)
+    text = mine.read_text(encoding="utf-8")
+    assert "duration = 45" in text
+    assert "countdown" not in text and "halfway" not in text
+    assert load_preset(mine).unset == frozenset({"countdown", "halfway"})
+    del ed
+
+
 # --- the tree's own keys ---------------------------------------------------------------------
 
 

@@ -73,8 +73,11 @@ class DraftPreset:
     description: str = ""
     category: str = "custom"
     tags: str = ""  # comma-separated, as typed
-    countdown: str = "3"
+    # Empty countdown and an untouched halfway box leave the keys out of the file, so the
+    # runner's defaults from the settings file apply (as for a preset written by hand).
+    countdown: str = ""
     halfway: bool = False
+    halfway_set: bool = False
     steps: list[Node] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -84,8 +87,10 @@ class DraftPreset:
         if self.category:  # empty: no choice made (Select.NULL); the loader's default applies
             d["category"] = self.category
         d["tags"] = tag_list(self.tags)
-        d["countdown"] = _number(self.countdown, whole=True)
-        d["halfway"] = self.halfway
+        if self.countdown.strip():
+            d["countdown"] = _number(self.countdown, whole=True)
+        if self.halfway_set:
+            d["halfway"] = self.halfway
         d["steps"] = [s.to_dict() for s in self.steps]
         return d
 
@@ -130,8 +135,9 @@ def draft_from_dict(d: dict[str, Any]) -> DraftPreset:
         description=d.get("description", ""),
         category=d.get("category", "custom"),
         tags=", ".join(d.get("tags", [])),
-        countdown=str(d.get("countdown", 3)),
+        countdown=str(d["countdown"]) if "countdown" in d else "",
         halfway=bool(d.get("halfway", False)),
+        halfway_set="halfway" in d,
         steps=[_node_from_dict(s) for s in d.get("steps", [])],
     )
 

@@ -141,7 +141,7 @@ class NodeForm(VerticalScroll):
                     compact=True,
                     restrict=r"[0-9]*",
                     max_length=2,
-                    placeholder="0-10 pips before a step ends",
+                    placeholder="empty: your default (settings)",
                 ),
             )
             yield from _row(
@@ -272,6 +272,8 @@ class NodeForm(VerticalScroll):
         if getattr(self.node, attribute, value) == value:  # not this node's field, or no change
             return
         setattr(self.node, attribute, value)
+        if widget_id == "f-halfway":
+            self.node.halfway_set = True  # chosen now: written to the file from here on
         if widget_id == "f-until":
             self.query_one("#f-duration", Input).disabled = bool(value)
         self.post_message(self.Edited(self.node, attribute))
