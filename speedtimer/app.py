@@ -9,25 +9,34 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 
-from speedtimer.audio import Audio, NullAudio, open_audio, resolve_cue_files
 from speedtimer.catalog import Catalog, load_catalog
 from speedtimer.components.menu_screen import MenuScreen
-from speedtimer.components.run_screen import RunScreen
 from speedtimer.paths import Paths
 from speedtimer.preset import Preset
-from speedtimer.session import Session
 from speedtimer.settings import Settings, key_problems, load_settings, theme_problem
 
+if TYPE_CHECKING:  # the run screen, session and sound come after the menu's first frame
+    from speedtimer.audio import Audio
+    from speedtimer.components.run_screen import RunScreen
+
 log = logging.getLogger("speedtimer")
+
+
+def _running_screen(screen: object) -> RunScreen | None:
+    """The screen if it is a run screen; never imports the run screen just to ask."""
+    module = sys.modules.get("speedtimer.components.run_screen")
+    return screen if module is not None and isinstance(screen, module.RunScreen) else None
 
 
 class SpeedTimerApp(App):
@@ -118,6 +127,8 @@ class SpeedTimerApp(App):
     @property
     def audio(self) -> Audio:
         if self._audio is None:
+            from speedtimer.audio import open_audio, resolve_cue_files
+
             files, problems = resolve_cue_files(self.paths.sounds_dir, self.settings.sounds)
             for p in problems:
                 self.report(p)
@@ -135,8 +146,9 @@ class SpeedTimerApp(App):
     def _show_audio_problem(self, message: str) -> None:
         self.notify(message, title="Sound", severity="warning", timeout=8)
         log.warning(message)
-        if isinstance(self.screen, RunScreen):
-            self.screen.set_status("No sound: cues use the terminal bell and a flash (see the log)")
+        running = _running_screen(self.screen)
+        if running is not None:
+            running.set_status("No sound: cues use the terminal bell and a flash (see the log)")
 
     def report(self, message: str, severity: str = "warning") -> None:
         """Problems go to the screen and the log file, never to stderr under the app."""
@@ -156,13 +168,17 @@ class SpeedTimerApp(App):
 
     def _on_signal(self, status: str) -> None:
         for screen in self.screen_stack:
-            if isinstance(screen, RunScreen) and not screen.session.timer.done:
-                screen.session.abort(status)
+            running = _running_screen(screen)
+            if running is not None and not running.session.timer.done:
+                running.session.abort(status)
         self.exit(return_code=0)
 
     # --- actions ---------------------------------------------------------------------------
 
     def start_session(self, preset: Preset) -> RunScreen:
+        from speedtimer.components.run_screen import RunScreen
+        from speedtimer.session import Session
+
         session = Session(
             preset,
             audio=self.audio,
@@ -201,8 +217,9 @@ class SpeedTimerApp(App):
 
     def _silent_cue(self, cue: str) -> None:
         self.bell()
-        if isinstance(self.screen, RunScreen):
-            self.screen.flash()
+        running = _running_screen(self.screen)
+        if running is not None:
+            running.flash()
 
     def action_history(self) -> None:
         from speedtimer.components.history_screen import HistoryScreen
@@ -296,4 +313,4 @@ def make_app(
     )
 
 
-__all__ = ["SpeedTimerApp", "make_app", "NullAudio"]
+__all__ = ["SpeedTimerApp", "make_app"]
