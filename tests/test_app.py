@@ -225,6 +225,23 @@ async def test_whole_session_phases_laps_and_summary(app_paths, clock):
         await pilot.pause()
         assert isinstance(app.screen, MenuScreen)
 
+
+        # ... and the runner finds it in the history screen, with its splits
+        from tests.test_history_screen import open_history, table_rows
+
+        history = await open_history(pilot)
+        rows = table_rows(history)
+        assert len(rows) == 1
+        assert rows[0][1:3] == ["Short test session", "completed"] and rows[0][-1] == "7"
+        await pilot.press("enter")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        detail = app.screen
+        shown = " ".join(str(w.content) for w in detail.query(Static))
+        assert "1:28.4" in shown and "1:31.0" in shown  # the two lap splits
+        assert "felt strong" in shown
+
     with sqlite3.connect(app_paths.history_db) as db:
         row = db.execute("SELECT preset_name, status, rpe, note FROM sessions").fetchone()
         steps = db.execute("SELECT COUNT(*) FROM steps").fetchone()[0]
