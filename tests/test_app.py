@@ -225,7 +225,6 @@ async def test_whole_session_phases_laps_and_summary(app_paths, clock):
         await pilot.pause()
         assert isinstance(app.screen, MenuScreen)
 
-
         # ... and the runner finds it in the history screen, with its splits
         from tests.test_history_screen import open_history, table_rows
 
