@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # the run screen, session and sound come after the menu's fir
     from speedtimer.components.run_screen import RunScreen
 
 log = logging.getLogger("speedtimer")
+EXIT_FLUSH_S = 3.0  # at most this long at exit for history writes; the rest go to a file
 
 
 def _running_screen(screen: object) -> RunScreen | None:
@@ -143,12 +144,27 @@ class SpeedTimerApp(App):
         else:
             self.call_from_thread(self._show_audio_problem, message)
 
+    def _history_problem(self, message: str) -> None:
+        """From the recorder's writer thread: an error notification and the status line."""
+        if threading.get_ident() == self._thread_id:
+            self._show_history_problem(message)
+        else:
+            with contextlib.suppress(RuntimeError):  # the app may have closed meanwhile
+                self.call_from_thread(self._show_history_problem, message)
+
+    def _show_history_problem(self, message: str) -> None:
+        self.report(message, "error")
+        for screen in self.screen_stack:
+            running = _running_screen(screen)
+            if running is not None:
+                running.set_status(running.HISTORY_STATUS, "history")
+
     def _show_audio_problem(self, message: str) -> None:
         self.notify(message, title="Sound", severity="warning", timeout=8)
         log.warning(message)
         running = _running_screen(self.screen)
         if running is not None:
-            running.set_status("No sound: cues use the terminal bell and a flash (see the log)")
+            running.set_status(running.SOUND_STATUS, "sound")
 
     def report(self, message: str, severity: str = "warning") -> None:
         """Problems go to the screen and the log file, never to stderr under the app."""
@@ -210,7 +226,8 @@ class SpeedTimerApp(App):
                 schedule=schedule,
                 started_wall=started_wall,
                 started_mono=started_mono,
-                on_problem=lambda m: self.report(m, "error"),
+                on_problem=self._history_problem,
+                background=True,  # a locked database must never stop the countdown
             )
 
         return factory
@@ -247,6 +264,8 @@ class SpeedTimerApp(App):
     def on_unmount(self) -> None:
         if self._audio is not None:
             self._audio.close()
+        if "speedtimer.recorder" in sys.modules:  # a session ran: its last writes land first
+            sys.modules["speedtimer.recorder"].flush_all(timeout=EXIT_FLUSH_S)
 
 
 def preset_commands(menu: MenuScreen):

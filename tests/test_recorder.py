@@ -22,7 +22,8 @@ from speedtimer.recorder import (
 from speedtimer.schedule import Schedule, ScheduledStep
 from speedtimer.store import HistoryStore
 from speedtimer.timer import EventKind, State, Timer
-from tests.helpers_history import T0, record, small_schedule
+from tests.helpers_history import T0, add_session, record, small_schedule
+from tests.reliability import tried
 
 REPO = Path(__file__).resolve().parent.parent
 MONO0 = 100.0
@@ -432,3 +433,110 @@ def test_import_pending_never_drops_steps_the_history_has(db):
     assert (folder / f"{rec.uuid}.json").exists()
     with HistoryStore.open(db) as store:
         assert len(store.get_session(rec.session_id).steps) == 3
+
+
+# --- the file changed under a running session ---------------------------------------------
+
+
+def _overwrite_in_place(db: Path, garbage: bytes) -> None:
+    with open(db, "r+b") as fh:  # same inode, new bytes: what a careless program does
+        fh.write(garbage)
+        fh.truncate()
+
+
+def _replace_by_rename(db: Path, garbage: bytes) -> None:
+    other = db.with_name("incoming.tmp")
+    other.write_bytes(garbage)
+    os.replace(other, db)  # what a sync tool or an "atomic save" does
+
+
+@tried(
+    "History database",
+    "history file replaced by garbage mid-session, in place and by a rename over it (recorder)",
+    "the garbage is never written to; the session goes to a pending file and is imported once "
+    "the file is moved away; a history renamed over is kept in a .replaced file",
+)
+@pytest.mark.parametrize("replace", [_overwrite_in_place, _replace_by_rename])
+def test_history_replaced_by_garbage_mid_session(db, replace):
+    with HistoryStore.open(db) as store:
+        add_session(store)
+    problems: list[str] = []
+    rec = make_recorder(db, problems=problems)
+    rec.begin()
+    rec.step_done(record(0, MONO0, 60.0))
+    garbage = os.urandom(20_000)
+    replace(db, garbage)
+    rec.step_done(record(1, MONO0 + 60, 88.0, splits=(88.0,), planned=None))
+    rec.finish("completed", active_s=148, paused_s=0, end_mono=MONO0 + 148)
+    rec.close()
+    assert db.read_bytes() == garbage  # not one byte of it written over
+    assert len(problems) == 1, problems
+    assert str(db) in problems[0] and "another program" in problems[0]
+    assert str(rec.pending_path) in problems[0]
+    assert len(read_pending(rec)["steps"]) == 2
+    rescued = sorted(db.parent.glob("history.replaced-*.sqlite3"))
+    if replace is _replace_by_rename:
+        [copy] = rescued  # the history that was renamed over, saved from the open connection
+        assert str(copy) in problems[0]
+        with HistoryStore.open(copy) as old:
+            assert old.count_sessions() == 2  # the earlier one and this one's first step
+    else:
+        assert rescued == []
+    db.rename(db.with_name("garbage.bin"))
+    assert import_pending(db) == []
+    with HistoryStore.open(db) as store:
+        s = store.get_session(store.session_id_for_uuid(rec.uuid))
+    assert (s.status, len(s.steps)) == ("completed", 2)
+
+
+def test_background_writes_never_wait_for_a_locked_database(db):
+    """The app records in the background: a lock held for longer than the busy timeout
+    costs the caller (the event loop) nothing, and the session still lands in a file."""
+    import sqlite3
+    import time
+
+    HistoryStore.open(db).close()
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    problems: list[str] = []
+    try:
+        rec = make_recorder(
+            db,
+            problems=problems,
+            open_store=lambda p: HistoryStore.open(p, busy_timeout_ms=300, retries=1),
+            background=True,
+        )
+        t0 = time.perf_counter()
+        run_small_session(rec)
+        assert time.perf_counter() - t0 < 0.2  # five writes queued, none waited for
+        assert rec.flush(10.0)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    rec.close()
+    assert len(problems) == 1 and "database is locked" in problems[0]
+    assert len(read_pending(rec)["steps"]) == 5
+    assert import_pending(db) == []
+    with HistoryStore.open(db) as store:
+        assert len(store.get_session(store.session_id_for_uuid(rec.uuid)).steps) == 5
+
+
+def test_flush_that_times_out_keeps_the_whole_session_in_the_pending_file(db):
+    import sqlite3
+
+    HistoryStore.open(db).close()
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        rec = make_recorder(db, background=True)
+        run_small_session(rec)
+        assert rec.flush(0.2) is False  # still waiting for the lock: exit now, lose nothing
+        saved = read_pending(rec)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert saved["status"] == "completed" and len(saved["steps"]) == 5
+    assert rec.flush(15.0)
+    assert import_pending(db) == []
+    with HistoryStore.open(db) as store:
+        assert len(store.get_session(store.session_id_for_uuid(rec.uuid)).steps) == 5

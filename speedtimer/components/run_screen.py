@@ -72,6 +72,11 @@ class RunScreen(Screen):
         Binding("q,escape", "abort", "End", id="abort"),
     ]
 
+    SOUND_STATUS = "No sound: cues use the terminal bell and a flash (see the log)"
+    HISTORY_STATUS = (
+        "History not saved to its database: this session is kept in a file (see the log)"
+    )
+
     def __init__(self, session: Session) -> None:
         super().__init__()
         self.session = session
@@ -79,6 +84,7 @@ class RunScreen(Screen):
         self._shown: dict[str, object] = {}
         self._ended = False
         self._blinkers: list[Input] = []
+        self._status: dict[str, str] = {}
 
     # --- layout ----------------------------------------------------------------------------
 
@@ -103,7 +109,7 @@ class RunScreen(Screen):
         self._apply_size()
         audio = self.session.audio
         if not audio.available and audio.problem:
-            self.set_status("No sound: cues use the terminal bell and a flash (see the log)")
+            self.set_status(self.SOUND_STATUS, "sound")
         events = self.session.start()
         self._after(events)
 
@@ -273,8 +279,10 @@ class RunScreen(Screen):
         band.add_class("flash")
         self.set_timer(0.25, lambda: band.remove_class("flash"))
 
-    def set_status(self, text: str) -> None:
-        self._set("status", text)
+    def set_status(self, text: str, key: str = "status") -> None:
+        """One line for each kind of standing problem (sound, history), each said once."""
+        self._status[key] = text
+        self._set("status", "\n".join(t for t in self._status.values() if t))
 
     # --- keys ------------------------------------------------------------------------------
 
