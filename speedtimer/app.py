@@ -283,11 +283,19 @@ def preset_commands(menu: MenuScreen):
         yield SystemCommand("Delete preset", f"Remove {name!r}'s file", menu.action_delete_preset)
 
 
+class QuietFileHandler(logging.FileHandler):
+    """A log file that cannot be written (disk full, gone) drops the line: logging's own
+    "--- Logging error ---" report would go to stderr, across the app's drawing."""
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        pass
+
+
 def _setup_logging(paths: Paths) -> None:
     """Everything that would go to stderr goes to the log file instead."""
     try:
         paths.data_dir.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.FileHandler(paths.log_file, encoding="utf-8")
+        handler: logging.Handler = QuietFileHandler(paths.log_file, encoding="utf-8")
     except OSError:
         handler = logging.NullHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

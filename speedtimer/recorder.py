@@ -410,7 +410,7 @@ class SessionRecorder:
                 "and will be added to the history next time speedtimer starts."
             )
         else:
-            message = f"History not saved: {what}. {self._pending_problem}."
+            message = f"History not saved: {what}. {self._pending_problem}; {KEPT_IN_MEMORY}."
         self._tell(message)
 
     def _write_pending(self) -> bool:
@@ -433,10 +433,7 @@ class SessionRecorder:
             if not self._fallback_failed:
                 log.error("history: %s", self._pending_problem)
             if not self._fallback_failed and self.problem is not None:
-                self._tell(
-                    f"{self._pending_problem}; speedtimer keeps the session in memory and "
-                    "tries again after every step."
-                )
+                self._tell(f"{self._pending_problem}; {KEPT_IN_MEMORY}.")
             self._fallback_failed = True
             return False
 
@@ -514,6 +511,7 @@ def flush_all(timeout: float = 2.0) -> bool:
     return done
 
 
+KEPT_IN_MEMORY = "speedtimer keeps the session in memory and tries again after every step"
 REPLACED = "the file was replaced by another program while this session ran"
 
 

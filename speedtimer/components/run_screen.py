@@ -73,9 +73,7 @@ class RunScreen(Screen):
     ]
 
     SOUND_STATUS = "No sound: cues use the terminal bell and a flash (see the log)"
-    HISTORY_STATUS = (
-        "History not saved to its database: this session is kept in a file (see the log)"
-    )
+    HISTORY_STATUS = "History: the session is kept in a pending file (see the notice)"
 
     def __init__(self, session: Session) -> None:
         super().__init__()
