@@ -160,6 +160,12 @@ def read_pending(rec: SessionRecorder) -> dict:
     return json.loads(rec.pending_path.read_text(encoding="utf-8"))["session"]
 
 
+@tried(
+    "History database",
+    "history file of random bytes when a session starts",
+    "one message naming both files; the session kept in a pending file and imported once the bad "
+    "file is moved; the bad file never touched",
+)
 def test_corrupt_database_falls_back_to_a_pending_file(db):
     db.parent.mkdir(parents=True)
     garbage = os.urandom(5000)
@@ -194,6 +200,11 @@ def test_corrupt_database_falls_back_to_a_pending_file(db):
     assert s.steps[1].split_s == 88.5
 
 
+@tried(
+    "History database",
+    "read-only database (query_only) during a session",
+    "one 'read-only' message; every step in the pending file, imported next start",
+)
 def test_read_only_database_falls_back(db):
     HistoryStore.open(db).close()
 
@@ -212,6 +223,11 @@ def test_read_only_database_falls_back(db):
         assert store.count_sessions() == 1
 
 
+@tried(
+    "History database",
+    "database locked by another connection for the whole session",
+    "one 'database is locked' message; the session imported next start",
+)
 def test_locked_database_falls_back(db):
     import sqlite3
 
@@ -245,6 +261,11 @@ def long_schedule(n: int) -> Schedule:
     )
 
 
+@tried(
+    "History database",
+    "database full (max_page_count) part-way through a 60-step session",
+    "steps saved before stay; all 60 in the pending file, imported next start",
+)
 def test_disk_full_mid_session_keeps_every_step(db):
     HistoryStore.open(db).close()
 
@@ -292,6 +313,12 @@ def test_unwritable_folder(tmp_path):
         folder.chmod(0o700)
 
 
+@tried(
+    "History database",
+    "a broken UI callback, a step the schedule lacks, an RPE of 42, an unknown status, on a "
+    "garbage file",
+    "nothing raised into the app; the session kept in the pending file",
+)
 def test_the_recorder_never_raises(db):
     def boom(message):
         raise RuntimeError("the UI callback is broken")
@@ -314,6 +341,11 @@ def test_the_recorder_never_raises(db):
 # --- import_pending ----------------------------------------------------------------------
 
 
+@tried(
+    "History database",
+    "pending folder with invalid JSON, a wrong shape, a live session and a good one",
+    "the good one imported; the others left in place with a message each",
+)
 def test_import_pending_leaves_bad_files_and_running_sessions(db):
     folder = pending_dir(db)
     folder.mkdir(parents=True)
@@ -387,6 +419,11 @@ def run_and_kill(db: Path) -> tuple[str, list[str]]:
     return lines[-1].split()[1], lines[:-1]
 
 
+@tried(
+    "Signals",
+    "kill -9 of a process recording a session",
+    "next start marks it interrupted with its 3 finished steps and right totals",
+)
 def test_kill_9_mid_session_leaves_an_interrupted_session(db):
     uuid, problems = run_and_kill(db)
     assert problems == []
@@ -401,6 +438,11 @@ def test_kill_9_mid_session_leaves_an_interrupted_session(db):
     assert (s.active_s, s.work_s, s.reps_done) == (208.0, 88.0, 1)
 
 
+@tried(
+    "Signals",
+    "kill -9 while the session is kept in a pending file (garbage database)",
+    "the pending file holds the 3 steps and imports as interrupted",
+)
 def test_kill_9_while_saving_to_the_pending_file(db):
     db.parent.mkdir(parents=True)
     db.write_bytes(os.urandom(4096))
@@ -417,6 +459,11 @@ def test_kill_9_while_saving_to_the_pending_file(db):
     assert s.ended_at == datetime(2025, 3, 5, 7, 33, 28, tzinfo=UTC)
 
 
+@tried(
+    "History database",
+    "a pending file with fewer steps than the history holds for that session",
+    "not imported, left in place, with a message; the history keeps its 3 steps",
+)
 def test_import_pending_never_drops_steps_the_history_has(db):
     with make_recorder(db) as rec:
         rec.begin()
