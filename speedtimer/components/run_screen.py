@@ -35,6 +35,8 @@ PHASE_WORDS = {
 }
 COMPACT_WIDTH = 60
 COMPACT_HEIGHT = 20
+TINY_WIDTH = 30  # below these only the phase and the clock are drawn
+TINY_HEIGHT = 10
 
 
 def step_time_text(step: ScheduledStep) -> str:
@@ -137,6 +139,7 @@ class RunScreen(Screen):
     def _apply_size(self) -> None:
         size = self.app.size
         self.set_class(size.width < COMPACT_WIDTH or size.height < COMPACT_HEIGHT, "compact")
+        self.set_class(size.width < TINY_WIDTH or size.height < TINY_HEIGHT, "tiny")
 
     # --- the clock -------------------------------------------------------------------------
 
