@@ -47,7 +47,7 @@ from speedtimer.components.editor_draft import (
     walk_nodes,
     wrap,
 )
-from speedtimer.components.history_footer import QuietFooter
+from speedtimer.components.footer import QuietFooter
 from speedtimer.components.menu_screen import totals_line
 from speedtimer.components.step_form import NodeForm, field_widget_id
 from speedtimer.components.step_tree import StepTree, node_title

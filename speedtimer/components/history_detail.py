@@ -19,8 +19,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from speedtimer.components.confirm import ConfirmScreen
+from speedtimer.components.footer import QuietFooter
 from speedtimer.components.history_edit import EditFeedbackScreen
-from speedtimer.components.history_footer import QuietFooter
 from speedtimer.preset import format_clock, format_pace
 from speedtimer.schedule import KIND_NAMES
 from speedtimer.store import HistoryStore, SessionDetail, SessionSummary, StepRow, StoreError

@@ -29,6 +29,7 @@ from textual.widgets import DataTable, Header, Input, Static
 from textual.widgets.data_table import RowDoesNotExist
 
 from speedtimer.components.confirm import ConfirmScreen
+from speedtimer.components.footer import QuietFooter
 from speedtimer.components.history_charts import TrendsPanel
 from speedtimer.components.history_detail import (
     DetailOutcome,
@@ -38,7 +39,6 @@ from speedtimer.components.history_detail import (
     status_text,
 )
 from speedtimer.components.history_edit import EditFeedbackScreen
-from speedtimer.components.history_footer import QuietFooter
 from speedtimer.paths import Paths
 from speedtimer.preset import format_clock
 from speedtimer.recorder import flush_all, open_history_store, pending_dir

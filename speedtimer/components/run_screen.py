@@ -14,10 +14,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer as TextualTimer
-from textual.widgets import Footer, Input, ProgressBar, Static
+from textual.widgets import Input, ProgressBar, Static
 
 from speedtimer.components.big_time import BigTime
 from speedtimer.components.confirm import ConfirmScreen
+from speedtimer.components.footer import QuietFooter
 from speedtimer.preset import format_clock, format_pace
 from speedtimer.schedule import ScheduledStep
 from speedtimer.session import Session
@@ -102,7 +103,7 @@ class RunScreen(Screen):
                 yield Static("", id="totals")
             yield Static("", id="splits")
             yield Static("", id="status")
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self._quiet_screens_below()
