@@ -289,7 +289,7 @@ def helper_pids(app_pid: int) -> list[int]:
     "Audio",
     "sound helper killed again and again mid-session, app in a real terminal (tmux)",
     "the screen shows only the app's drawing (no ALSA or Python text), one notice and the "
-    "status line; the session ends on time with every step in the history",
+    "status line; the session runs to its summary with every step in the history",
 )
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 def test_sound_helper_killed_in_a_real_terminal(tmp_path, capture):

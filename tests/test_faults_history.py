@@ -425,8 +425,8 @@ duration = 1
     "History database",
     "history file and its folder made read-only (chmod) mid-session, app in tmux without "
     "root's override capability",
-    "the open database kept every step; the next start says the file is read-only, naming it, "
-    "and opens nothing for writing; after chmod back everything is there",
+    "the open database kept every step; the next start says on screen that the history is "
+    "read-only; the earlier session's rows unchanged, this one complete after chmod back",
 )
 @needs_tmux
 @pytest.mark.skipif(shutil.which("setpriv") is None, reason="setpriv is not installed")

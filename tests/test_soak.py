@@ -78,7 +78,7 @@ def counts(app) -> dict[str, int]:
 @tried(
     "Soak",
     "a 2-hour preset (102 steps) through the real app shell (Pilot), a fake clock jumping to "
-    "each of the screen's ~7,300 wake-ups",
+    "each of the screen's ~7,600 wake-ups",
     "widgets, live timers, asyncio tasks and threads the same at minute 10 and minute 110, "
     "traced memory within 1 MB; every step in the history",
 )
