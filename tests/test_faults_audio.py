@@ -266,13 +266,13 @@ kind = "warmup"
 duration = 3
 [[steps]]
 kind = "work"
-duration = 4
+duration = 3
 [[steps]]
 kind = "rest"
-duration = 2
+duration = 1
 [[steps]]
 kind = "cooldown"
-duration = 2
+duration = 1
 """
 STRAYS = ("ALSA lib", "snd_", "Traceback", "Error opening", "Exception", "simpleaudio.")
 

@@ -124,8 +124,12 @@ def test_app_stopped_for_5_s_across_step_changes(tmp_path):
         time.sleep(0.4)
         os.kill(pid, signal.SIGSTOP)  # at 1.4 s: the pip at 2 s, work at 3 s, pips at 4 and 5
         try:  # and rest at 6 s all fall due while it is stopped
-            assert state(pid) == "T"
-            time.sleep(STOP_S)
+            stopped_at = time.monotonic()
+            while state(pid) != "T":  # the signal lands within moments
+                assert time.monotonic() - stopped_at < 1, state(pid)
+                time.sleep(0.005)
+            time.sleep(STOP_S - (time.monotonic() - stopped_at))
+            assert state(pid) == "T"  # still stopped: nobody continued it
         finally:
             os.kill(pid, signal.SIGCONT)  # at 6.4 s, in the rest step
         screen = tmux.wait_for("REST", timeout=2)

@@ -194,8 +194,8 @@ def test_real_terminal_resized_mid_session(tmp_path):
     presets = tmp_path / "presets"
     presets.mkdir()
     (presets / "t.toml").write_text(
-        'name = "Resize trial"\n[[steps]]\nkind = "work"\nduration = 9\n'
-        '[[steps]]\nkind = "rest"\nduration = 4\n'
+        'name = "Resize trial"\n[[steps]]\nkind = "work"\nduration = 7\n'
+        '[[steps]]\nkind = "rest"\nduration = 2\n'
     )
     data = tmp_path / "data"
     home = tmp_path / "home"
