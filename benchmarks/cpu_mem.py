@@ -14,7 +14,7 @@ from pathlib import Path
 
 import psutil
 
-from benchmarks.common import PY, Figure, Tmux, child_env, shell_quote, temp_dir
+from benchmarks.common import PY, Figure, Tmux, child_env, proc_status_mb, shell_quote, temp_dir
 
 LONG_PRESET = """name = "Bench long step"
 category = "custom"
@@ -35,16 +35,6 @@ def _tree_cpu(root: psutil.Process, seen: dict[int, float]) -> None:
         with contextlib.suppress(psutil.Error):
             t = p.cpu_times()
             seen[p.pid] = t.user + t.system + t.children_user + t.children_system
-
-
-def _hwm_mb(pid: int) -> float | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
 
 
 def measure(pid: int, seconds: float, settle: float) -> dict:
@@ -69,7 +59,7 @@ def measure(pid: int, seconds: float, settle: float) -> dict:
     used = sum(after[p] - before.get(p, 0.0) for p in after)
     return {
         "cpu_pct": 100 * used / wall,
-        "rss_mb": _hwm_mb(pid),
+        "rss_mb": proc_status_mb(pid, "VmHWM"),
         "tree_rss_mb": peak_tree,
         "processes": len(after),
         "seconds": wall,

@@ -12,7 +12,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from benchmarks.common import PY, REPO, Tmux, child_env, shell_quote, wait_for
+from benchmarks.common import PY, REPO, Tmux, child_env, proc_status_mb, shell_quote, wait_for
 
 STEP_S = 5
 STRAYS = ("Traceback", "ALSA lib", "History not saved", "Sound unavailable", "Error")
@@ -28,13 +28,7 @@ def preset(seconds: int) -> str:
 
 
 def rss_mb(pid: int) -> float | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
+    return proc_status_mb(pid, "VmRSS")
 
 
 def children(pid: int) -> list[int]:

@@ -24,52 +24,27 @@ from speedtimer.app import make_app
 from speedtimer.audio import ProcessAudio
 from speedtimer.components.run_screen import RunScreen
 from speedtimer.paths import Paths
+from tests.helpers_app import (
+    alsa_config,
+    leave_finished_session,
+    notices,
+    preset_paths,
+    screen_text,
+    start_preset,
+)
 from tests.reliability import tried
-from tests.test_faults_history import notices, screen_text
+from tests.test_faults_history import PRESET, STEPS
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("simpleaudio") is None, reason="simpleaudio is not installed"
 )
 
-PRESET = """
-name = "Sound trial"
-tags = ["soundonly"]
-[[steps]]
-kind = "warmup"
-duration = 10
-[[steps]]
-kind = "work"
-duration = 10
-[[steps]]
-kind = "rest"
-duration = 10
-[[steps]]
-kind = "work"
-duration = 10
-[[steps]]
-kind = "cooldown"
-duration = 10
-"""
-STEPS = 5
 WAIT_S = 10.0
-
-
-def alsa_config(tmp_path: Path, pcm: str) -> Path:
-    conf = tmp_path / "asound.conf"
-    system = Path("/usr/share/alsa/alsa.conf")
-    lines = [f"<{system}>"] if system.is_file() else []
-    conf.write_text("\n".join([*lines, f"pcm.!default {pcm}", ""]))
-    return conf
 
 
 @pytest.fixture
 def paths(tmp_path) -> Paths:
-    presets = tmp_path / "presets"
-    presets.mkdir()
-    (presets / "sound.toml").write_text(PRESET)
-    return Paths(
-        config_dir=tmp_path / "config", data_dir=tmp_path / "data", extra_presets_dirs=(presets,)
-    )
+    return preset_paths(tmp_path, PRESET)  # five 10 s steps, tagged "faultonly"
 
 
 @pytest.fixture
@@ -110,26 +85,29 @@ def wait_dead(pid: int) -> None:
     assert wait_until(gone), f"process {pid} did not die"
 
 
-class Bells:
-    """Counts the terminal bells the app rings (and still rings them)."""
+class Cues:
+    """Counts the terminal bells the app rings and the flashes of the band (both still
+    happen: the real methods are called). A flash lasts 0.25 s of real time, too short to be
+    caught reliably on the screen of a loaded machine."""
 
-    def __init__(self, app) -> None:
-        self.count = 0
-        real = app.bell
+    def __init__(self, app, monkeypatch) -> None:
+        self.bells = self.flashes = 0
+        real_bell, real_flash = app.bell, RunScreen.flash
 
         def bell() -> None:
-            self.count += 1
-            real()
+            self.bells += 1
+            real_bell()
+
+        def flash(screen: RunScreen) -> None:
+            self.flashes += 1
+            real_flash(screen)
 
         app.bell = bell
+        monkeypatch.setattr(RunScreen, "flash", flash)
 
 
 async def start(app, pilot) -> RunScreen:
-    await pilot.press(*"soundonly")
-    await pilot.press("enter")
-    await pilot.pause()
-    assert isinstance(app.screen, RunScreen)
-    return app.screen
+    return await start_preset(app, pilot, "faultonly")
 
 
 async def step(pilot, screen: RunScreen, clock) -> None:
@@ -165,10 +143,10 @@ def history_steps(paths: Paths) -> list[tuple[str, str]]:
     "notice and status line, later cues ring the bell and flash; every step in the history, "
     "nothing on stderr",
 )
-async def test_sound_helper_killed_mid_session(paths, clock, capture, capfd):
+async def test_sound_helper_killed_mid_session(paths, clock, capture, capfd, monkeypatch):
     app = make_app(paths, clock=clock, wall_clock=clock.wall, get_ready_s=0)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        bells = Bells(app)
+        cues = Cues(app, monkeypatch)
         await pilot.pause()
         audio = app.audio
         assert isinstance(audio, ProcessAudio) and audio.wait_ready(WAIT_S), audio.problem
@@ -181,7 +159,7 @@ async def test_sound_helper_killed_mid_session(paths, clock, capture, capfd):
         await step(pilot, screen, clock)  # work starts: its cue goes to a new helper
         assert wait_until(lambda: streams(capture) == 4)  # its probe and the work cue
         assert audio.pid != first and audio.restarts == 1 and audio.available
-        assert bells.count == 0 and sound_notices(app) == []
+        assert (cues.bells, cues.flashes) == (0, 0) and sound_notices(app) == []
 
         for _ in range(10):  # the helper keeps dying: sound gives up after a few restarts
             pid = audio.pid
@@ -198,10 +176,10 @@ async def test_sound_helper_killed_mid_session(paths, clock, capture, capfd):
 
         heard = streams(capture)
         await step(pilot, screen, clock)  # rest: no sound now, so the bell and a flash
-        assert bells.count == 1 and screen.query_one("#band").has_class("flash")
+        assert (cues.bells, cues.flashes) == (1, 1)
         for _ in range(STEPS - 2):
             await step(pilot, screen, clock)
-        assert bells.count == 4  # work, cool-down, finished
+        assert (cues.bells, cues.flashes) == (4, 4)  # and work, cool-down, finished
         assert streams(capture) == heard
         await pilot.press("escape")
         await pilot.pause()
@@ -237,17 +215,17 @@ async def test_no_sound_possible(paths, clock, tmp_path, monkeypatch, capfd, bre
     why = break_sound(tmp_path, monkeypatch)
     app = make_app(paths, clock=clock, wall_clock=clock.wall, get_ready_s=0)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        bells = Bells(app)
+        cues = Cues(app, monkeypatch)
         await pilot.pause()
         assert await settle(pilot, lambda: sound_notices(app))
         [notice] = sound_notices(app)
         assert why in notice and "terminal bell" in notice and str(paths.log_file) in notice
         screen = await start(app, pilot)
         assert str(screen.query_one("#status").content) == RunScreen.SOUND_STATUS
-        assert bells.count == 1 and screen.query_one("#band").has_class("flash")  # warm-up
+        assert (cues.bells, cues.flashes) == (1, 1)  # the warm-up's cue
         for _ in range(STEPS):
             await step(pilot, screen, clock)
-        assert bells.count == STEPS + 1  # each step's cue and the finish
+        assert (cues.bells, cues.flashes) == (STEPS + 1, STEPS + 1)  # each step's, the finish
         await pilot.press("escape")
         await pilot.pause()
         assert len(sound_notices(app)) == 1
@@ -324,13 +302,9 @@ def test_sound_helper_killed_in_a_real_terminal(tmp_path, capture):
         assert screen.count("Sound unavailable") == 1
         for stray in STRAYS:
             assert stray not in screen, screen
-        final = tmux.wait_for("Session complete", timeout=20)
+        final = leave_finished_session(tmux)
         for stray in STRAYS:
             assert stray not in final, final
-        tmux.keys("Escape")
-        tmux.wait_for("Type to filter")
-        tmux.keys("C-q")
-        time.sleep(0.5)
     finally:
         tmux.close()
     with sqlite3.connect(data / "history.sqlite3") as db:

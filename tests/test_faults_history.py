@@ -21,13 +21,20 @@ from pathlib import Path
 
 import pytest
 
-from speedtimer.app import make_app
 from speedtimer.components.run_screen import RunScreen
 from speedtimer.components.summary_screen import SummaryScreen
 from speedtimer.paths import Paths
 from speedtimer.recorder import pending_dir
 from speedtimer.store import HistoryStore
-from tests.conftest import REPO, QuietAudio
+from tests.conftest import REPO
+from tests.helpers_app import (
+    leave_finished_session,
+    notices,
+    preset_paths,
+    quiet_app,
+    screen_text,
+    start_preset,
+)
 from tests.helpers_history import add_session
 from tests.reliability import tried
 
@@ -72,15 +79,8 @@ LONG_STEPS = 81
 OLD_UUID = "earlier-session"
 
 
-def make_paths(tmp_path: Path, data_dir: Path | None = None) -> Paths:
-    presets = tmp_path / "presets"
-    presets.mkdir(exist_ok=True)
-    (presets / "fault.toml").write_text(PRESET)
-    return Paths(
-        config_dir=tmp_path / "config",
-        data_dir=data_dir or tmp_path / "data",
-        extra_presets_dirs=(presets,),
-    )
+def make_paths(tmp_path: Path, data_dir: Path | None = None, preset: str = PRESET) -> Paths:
+    return preset_paths(tmp_path, preset, data_dir)
 
 
 def saved_before(db: Path) -> list[tuple]:
@@ -101,14 +101,6 @@ def old_rows(db: Path) -> list[tuple]:
     return session + steps
 
 
-def notices(app) -> list[str]:
-    return [n.message for n in app._notifications]
-
-
-def screen_text(app) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
-
-
 def pending_files(paths: Paths) -> list[Path]:
     return sorted(pending_dir(paths.history_db).glob("*.json"))
 
@@ -121,11 +113,7 @@ class Run:
         self.screen: RunScreen | None = None
 
     async def start(self) -> None:
-        await self.pilot.press(*"faultonly")
-        await self.pilot.press("enter")
-        await self.pilot.pause()
-        assert isinstance(self.app.screen, RunScreen)
-        self.screen = self.app.screen
+        self.screen = await start_preset(self.app, self.pilot, "faultonly")
 
     async def step(self) -> None:
         self.clock.advance(10)
@@ -157,7 +145,7 @@ class Run:
 
 async def next_start(paths: Paths, clock) -> list[str]:
     """Start the app again, as the runner does the next day; what it says."""
-    app = make_app(paths, clock=clock, wall_clock=clock.wall, audio=QuietAudio(), get_ready_s=0)
+    app = quiet_app(paths, clock, get_ready_s=0)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         await app.workers.wait_for_complete()
@@ -208,7 +196,7 @@ c.execute("ROLLBACK")
 async def test_database_locked_by_another_process_mid_session(tmp_path, clock):
     paths = make_paths(tmp_path)
     before = saved_before(paths.history_db)
-    app = make_app(paths, clock=clock, wall_clock=clock.wall, audio=QuietAudio(), get_ready_s=0)
+    app = quiet_app(paths, clock, get_ready_s=0)
     holder = None
     try:
         async with app.run_test(size=(80, 24), notifications=True) as pilot:
@@ -279,7 +267,7 @@ async def test_database_replaced_by_garbage_mid_session(tmp_path, clock, replace
     db = paths.history_db
     before = saved_before(db)
     garbage = os.urandom(50_000)
-    app = make_app(paths, clock=clock, wall_clock=clock.wall, audio=QuietAudio(), get_ready_s=0)
+    app = quiet_app(paths, clock, get_ready_s=0)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         run = Run(app, pilot, clock)
         await run.start()
@@ -359,10 +347,9 @@ def fill(folder: Path) -> Path:
     "the pending file; nothing on stderr; imported on the next start",
 )
 async def test_disk_full_mid_session(tmp_path, clock, small_disk, capfd):
-    paths = make_paths(tmp_path, data_dir=small_disk / "data")
-    (tmp_path / "presets" / "fault.toml").write_text(LONG_PRESET)
+    paths = make_paths(tmp_path, data_dir=small_disk / "data", preset=LONG_PRESET)
     before = saved_before(paths.history_db)
-    app = make_app(paths, clock=clock, wall_clock=clock.wall, audio=QuietAudio(), get_ready_s=0)
+    app = quiet_app(paths, clock, get_ready_s=0)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         run = Run(app, pilot, clock)
         await run.start()
@@ -453,12 +440,7 @@ def test_database_made_read_only_mid_session(tmp_path):
         for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
             path.chmod(0o444)
         data.chmod(0o555)
-        tmux.wait_for("Session complete", timeout=20)
-        assert "History not saved" not in tmux.screen()
-        tmux.keys("Escape")
-        tmux.wait_for("Type to filter")
-        tmux.keys("C-q")
-        time.sleep(0.5)
+        assert "History not saved" not in leave_finished_session(tmux)
         # The next start, still read-only: a clear message, and the file unchanged.
         tmux.run("kill-server")
         tmux = Tmux(tmp_path)

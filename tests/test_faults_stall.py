@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
+from tests.helpers_app import alsa_config, leave_finished_session
 from tests.reliability import tried
 from tests.test_e2e_tmux import Tmux
 
@@ -99,12 +100,10 @@ def test_app_stopped_for_5_s_across_step_changes(tmp_path):
     (presets / "stall.toml").write_text(PRESET)
     capture = tmp_path / "capture"
     capture.mkdir()
-    conf = tmp_path / "asound.conf"
-    system = Path("/usr/share/alsa/alsa.conf")
-    conf.write_text(
-        (f"<{system}>\n" if system.is_file() else "")
-        + "pcm.!default { type file; slave.pcm { type null }; "
-        f'file "{capture}/out.raw"; format "raw"; truncate false }}\n'
+    conf = alsa_config(
+        tmp_path,
+        "{ type file; slave.pcm { type null }; "
+        f'file "{capture}/out.raw"; format "raw"; truncate false }}',
     )
     data = tmp_path / "data"
     tmux = Tmux(tmp_path)
@@ -134,12 +133,7 @@ def test_app_stopped_for_5_s_across_step_changes(tmp_path):
             os.kill(pid, signal.SIGCONT)  # at 6.4 s, in the rest step
         screen = tmux.wait_for("REST", timeout=2)
         assert "WORK" not in screen and "WARM-UP" not in screen
-        tmux.wait_for("Session complete", timeout=15)
-        time.sleep(0.5)  # the finish fanfare's stream
-        tmux.keys("Escape")
-        tmux.wait_for("Type to filter")
-        tmux.keys("C-q")
-        time.sleep(0.5)
+        leave_finished_session(tmux)
     finally:
         tmux.close()
 
@@ -182,3 +176,36 @@ def test_app_stopped_for_5_s_across_step_changes(tmp_path):
         assert actual == pytest.approx(3.0, abs=1e-3)
         assert offset(began) == pytest.approx(3.0 * n, abs=2e-3)
         assert offset(ended) == pytest.approx(3.0 * (n + 1), abs=2e-3)
+
+
+@tried(
+    "Stalled event loop",
+    "the run screen's next wake-up due at once (a delay of 0, what a GIL-busy loop turns a few "
+    "ms into), then the clock past a step's end (Pilot)",
+    "the wake-up still comes and the countdown moves on by itself: no tick or key needed (a "
+    "Textual one-shot timer dropped it and the countdown stopped for good)",
+)
+async def test_a_wake_up_due_at_once_still_comes(tmp_path, clock, monkeypatch):
+    from tests.helpers_app import preset_paths, quiet_app, start_preset
+
+    tagged = PRESET.replace("countdown = 2\n", 'countdown = 2\ntags = ["stallonly"]\n')
+    paths = preset_paths(tmp_path, tagged)
+    app = quiet_app(paths, clock, get_ready_s=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_preset(app, pilot, "stallonly")
+        session = screen.session
+        real_next_wake = session.next_wake
+        due_now = [clock.now]
+
+        def next_wake():  # once: the wake-up is due this very instant
+            return due_now.pop() if due_now else real_next_wake()
+
+        monkeypatch.setattr(session, "next_wake", next_wake)
+        screen._schedule()
+        clock.advance(3.5)  # the warm-up is over while that wake-up is on its way
+        for _ in range(50):
+            await pilot.pause(0.01)
+            if session.timer.current.kind == "work":
+                break
+        assert session.timer.current.kind == "work"
+        assert "WORK" in str(screen.query_one("#phase").content)

@@ -13,11 +13,17 @@ import time
 
 import pytest
 
-from speedtimer.app import make_app
 from speedtimer.components.run_screen import RunScreen
 from speedtimer.components.summary_screen import SummaryScreen
 from speedtimer.paths import Paths
-from tests.conftest import REPO, QuietAudio
+from tests.conftest import REPO
+from tests.helpers_app import (
+    leave_finished_session,
+    preset_paths,
+    quiet_app,
+    screen_text,
+    start_preset,
+)
 from tests.reliability import tried
 from tests.test_e2e_tmux import Tmux, read_big_clock
 
@@ -42,18 +48,9 @@ SIZES = [
 PHASES = ("work", "paused", "rest", "summary")
 
 
-def screen_text(app) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
-
-
 @pytest.fixture
 def paths(tmp_path) -> Paths:
-    presets = tmp_path / "presets"
-    presets.mkdir()
-    (presets / "size.toml").write_text(PRESET)
-    return Paths(
-        config_dir=tmp_path / "config", data_dir=tmp_path / "data", extra_presets_dirs=(presets,)
-    )
+    return preset_paths(tmp_path, PRESET)
 
 
 async def into(phase: str, app, pilot, clock, screen: RunScreen) -> None:
@@ -77,13 +74,9 @@ async def into(phase: str, app, pilot, clock, screen: RunScreen) -> None:
     cases=len(SIZES) * len(PHASES),
 )
 async def test_resized_again_and_again_in_every_phase(paths, clock):
-    app = make_app(paths, clock=clock, wall_clock=clock.wall, audio=QuietAudio(), get_ready_s=0)
+    app = quiet_app(paths, clock, get_ready_s=0)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press(*"sizeonly")
-        await pilot.press("enter")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, RunScreen)
+        screen = await start_preset(app, pilot, "sizeonly")
         clock.advance(3.5)
         screen.tick()
         for phase in PHASES:
@@ -121,12 +114,9 @@ async def test_resized_again_and_again_in_every_phase(paths, clock):
     "on the top line and the 3-row clock below it, the rest gives way",
 )
 async def test_40x12_is_usable_and_20x6_does_not_crash(paths, clock):
-    app = make_app(paths, clock=clock, wall_clock=clock.wall, audio=QuietAudio(), get_ready_s=5)
+    app = quiet_app(paths, clock, get_ready_s=5)
     async with app.run_test(size=(40, 12)) as pilot:
-        await pilot.press(*"sizeonly")
-        await pilot.press("enter")
-        await pilot.pause()
-        screen = app.screen
+        screen = await start_preset(app, pilot, "sizeonly")
         # The worst case for room: both standing problems on the status line.
         screen.set_status(RunScreen.SOUND_STATUS, "sound")
         screen.set_status(RunScreen.HISTORY_STATUS, "history")
@@ -222,11 +212,7 @@ def test_real_terminal_resized_mid_session(tmp_path):
                 value = read_big_clock(screen)
                 assert value is not None and value.startswith("0:0"), screen
         tmux.run("resize-window", "-t", "app", "-x", "80", "-y", "24")
-        tmux.wait_for("Session complete", timeout=20)
-        tmux.keys("Escape")
-        tmux.wait_for("Type to filter")
-        tmux.keys("C-q")
-        time.sleep(0.5)
+        leave_finished_session(tmux)
     finally:
         tmux.close()
     with sqlite3.connect(data / "history.sqlite3") as db:

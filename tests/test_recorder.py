@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -229,26 +230,33 @@ def test_read_only_database_falls_back(db):
     "one 'database is locked' message; the session imported next start",
 )
 def test_locked_database_falls_back(db):
-    import sqlite3
-
-    HistoryStore.open(db).close()
-    other = sqlite3.connect(db, isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")
     problems: list[str] = []
-    try:
+    with write_locked(db):
         rec = make_recorder(
             db,
             problems=problems,
             open_store=lambda p: HistoryStore.open(p, busy_timeout_ms=50, retries=0),
         )
         run_small_session(rec)
-    finally:
-        other.execute("ROLLBACK")
-        other.close()
     assert len(problems) == 1 and "database is locked" in problems[0]
     assert import_pending(db) == []
     with HistoryStore.open(db) as store:
         assert store.get_session(store.session_id_for_uuid(rec.uuid)).status == "completed"
+
+
+@contextlib.contextmanager
+def write_locked(db: Path, how: str = "IMMEDIATE"):
+    """Another connection holds the history's write lock for the duration."""
+    import sqlite3
+
+    HistoryStore.open(db).close()
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute(f"BEGIN {how}")
+    try:
+        yield
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
 
 
 def long_schedule(n: int) -> Schedule:
@@ -539,27 +547,21 @@ def test_history_replaced_by_garbage_mid_session(db, replace):
 def test_background_writes_never_wait_for_a_locked_database(db):
     """The app records in the background: a lock held for longer than the busy timeout
     costs the caller (the event loop) nothing, and the session still lands in a file."""
-    import sqlite3
     import time
 
-    HistoryStore.open(db).close()
-    other = sqlite3.connect(db, isolation_level=None)
-    other.execute("BEGIN EXCLUSIVE")
     problems: list[str] = []
-    try:
+    with write_locked(db, "EXCLUSIVE"):
         rec = make_recorder(
             db,
             problems=problems,
-            open_store=lambda p: HistoryStore.open(p, busy_timeout_ms=300, retries=1),
+            open_store=lambda p: HistoryStore.open(p, busy_timeout_ms=1000, retries=0),
             background=True,
         )
         t0 = time.perf_counter()
         run_small_session(rec)
-        assert time.perf_counter() - t0 < 0.2  # five writes queued, none waited for
+        # A write that waited would take the whole 1 s busy timeout; five were queued.
+        assert time.perf_counter() - t0 < 0.5
         assert rec.flush(10.0)
-    finally:
-        other.execute("ROLLBACK")
-        other.close()
     rec.close()
     assert len(problems) == 1 and "database is locked" in problems[0]
     assert len(read_pending(rec)["steps"]) == 5
@@ -569,19 +571,11 @@ def test_background_writes_never_wait_for_a_locked_database(db):
 
 
 def test_flush_that_times_out_keeps_the_whole_session_in_the_pending_file(db):
-    import sqlite3
-
-    HistoryStore.open(db).close()
-    other = sqlite3.connect(db, isolation_level=None)
-    other.execute("BEGIN EXCLUSIVE")
-    try:
+    with write_locked(db, "EXCLUSIVE"):
         rec = make_recorder(db, background=True)
         run_small_session(rec)
         assert rec.flush(0.2) is False  # still waiting for the lock: exit now, lose nothing
         saved = read_pending(rec)
-    finally:
-        other.execute("ROLLBACK")
-        other.close()
     assert saved["status"] == "completed" and len(saved["steps"]) == 5
     assert rec.flush(15.0)
     assert import_pending(db) == []

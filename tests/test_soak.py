@@ -21,11 +21,9 @@ import tracemalloc
 import pytest
 
 from benchmarks.soak import soak_in_tmux
-from speedtimer.app import make_app
 from speedtimer.components.run_screen import RunScreen
 from speedtimer.components.summary_screen import SummaryScreen
-from speedtimer.paths import Paths
-from tests.conftest import QuietAudio
+from tests.helpers_app import preset_paths, quiet_app, start_preset
 from tests.reliability import tried
 
 TWO_HOURS = """
@@ -83,20 +81,11 @@ def counts(app) -> dict[str, int]:
     "under 1 MB allocated and kept in between (tracemalloc); every step in the history",
 )
 async def test_two_hour_session_through_the_app_stays_flat(tmp_path, clock):
-    presets = tmp_path / "presets"
-    presets.mkdir()
-    (presets / "soak.toml").write_text(TWO_HOURS)
-    paths = Paths(
-        config_dir=tmp_path / "config", data_dir=tmp_path / "data", extra_presets_dirs=(presets,)
-    )
-    app = make_app(paths, clock=clock, wall_clock=clock.wall, audio=QuietAudio(), get_ready_s=0)
+    paths = preset_paths(tmp_path, TWO_HOURS)
+    app = quiet_app(paths, clock, get_ready_s=0)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.press(*"soakonly")
-            await pilot.press("enter")
-            await pilot.pause()
-            screen = app.screen
-            assert isinstance(screen, RunScreen)
+            screen = await start_preset(app, pilot, "soakonly")
             start = clock.now
             marks: dict[int, dict[str, int]] = {}
             wakes = 0
@@ -179,23 +168,15 @@ def test_real_time_soak_10_minutes(tmp_path, capsys):
 async def test_many_pauses_leave_no_dead_footer_keys(tmp_path, clock):
     from textual.widgets._footer import FooterKey
 
-    presets = tmp_path / "presets"
-    presets.mkdir()
-    (presets / "soak.toml").write_text(TWO_HOURS)
-    paths = Paths(
-        config_dir=tmp_path / "config", data_dir=tmp_path / "data", extra_presets_dirs=(presets,)
-    )
-    app = make_app(paths, clock=clock, wall_clock=clock.wall, audio=QuietAudio(), get_ready_s=0)
+    paths = preset_paths(tmp_path, TWO_HOURS)
+    app = quiet_app(paths, clock, get_ready_s=0)
 
     def alive_keys() -> int:
         gc.collect()
         return sum(isinstance(o, FooterKey) for o in gc.get_objects())
 
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press(*"soakonly")
-        await pilot.press("enter")
-        await pilot.pause()
-        screen = app.screen
+        screen = await start_preset(app, pilot, "soakonly")
         alive = {}
         for n in range(1, 41):
             screen.action_pause() if n % 2 else screen.action_resume()
