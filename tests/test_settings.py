@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from speedtimer.announce import DEFAULT_PHRASES, PHRASE_KEYS
 from speedtimer.app import make_app
 from speedtimer.audio import NullAudio
 from speedtimer.catalog import load_catalog
@@ -18,7 +19,6 @@ from speedtimer.keymap import binding_ids
 from speedtimer.paths import Paths, resolve_paths, sounds_dir
 from speedtimer.preset import load_preset
 from speedtimer.preset_save import preset_to_toml, save_preset
-from speedtimer.announce import DEFAULT_PHRASES, PHRASE_KEYS
 from speedtimer.settings import (
     DEFAULT_VOICE_COMMAND,
     KEY_DOCS,
