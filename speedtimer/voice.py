@@ -50,7 +50,7 @@ EDGE_S = 0.02  # silence left before and after the speech
 FORMAT = 1  # bump when what is stored changes (the trimming): old files are then unused
 LATE_OK_S = 0.3  # a phrase said when ready may start this much after its moment, no later
 BEEPS_ONLY = "beeps only"
-INSTALL_HINT = {"espeak-ng": "install it (sudo apt-get install espeak-ng) or "}
+INSTALL_HINT = {"espeak-ng": "install it (sudo apt-get install espeak-ng) or name another in "}
 _FIELD = re.compile(r"\{(" + "|".join(VOICE_COMMAND_FIELDS) + r")\}")
 
 
@@ -125,7 +125,7 @@ class SpeechCache:
             return "voice_command is empty"
         if shutil.which(exe, path=self.env.get("PATH", os.defpath)) is None:
             hint = INSTALL_HINT.get(Path(exe).name, "")
-            return f"the speech command {exe!r} was not found ({hint}set voice_command)"
+            return f"the speech command {exe!r} was not found: {hint or 'check '}voice_command"
         return None
 
     def render(self, text: str) -> Phrase:
@@ -180,7 +180,7 @@ class SpeechCache:
         except FileNotFoundError as exc:
             hint = INSTALL_HINT.get(Path(exe).name, "")
             raise SpeechError(
-                f"the speech command {exe!r} was not found ({hint}set voice_command)"
+                f"the speech command {exe!r} was not found: {hint or 'check '}voice_command"
             ) from exc
         except PermissionError as exc:
             raise SpeechError(f"the speech command {exe!r} cannot be run ({exc})") from exc

@@ -189,8 +189,8 @@ def test_a_speech_command_that_does_not_exist_is_said_once(tmp_path):
     voice = Voice(SpeechCache(tmp_path / "speech", config), QuietAudio(), on_problem=on_problem)
     assert not voice.available
     assert voice.problem == (
-        "Voice unavailable: the speech command 'no-such-speech-program' was not found "
-        "(set voice_command); beeps only."
+        "Voice unavailable: the speech command 'no-such-speech-program' was not found: "
+        "check voice_command; beeps only."
     )
     voice.request(["Halfway."])
     assert voice.wait_idle(1.0) and voice.seconds("Halfway.") is None
