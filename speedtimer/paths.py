@@ -116,12 +116,7 @@ def resolve_paths(
     env = os.environ if env is None else env
     sources: dict[str, str] = {}
 
-    if config_dir:
-        config, sources["config_dir"] = Path(config_dir).expanduser(), "flag"
-    elif env.get(ENV_CONFIG_DIR):
-        config, sources["config_dir"] = Path(env[ENV_CONFIG_DIR]).expanduser(), "env"
-    else:
-        config, sources["config_dir"] = _platform_dir("config"), "default"
+    config, sources["config_dir"] = _flag_env_or_platform(config_dir, env, ENV_CONFIG_DIR, "config")
 
     file_settings = None
 
@@ -152,17 +147,24 @@ def resolve_paths(
     else:
         extra, sources["presets_dirs"] = [], "default"
 
-    if cache_dir:
-        cache, sources["cache_dir"] = Path(cache_dir).expanduser(), "flag"
-    elif env.get(ENV_CACHE_DIR):
-        cache, sources["cache_dir"] = Path(env[ENV_CACHE_DIR]).expanduser(), "env"
-    else:
-        cache, sources["cache_dir"] = _platform_dir("cache"), "default"
+    cache, sources["cache_dir"] = _flag_env_or_platform(cache_dir, env, ENV_CACHE_DIR, "cache")
 
     paths = Paths(
         config_dir=config, data_dir=data, extra_presets_dirs=tuple(extra), cache_dir=cache
     )
     return paths, sources
+
+
+def _flag_env_or_platform(
+    flag: str | Path | None, env: Mapping[str, str], var: str, which: str
+) -> tuple[Path, str]:
+    """A folder that the settings file cannot set: the flag, else the variable, else the
+    platform's per-user folder, with where it came from."""
+    if flag:
+        return Path(flag).expanduser(), "flag"
+    if env.get(var):
+        return Path(env[var]).expanduser(), "env"
+    return _platform_dir(which), "default"
 
 
 def _platform_dir(which: str) -> Path:

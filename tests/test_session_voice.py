@@ -19,6 +19,8 @@ from speedtimer.paths import sounds_dir
 from speedtimer.preset import parse_preset
 from speedtimer.session import LEAD_S, Session
 from speedtimer.voice import SpeechCache, Voice, VoiceConfig
+from tests.test_session_ahead import Recorder as AheadRecorder
+from tests.test_session_ahead import run_until as wake_and_tick_until
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
 WAIT_S = 10.0
@@ -51,31 +53,16 @@ duration = 60
 """
 
 
-class Recorder:
-    """The sound helper's side of the pipe: what was sent, to be heard when."""
-
-    available = True
-    problem = None
+class Recorder(AheadRecorder):
+    """The sound helper's side of the pipe, spoken phrases included."""
 
     def __init__(self, clock) -> None:
-        self.clock = clock
-        self.sent: list[tuple[str, float]] = []
-        self.cancels: list[float] = []
+        super().__init__(clock)
         self.loaded: dict[str, Path] = {}
-
-    def play(self, cue: str, delay: float = 0.0) -> bool:
-        self.sent.append((cue, self.clock.now + delay))
-        return True
 
     def load(self, name: str, path: Path) -> bool:
         self.loaded[name] = path
         return True
-
-    def cancel(self) -> None:
-        self.cancels.append(self.clock.now)
-
-    def close(self) -> None:
-        pass
 
 
 @pytest.fixture
@@ -99,13 +86,8 @@ def make(clock, tmp_path):
 
 
 def run_until(s: Session, clock, t_end: float) -> None:
-    """What the run screen does: sleep until next_wake(), tick, repeat."""
-    while True:
-        wake = s.next_wake()
-        if wake is None or wake > t_end:
-            break
-        clock.now = max(clock.now, wake)
-        s.tick()
+    """Wake as the run screen does up to `t_end`, then be at `t_end`."""
+    wake_and_tick_until(s, clock, t_end)
     clock.now = max(clock.now, t_end)
     s.tick()
 

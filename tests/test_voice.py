@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import threading
 import wave
 from array import array
 from pathlib import Path
@@ -28,6 +27,7 @@ from speedtimer.voice import (
     VoiceConfig,
 )
 from tests.conftest import QuietAudio
+from tests.test_audio import _problem_catcher
 
 ESPEAK = shutil.which("espeak-ng")
 pytestmark = pytest.mark.skipif(ESPEAK is None, reason="espeak-ng is not installed")
@@ -52,17 +52,6 @@ def samples(path: Path) -> tuple[wave._wave_params, array]:
     with wave.open(str(path), "rb") as w:
         params = w.getparams()
         return params, array("h", w.readframes(params.nframes))
-
-
-def problems_catcher():
-    calls: list[str] = []
-    got = threading.Event()
-
-    def on_problem(message: str) -> None:
-        calls.append(message)
-        got.set()
-
-    return calls, got, on_problem
 
 
 # --- rendering -----------------------------------------------------------------------------
@@ -184,7 +173,7 @@ def test_a_phrase_asked_for_late_is_said_when_ready(tmp_path):
 
 
 def test_a_speech_command_that_does_not_exist_is_said_once(tmp_path):
-    calls, _, on_problem = problems_catcher()
+    calls, _, on_problem = _problem_catcher()
     config = VoiceConfig(command=("no-such-speech-program", "-w", "{file}", "{text}"))
     voice = Voice(SpeechCache(tmp_path / "speech", config), QuietAudio(), on_problem=on_problem)
     assert not voice.available
@@ -214,7 +203,7 @@ def test_a_failing_speech_command_gives_up_once_with_its_message(tmp_path):
     script = tmp_path / "broken-speak"
     script.write_text('#!/bin/sh\necho "cannot open the voice data" >&2\nexit 3\n')
     script.chmod(0o755)
-    calls, got, on_problem = problems_catcher()
+    calls, got, on_problem = _problem_catcher()
     config = VoiceConfig(command=(str(script), "-w", "{file}", "{text}"))
     voice = Voice(SpeechCache(tmp_path / "speech", config), QuietAudio(), on_problem=on_problem)
     assert voice.available  # it exists: only running it tells
@@ -234,7 +223,7 @@ def test_a_command_that_writes_no_wav_is_explained(tmp_path):
 
 
 def test_a_phrase_too_long_is_left_out_and_the_others_are_said(tmp_path):
-    calls, got, on_problem = problems_catcher()
+    calls, got, on_problem = _problem_catcher()
     voice = Voice(
         SpeechCache(tmp_path / "speech", VoiceConfig()), QuietAudio(), on_problem=on_problem
     )
