@@ -378,7 +378,7 @@ class Voice:
                     self._give_up(str(exc))
                 elif text not in self._reported:
                     self._reported.add(text)
-                    log.warning("voice: %s; that phrase is left out", exc)
+                    log.info("voice: %s; that phrase is left out", exc)
                     notify_later(self._on_problem, f"Voice: {exc}; that phrase is left out.")
                 continue
             finally:
@@ -422,6 +422,6 @@ class Voice:
             self.available = False
             self.problem = f"Voice unavailable: {reason}; {BEEPS_ONLY}."
             message = self.problem
-        log.warning(message)
+        log.info(message)  # the caller shows it (and logs it): say it once
         if notify:
             notify_later(self._on_problem, message)

@@ -212,3 +212,36 @@ def test_a_spoken_session_is_heard_phrase_by_phrase_among_the_cues(tmp_path, als
 def wav_data(path: Path) -> bytes:
     with wave.open(str(path), "rb") as w:
         return w.readframes(w.getnframes())
+
+
+def test_without_espeak_ng_a_spoken_session_says_so_once_and_beeps(tmp_path, alsa_to_files):
+    home, out = alsa_to_files
+    presets = tmp_path / "presets"
+    presets.mkdir()
+    (presets / "audio.toml").write_text(PRESET.replace("duration = 3", "duration = 1"))
+    no_programs = tmp_path / "bin"
+    no_programs.mkdir()
+    proc = subprocess.run(
+        [
+            sys.executable, "-m", "speedtimer",
+            "--presets-dir", str(presets), "--data-dir", str(tmp_path / "data"),
+            "--config-dir", str(tmp_path / "config"), "--cache-dir", str(tmp_path / "cache"),
+            "--get-ready", "0", "--voice",
+            "run", "Audio trial", "--plain",
+        ],
+        capture_output=True, text=True, timeout=60,
+        env={**os.environ, "HOME": str(home), "PATH": str(no_programs)},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    warnings = [line for line in proc.stdout.splitlines() if line.startswith("warning:")]
+    assert warnings == [
+        "warning: Voice unavailable: the speech command 'espeak-ng' was not found: install it "
+        "(sudo apt-get install espeak-ng) or name another in voice_command; beeps only."
+    ]
+    assert "Finished" in proc.stdout
+    deadline = time.monotonic() + 5
+    while len(captured(out)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(captured(out)) >= 2  # the probe and the cues: beeps only, but beeps
+    assert not (tmp_path / "cache").exists()  # nothing was rendered
