@@ -81,7 +81,10 @@ def load_catalog(paths: Paths, settings: Settings | None = None) -> Catalog:
     entries += load_folder(paths.bundled_presets_dir, bundled=True)
     seen = {paths.bundled_presets_dir.resolve()}
     for folder in (paths.user_presets_dir, *paths.extra_presets_dirs):
-        key = folder.resolve()
+        try:
+            key = folder.resolve()
+        except (OSError, ValueError):  # ValueError: a NUL in the name; no such folder exists
+            continue
         if key in seen:
             continue
         seen.add(key)

@@ -68,8 +68,13 @@ steps = [{kind = "work", duration = 3725}, {kind = "rest", duration = 59}]
         ("..", "preset"),
         ("Fartlek: Ünïcode ½", "fartlek-unicode-12"),
         ("C:\\Windows\\x", "c-windows-x"),
-        ("\x00\n\t", "preset"),
+        ("\u200b\u202e\u00a0", "preset"),
         ("a" * 300, "a" * 60),
+        ("CON", "con-preset"),
+        ("nul", "nul-preset"),
+        ("Com1", "com1-preset"),
+        ("lpt9", "lpt9-preset"),
+        ("console", "console"),
     ],
 )
 def test_file_names_never_leave_the_folder(name, stem, tmp_path):
