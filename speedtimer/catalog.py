@@ -46,7 +46,10 @@ class Catalog:
 
     def find(self, name_or_path: str) -> Preset:
         """By file path, then exact name (any case), then a unique name prefix or file stem."""
-        path = Path(name_or_path).expanduser()
+        try:
+            path = Path(name_or_path).expanduser()
+        except RuntimeError:  # "~nobody/x.toml": no home folder known for that user
+            path = Path(name_or_path)
         if name_or_path.endswith(".toml") or path.is_file():
             return self._defaults(load_preset(path))
         wanted = name_or_path.strip().casefold()

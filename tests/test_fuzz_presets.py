@@ -557,3 +557,31 @@ async def test_menu_lists_good_presets_and_every_broken_file_with_its_error(tmp_
 def _prompts(menu) -> list[str]:
     options = menu.query_one("#preset-list")
     return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+
+
+@tried(
+    "Preset files",
+    "the command line on the same files: presets list with file names holding ESC and OSC "
+    "sequences, presets show and run of '~nobody-here/x.toml' (a user that does not exist)",
+    "file names listed with their control characters spelled out (\\x1b); a clear 'cannot "
+    "read file' error and exit 1, no RuntimeError",
+    cases=3,
+)
+def test_the_command_line_spells_out_control_characters(tmp_path, capsys):
+    from speedtimer.cli import main
+
+    folder = tmp_path / "p"
+    folder.mkdir()
+    (folder / "\x1b]0;pwned\x07.toml").write_text("broken = [")
+    good = (HEAD + '[[steps]]\nkind = "work"\nduration = 5\n').replace("Limit", "Odd file")
+    (folder / "odd\x1b[2J.toml").write_text(good)
+    dirs = ["--config-dir", str(tmp_path / "c"), "--data-dir", str(tmp_path / "d")]
+    assert main([*dirs, "--presets-dir", str(folder), "presets", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "\\x1b]0;pwned\\x07.toml: TOML syntax error" in out
+    assert "odd\\x1b[2J.toml" in out
+    for command in (["presets", "show"], ["run", "--plain"]):
+        assert main([*dirs, *command[:1], *command[1:2], "~nobody-here-xyz/x.toml"]) == 1
+        err = capsys.readouterr().err
+        assert "~nobody-here-xyz/x.toml: cannot read file" in err
