@@ -25,7 +25,7 @@ from tests.reliability import tried
 from tests.test_history_cli import assert_clean_error, run
 
 FUZZ = settings(
-    max_examples=100,
+    max_examples=200,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
@@ -303,8 +303,8 @@ def test_a_failure_part_way_imports_nothing(tmp_path, capsys):
 
 @tried(
     "History import",
-    "the same export imported twice, and an export holding the same session twice",
-    "the second import adds nothing (skipped, counted in the message); duplicates inside one "
+    "the same export imported twice, and an export holding each session three times",
+    "the second import adds nothing (skipped, counted in the message); copies inside one "
     "file go in once",
     cases=2,
 )

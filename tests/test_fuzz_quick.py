@@ -85,11 +85,11 @@ def test_pieces_and_any_unicode_parse_or_point_at_a_column(text):
 
 @tried(
     "Quick one-line form",
-    "very long and very deep text: 10,000 and 10,001 characters, 5,000 nested '8x(', "
-    "5,000 ')', 3,000 steps, a 10,000-digit number",
-    "the longest text parses or is refused by column; past 10,000 characters one clear "
-    "'limited to 10000' error; deep nesting refused at the ninth repeat; no RecursionError",
-    cases=6,
+    "very long and very deep text: 10,000 characters of steps, a 10,000-digit number, 3,000 "
+    "nested '8x(', 5,000 ')', 3,000 steps, nine nested repeats, 12,000 characters",
+    "each parses or is refused by column; nine repeats refused at the ninth with the depth "
+    "limit; 12,000 characters refused as 'limited to 10000'; no RecursionError",
+    cases=7,
 )
 def test_long_and_deep_text_is_refused_by_column():
     steps = ", ".join(["1:00 rest"] * 1000)

@@ -24,7 +24,7 @@ from speedtimer.settings_template import settings_template
 from tests.reliability import tried
 
 FUZZ = settings(
-    max_examples=150,
+    max_examples=300,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )

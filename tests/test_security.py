@@ -408,7 +408,8 @@ def test_a_good_wav_is_taken():
 
 @tried(
     "Security",
-    "the bundled cue WAVs damaged byte by byte (header and data: flips, truncations)",
+    "the bundled cue WAVs damaged: up to 6 bytes of the first 80 (the header) changed, and "
+    "truncated anywhere",
     "a usable 16-bit PCM WAV or a plain reason; never an exception (the stdlib chunk reader's "
     "RuntimeError on a bad chunk size is caught)",
 )

@@ -21,6 +21,7 @@ from speedtimer.preset_save import preset_to_toml, save_preset
 from speedtimer.settings import KEY_DOCS, KEYS, Settings, deep_problems, load_settings
 from speedtimer.settings_template import create_settings_file
 from tests.conftest import REPO
+from tests.reliability import tried
 
 DOCS = REPO / "docs" / "settings.md"
 
@@ -264,6 +265,12 @@ BAD = [
 ]
 
 
+@tried(
+    "Settings file",
+    "each setting given a value of the wrong type or range, beside valid values for all the others",
+    "one problem naming the file, key, what was expected and what was found; only that key "
+    "fell back to its default",
+)
 @pytest.mark.parametrize("key, raw, expected, default", BAD, ids=[f"{b[0]}={b[1]}" for b in BAD])
 def test_a_bad_value_is_reported_and_only_it_falls_back(tmp_path, key, raw, expected, default):
     lines = [f"{k} = {v}" for k, (v, _, _) in GOOD.items() if k != key]

@@ -589,8 +589,8 @@ class LongTimerMachine(TimerMachine):
 
 
 LongTimerMachine.TestCase.settings = settings(
-    max_examples=25,
-    stateful_step_count=50,
+    max_examples=40,
+    stateful_step_count=60,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
