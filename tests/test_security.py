@@ -428,3 +428,27 @@ def test_damaged_wavs_give_a_reason_never_an_exception(tmp_path, data):
     path.write_bytes(bytes(raw))
     problem = check_wav(path)
     assert problem is None or isinstance(problem, str)
+
+
+@tried(
+    "Security",
+    "NUL and other control characters in a preset's name: presets new --name 'a\\x00b', TOML "
+    "and intervals.icu imports with a NUL or ESC in the name",
+    "refused with the key and the character; no file written anywhere",
+    cases=3,
+)
+def test_names_with_nul_or_escapes_are_refused_and_write_nothing(root, capsys):
+    before = tree(root)
+    src = root / "src"
+    src.mkdir()
+    toml = src / "nul.toml"
+    toml.write_text('name = "a\\u0000b"\n[[steps]]\nkind = "work"\nduration = 5\n')
+    icu = src / "esc.txt"
+    icu.write_text("Evil \x1b[2J name\n\n- 2m intensity=active\n")
+    assert cli(root, "presets", "new", "--quick", "1:00", "--name", "a\x00b") == 1
+    assert cli(root, "presets", "import", str(toml)) == 1
+    assert cli(root, "presets", "import", str(icu)) == 1
+    err = capsys.readouterr().err
+    assert err.count("U+0000 (NUL)") == 2 and "U+001B (ESC)" in err
+    assert "\x00" not in err and "\x1b" not in err
+    assert new_files_outside(root, before, ("src/",)) == []
