@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 
 from speedtimer.catalog import Catalog, load_catalog
 from speedtimer.components.menu_screen import MenuScreen
@@ -176,6 +177,20 @@ class SpeedTimerApp(App):
         running = _running_screen(self.screen)
         if running is not None:
             running.set_status("No sound: cues use the terminal bell and a flash (see the log)")
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every notification is plain text, whatever the caller asks: messages quote names,
+        keys and values from the user's files, and markup in them would be applied as styles
+        or click actions (`[@click=app.quit]`), or fail to render at all (`[/]`)."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def report(self, message: str, severity: str = "warning") -> None:
         """Problems go to the screen and the log file, never to stderr under the app."""

@@ -111,8 +111,10 @@ def check_wav(path: Path) -> str | None:
                 return "truncated (the audio data is shorter than its header says)"
     except PermissionError:
         return "cannot be read (permission denied)"
-    except (wave.Error, EOFError) as exc:
-        return f"not a 16-bit PCM WAV file ({exc or 'truncated'})"
+    except (wave.Error, EOFError, RuntimeError, ValueError, OverflowError) as exc:
+        # RuntimeError: the stdlib chunk reader's answer to a chunk size that points back
+        # before the chunk (a damaged header); the others are its other ways of saying so
+        return f"not a 16-bit PCM WAV file ({exc or 'damaged or truncated header'})"
     except OSError as exc:
         return f"cannot be read ({exc.strerror or exc})"
     return None
@@ -150,7 +152,10 @@ def resolve_cue_files(
         else:
             messages.append(f"The bundled sound for the {cue!r} cue is missing: {path}")
     for cue, raw in overrides.items():
-        path = Path(raw).expanduser()
+        try:
+            path = Path(raw).expanduser()
+        except RuntimeError:  # "~nobody/x.wav": no home folder known for that user
+            path = Path(raw)
         if cue not in CUE_NAMES:
             messages.append(
                 f"Sound override {path} ignored: there is no {cue!r} cue "

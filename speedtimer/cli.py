@@ -37,12 +37,13 @@ def cmd_presets_list(args: argparse.Namespace) -> int:
     from speedtimer.catalog import load_catalog
     from speedtimer.preset import format_clock
     from speedtimer.schedule import build_schedule
+    from speedtimer.terminal_text import printable
 
     catalog = load_catalog(_paths(args))
     rows = []
     for p in catalog.presets:
         sched = build_schedule(p)
-        rows.append((p.name, p.category, format_clock(sched.estimate_s), str(p.source)))
+        rows.append((p.name, p.category, format_clock(sched.estimate_s), printable(str(p.source))))
     if rows:
         w0 = max(len(r[0]) for r in rows)
         w1 = max(len(r[1]) for r in rows)
@@ -51,7 +52,8 @@ def cmd_presets_list(args: argparse.Namespace) -> int:
         for r in rows:
             print(f"{r[0]:<{w0}}  {r[1]:<{w1}}  {r[2]:>{w2}}  {r[3]}")
     for b in catalog.broken:
-        print(f"BROKEN {b.source}: {b.error.message if not b.error.key else str(b.error)}")
+        why = b.error.message if not b.error.key else str(b.error)
+        print(f"BROKEN {printable(str(b.source))}: {why}")
     return 0
 
 

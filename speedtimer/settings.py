@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from speedtimer.announce import DEFAULT_PHRASES, PHRASE_KEYS, template_problem
+from speedtimer.bounded_read import FileRefused, read_regular_file
 
 DEFAULT_GET_READY_S = 5
 DEFAULT_COUNTDOWN = 3
@@ -42,6 +43,7 @@ VOICE_COMMAND_FIELDS = ("text", "file", "voice", "speed")
 DEFAULT_VOICE_NAME = "en"
 DEFAULT_VOICE_SPEED = 175  # words per minute, espeak-ng's own default
 MIN_VOICE_SPEED, MAX_VOICE_SPEED = 80, 450
+MAX_SETTINGS_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -201,16 +203,22 @@ def toml_error_message(path: Path, exc: tomllib.TOMLDecodeError) -> str:
 def load_settings(path: Path) -> tuple[Settings, list[str]]:
     """Returns the settings and the problems found (each naming file and key)."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         return Settings(file=path), []
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = read_regular_file(path, MAX_SETTINGS_BYTES, "settings files")
+        data = tomllib.loads(raw.decode("utf-8"))
+    except FileRefused as exc:
+        return Settings(file=path), [f"{path}: {exc}; using defaults"]
     except (OSError, UnicodeDecodeError) as exc:
         return Settings(file=path), [f"{path}: cannot read settings ({exc}); using defaults"]
     except tomllib.TOMLDecodeError as exc:
         return Settings(file=path), [toml_error_message(path, exc)]
     except RecursionError:
         return Settings(file=path), [f"{path}: TOML nests too deeply to read; using defaults"]
+    except ValueError:  # int() refuses a number of more than 4300 digits
+        message = "a number has too many digits to read; every setting uses its default"
+        return Settings(file=path), [f"{path}: TOML syntax error: {message}"]
     return settings_from_dict(data, path)
 
 
@@ -258,14 +266,17 @@ def settings_from_dict(data: dict, path: Path) -> tuple[Settings, list[str]]:
             bad("theme", 'a theme name such as "nord"', DEFAULT_THEME)
     if "data_dir" in data:
         v = data["data_dir"]
-        if isinstance(v, str) and v.strip():
-            values["data_dir"] = _folder(v, path)
+        folder = _folder(v, path) if isinstance(v, str) else None
+        if folder is not None:
+            values["data_dir"] = folder
         else:
             bad("data_dir", "a folder as a string", "(the platform's user data folder)")
     if "presets_dirs" in data:
         v = data["presets_dirs"]
-        if isinstance(v, list) and all(isinstance(p, str) and p.strip() for p in v):
-            values["presets_dirs"] = tuple(_folder(p, path) for p in v)
+        listed = v if isinstance(v, list) else [None]
+        folders = [_folder(p, path) if isinstance(p, str) else None for p in listed]
+        if all(f is not None for f in folders):
+            values["presets_dirs"] = tuple(folders)
         else:
             bad("presets_dirs", 'a list of folders, e.g. ["~/runs/presets"]', "[]")
     if "voice_command" in data:
@@ -384,9 +395,17 @@ def _is_int(v: object) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
-def _folder(text: str, settings_file: Path) -> Path:
-    """`~` is the home folder; a relative folder is relative to the settings file's folder."""
-    p = Path(text.strip()).expanduser()
+def _folder(text: str, settings_file: Path) -> Path | None:
+    """`~` is the home folder; a relative folder is relative to the settings file's folder.
+
+    None for text that names no folder: blank, a NUL character, or `~user` of no such user.
+    """
+    if not text.strip() or "\x00" in text:
+        return None
+    try:
+        p = Path(text.strip()).expanduser()
+    except RuntimeError:  # "~nobody/x": no home folder known for that user
+        return None
     return p if p.is_absolute() else settings_file.parent / p
 
 

@@ -29,6 +29,7 @@ from speedtimer.settings import (
 )
 from speedtimer.settings_template import create_settings_file
 from tests.conftest import REPO
+from tests.reliability import tried
 
 DOCS = REPO / "docs" / "settings.md"
 
@@ -300,6 +301,12 @@ BAD = [
 ]
 
 
+@tried(
+    "Settings file",
+    "each setting given a value of the wrong type or range, beside valid values for all the others",
+    "one problem naming the file, key, what was expected and what was found; only that key "
+    "fell back to its default",
+)
 @pytest.mark.parametrize("key, raw, expected, default", BAD, ids=[f"{b[0]}={b[1]}" for b in BAD])
 def test_a_bad_value_is_reported_and_only_it_falls_back(tmp_path, key, raw, expected, default):
     lines = [f"{k} = {v}" for k, (v, _, _) in GOOD.items() if k != key]

@@ -87,17 +87,17 @@ class RunScreen(Screen):
     def compose(self) -> ComposeResult:
         with Vertical(id="band"):
             with Horizontal(id="phase-line"):
-                yield Static("", id="phase")
-                yield Static("", id="position")
+                yield Static("", markup=False, id="phase")
+                yield Static("", markup=False, id="position")
             yield BigTime("0:00", id="clock")
-            yield Static("", id="step-label")
+            yield Static("", markup=False, id="step-label")
         with Vertical(id="info"):
-            yield Static("", id="next")
+            yield Static("", markup=False, id="next")
             with Horizontal(id="progress-line"):
                 yield ProgressBar(total=100, show_eta=False, show_percentage=True, id="progress")
-                yield Static("", id="totals")
-            yield Static("", id="splits")
-            yield Static("", id="status")
+                yield Static("", markup=False, id="totals")
+            yield Static("", markup=False, id="splits")
+            yield Static("", markup=False, id="status")
         yield Footer()
 
     def on_mount(self) -> None:
