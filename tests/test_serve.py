@@ -304,8 +304,11 @@ READ_SCREEN = """() => {
 
 
 class Page:
-    def __init__(self, page) -> None:
+    """A browser tab on the served timer; the screen is read from the terminal's buffer."""
+
+    def __init__(self, page, *, touch: bool = False) -> None:
         self.page = page
+        self.touch = touch
 
     def screen(self) -> str:
         return self.page.evaluate(READ_SCREEN) or ""
@@ -324,18 +327,69 @@ class Page:
             + screen
         )
 
-    def tap(self, text: str) -> None:
-        """A click (a tap on a phone) on the middle of `text` where the terminal shows it."""
-        lines = self.screen().splitlines()
-        row = next(i for i, line in enumerate(lines) if text in line)
-        col = lines[row].index(text) + len(text) / 2
-        cols, rows = self.page.evaluate(
+    def terminal_box(self) -> dict:
+        box = self.page.locator(".xterm-screen").bounding_box()
+        box["cols"], box["rows"] = self.page.evaluate(
             "() => [window.__speedtimerTerminal.cols, window.__speedtimerTerminal.rows]"
         )
-        box = self.page.locator(".xterm-screen").bounding_box()
-        x = box["x"] + col * box["width"] / cols
-        y = box["y"] + (row + 0.5) * box["height"] / rows
-        self.page.mouse.click(x, y)
+        return box
+
+    def tap(self, text: str) -> None:
+        """A tap (a click without a touch screen) on the middle of `text` once it is shown."""
+        lines = self.wait_for(text).splitlines()
+        row = next(i for i, line in enumerate(lines) if text in line)
+        col = lines[row].index(text) + len(text) / 2
+        box = self.terminal_box()
+        x = box["x"] + col * box["width"] / box["cols"]
+        y = box["y"] + (row + 0.5) * box["height"] / box["rows"]
+        if self.touch:
+            self.page.touchscreen.tap(x, y)
+        else:
+            self.page.mouse.click(x, y)
+
+    def clock_readings(self, seconds: float) -> list[int]:
+        """The big clock, read several times a second for `seconds`, in seconds left."""
+        readings = []
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            value = read_big_clock(self.screen())
+            if value is not None:
+                m, sec = value.split(":")
+                readings.append(int(m) * 60 + int(sec))
+            time.sleep(0.2)
+        return readings
+
+
+@pytest.fixture
+def browser(tmp_path):
+    """Opens the served timer in Debian's chromium, headless, with a new empty profile."""
+    if CHROMIUM is None and not os.environ.get("CI"):
+        pytest.skip("chromium is not installed (scripts/setup.sh --dev installs it, as root)")
+    assert CHROMIUM, "on CI scripts/setup.sh --dev must have installed chromium"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        contexts = []
+
+        def open_page(url: str, **options) -> Page:
+            context = pw.chromium.launch_persistent_context(
+                str(tmp_path / f"chromium-profile-{len(contexts)}"),
+                executable_path=CHROMIUM,
+                headless=True,
+                args=CHROMIUM_FLAGS,
+                **options,
+            )
+            contexts.append(context)
+            page = context.new_page()
+            # Nothing but this machine: the test sends nothing onto a network.
+            page.route(re.compile(r"^https?://(?!localhost)"), lambda route: route.abort())
+            page.add_init_script(KEEP_TERMINAL)
+            page.goto(url + "/", wait_until="domcontentloaded")
+            return Page(page, touch=bool(options.get("has_touch")))
+
+        yield open_page
+        for context in contexts:
+            context.close()
 
 
 def is_png(path: Path) -> tuple[int, int]:
@@ -345,73 +399,68 @@ def is_png(path: Path) -> tuple[int, int]:
     return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
-@pytest.mark.skipif(
-    CHROMIUM is None and not os.environ.get("CI"),
-    reason="chromium is not installed (scripts/setup.sh --dev installs it, as root)",
-)
-def test_the_timer_in_a_real_browser(tmp_path, served):
-    from playwright.sync_api import sync_playwright
-
-    assert CHROMIUM, "on CI scripts/setup.sh --dev must have installed chromium"
-
-    s = served("--port", "0", global_args=("--get-ready", "2"))
-    url = s.url()
+def screenshot(page: Page, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "serve-browser-run.png"
+    shot = ARTIFACTS / name
     shot.unlink(missing_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"),  # a new empty profile
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_FLAGS,
-            viewport={"width": 1000, "height": 700},
-        )
-        try:
-            page = Page(browser.new_page())
-            # The page asks a web font service for its font; this test stays on this machine.
-            page.page.route(re.compile(r"^https?://(?!localhost)"), lambda route: route.abort())
-            page.page.add_init_script(KEEP_TERMINAL)
-            page.page.goto(url + "/", wait_until="domcontentloaded")
+    page.page.screenshot(path=str(shot))
+    return shot
 
-            menu = page.wait_for("Type to filter", timeout=30)
-            assert "Tabata" in menu and "Browser trial" in menu  # bundled and --presets-dir
-            page.page.focus(".xterm-helper-textarea")
-            page.page.keyboard.type("browseronly")
-            page.wait_for("Browser trial  (0:25)", gone="Tabata")
-            page.page.keyboard.press("Enter")
-            page.wait_for("GET READY")
-            run = page.wait_for("WORK", timeout=10)
-            assert "Sprint" in run and "Next: Walk" in run
 
-            readings = []
-            deadline = time.monotonic() + 4
-            while time.monotonic() < deadline:
-                value = read_big_clock(page.screen())
-                if value is not None:
-                    m, sec = value.split(":")
-                    readings.append(int(m) * 60 + int(sec))
-                time.sleep(0.2)
-            assert readings, page.screen()
-            assert readings == sorted(readings, reverse=True), readings
-            assert readings[0] <= 20 and readings[0] - readings[-1] >= 2, readings
-            page.page.screenshot(path=str(shot))
+def test_the_timer_in_a_real_browser(served, browser):
+    s = served("--port", "0", global_args=("--get-ready", "2"))
+    page = browser(s.url(), viewport={"width": 1000, "height": 700})
 
-            page.tap("Pause")  # a tap on the footer drives it, as on a phone with no keys
-            paused = read_big_clock(page.wait_for("Resume", gone=" Pause "))
-            assert "PAUSED" in page.screen()
-            time.sleep(1.5)
-            assert read_big_clock(page.screen()) == paused
-            page.tap("Resume")
-            page.wait_for(" Pause ", gone="PAUSED")
-        finally:
-            browser.close()
+    menu = page.wait_for("Type to filter", timeout=30)
+    assert "Tabata" in menu and "Browser trial" in menu  # bundled and --presets-dir
+    page.page.focus(".xterm-helper-textarea")
+    page.page.keyboard.type("browseronly")
+    page.wait_for("Browser trial  (0:25)", gone="Tabata")
+    page.page.keyboard.press("Enter")
+    page.wait_for("GET READY")
+    run = page.wait_for("WORK", timeout=10)
+    assert "Sprint" in run and "Next: Walk" in run
 
-    width, height = is_png(shot)
-    assert (width, height) == (1000, 700)
-    assert shot.stat().st_size > 10_000  # the big orange clock, not an empty page
+    readings = page.clock_readings(4)
+    assert readings, page.screen()
+    assert readings == sorted(readings, reverse=True), readings
+    assert readings[0] <= 20 and readings[0] - readings[-1] >= 2, readings
+    shot = screenshot(page, "serve-browser-run.png")
+
+    page.tap("space Pause")
+    paused = read_big_clock(page.wait_for("Resume", gone=" Pause "))
+    assert "PAUSED" in page.screen()
+    time.sleep(1.5)
+    assert read_big_clock(page.screen()) == paused
+    page.tap("space Resume")
+    page.wait_for(" Pause ", gone="PAUSED")
+
+    assert is_png(shot) == (1000, 700)
+    assert shot.stat().st_size > 10_000  # the big red clock, not an empty page
     with sqlite3.connect(s.data / "history.sqlite3") as db:  # the served app's own folders
         names = [row[0] for row in db.execute("SELECT preset_name FROM sessions")]
     assert names == ["Browser trial"]
+    page.page.context.close()
     code, stderr = s.stop()
     assert code == 0 and "Traceback" not in stderr, stderr
+
+
+def test_a_phone_shows_the_whole_timer_and_drives_it_by_touch(served, browser):
+    """A phone held sideways: no keyboard, only taps on what the screen shows."""
+    s = served("--port", "0", global_args=("--get-ready", "1"))
+    page = browser(s.url(), viewport={"width": 844, "height": 390}, is_mobile=True, has_touch=True)
+    page.wait_for("Type to filter", timeout=30)
+    box = page.terminal_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 844 and box["height"] <= 390, box
+    assert box["cols"] >= 80 and box["rows"] >= 16, box  # fitted to the phone's screen
+    page.tap("Type to filter")  # on a phone its keyboard comes up
+    page.page.keyboard.type("browseronly")
+    page.wait_for("Sprint 0:20", gone="Tabata")  # only it is left, its details beside it
+    page.tap("Browser trial  (0:25)")  # a tap on the preset in the list starts it
+    page.wait_for("WORK", timeout=10)
+    readings = page.clock_readings(3)
+    assert readings and readings[0] - readings[-1] >= 1, readings
+    shot = screenshot(page, "serve-phone-run.png")
+    assert is_png(shot) == (844, 390)
+    page.tap("n Next")  # the footer key, not the "Next: Walk" line
+    page.wait_for("REST")
