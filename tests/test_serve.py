@@ -26,6 +26,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import psutil
 import pytest
 
 from speedtimer.cli import build_parser
@@ -441,6 +442,12 @@ def test_the_timer_in_a_real_browser(served, browser):
         names = [row[0] for row in db.execute("SELECT preset_name FROM sessions")]
     assert names == ["Browser trial"]
     page.page.context.close()
+    # Closing the tab ends its app and sound helper: nothing is left running on the server.
+    server = psutil.Process(s.proc.pid)
+    deadline = time.monotonic() + 15
+    while server.children(recursive=True) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert server.children(recursive=True) == []
     code, stderr = s.stop()
     assert code == 0 and "Traceback" not in stderr, stderr
 
