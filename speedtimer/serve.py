@@ -63,12 +63,11 @@ def urls(host: str, port: int) -> list[str]:
         return [_url(host, port)]
     import psutil
 
+    family = socket.AF_INET6 if host == "::" else socket.AF_INET  # "::" listens on IPv6 only
     found = []
     for addresses in psutil.net_if_addrs().values():
         for address in addresses:
-            if address.family != socket.AF_INET and not (
-                host == "::" and address.family == socket.AF_INET6
-            ):
+            if address.family != family:
                 continue
             ip = address.address.split("%")[0]
             parsed = ipaddress.ip_address(ip)
