@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets up everything speedtimer needs in .venv inside the repo, on a fresh Debian machine.
 #   scripts/setup.sh          app + audio
-#   scripts/setup.sh --dev    app + audio + test tools (and tmux, sox, and chromium for the
-#                             browser test of `speedtimer serve`)
+#   scripts/setup.sh --dev    app + audio + test tools (and tmux, sox, git for the tests, and
+#                             chromium for the browser test of `speedtimer serve`)
+# espeak-ng (the voice) comes with both.
 # System packages come from apt-get when we run as root; otherwise we print what to install.
 # Re-running is cheap: the pip step is skipped while pyproject.toml is unchanged.
 set -euo pipefail

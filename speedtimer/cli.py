@@ -18,7 +18,10 @@ def _paths(args: argparse.Namespace):
     from speedtimer.paths import Paths
 
     return Paths.resolve(
-        data_dir=args.data_dir, config_dir=args.config_dir, presets_dirs=args.presets_dir
+        data_dir=args.data_dir,
+        config_dir=args.config_dir,
+        presets_dirs=args.presets_dir,
+        cache_dir=args.cache_dir,
     )
 
 
@@ -128,14 +131,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.plain:
         from speedtimer.plain import run_plain
 
-        return run_plain(preset, paths, mute=args.mute, get_ready_s=args.get_ready)
+        return run_plain(
+            preset, paths, mute=args.mute, get_ready_s=args.get_ready, voice=args.voice
+        )
     return _run_app(args, paths, preset)
 
 
 def _run_app(args: argparse.Namespace, paths, preset=None) -> int:
     from speedtimer.app import make_app
 
-    app = make_app(paths, mute=args.mute, get_ready_s=args.get_ready, start_preset=preset)
+    app = make_app(
+        paths, mute=args.mute, voice=args.voice, get_ready_s=args.get_ready, start_preset=preset
+    )
     app.run()
     return app.return_code or 0
 
@@ -165,6 +172,17 @@ def build_parser() -> argparse.ArgumentParser:
         action=argparse.BooleanOptionalAction,
         default=None,
         help="start with sound off (--no-mute: on), whatever the settings file says",
+    )
+    parser.add_argument(
+        "--voice",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="speak announcements (--no-voice: beeps only), whatever the settings file says",
+    )
+    parser.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="where rendered speech is kept (env SPEEDTIMER_CACHE_DIR)",
     )
     parser.add_argument(
         "--get-ready",

@@ -35,7 +35,11 @@ def served_command(args: argparse.Namespace) -> str:
         argv += ["--data-dir", str(Path(args.data_dir).expanduser().resolve())]
     if args.config_dir:
         argv += ["--config-dir", str(Path(args.config_dir).expanduser().resolve())]
+    if args.cache_dir:
+        argv += ["--cache-dir", str(Path(args.cache_dir).expanduser().resolve())]
     argv.append("--no-mute" if args.mute is False else "--mute")
+    if args.voice is not None:
+        argv.append("--voice" if args.voice else "--no-voice")
     if args.get_ready is not None:
         argv += ["--get-ready", str(args.get_ready)]
     return shlex.join(argv)

@@ -17,6 +17,7 @@ import time
 import pytest
 
 from tests.conftest import REPO
+from tests.reliability import tried
 from tests.test_e2e_tmux import Tmux
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
@@ -83,6 +84,11 @@ def history(dirs) -> dict:
     return json.loads(out.stdout)
 
 
+@tried(
+    "Signals",
+    "SIGHUP (terminal closed), SIGTERM and kill -9 of the app in tmux mid-session",
+    "next start shows the session interrupted/aborted with every finished step",
+)
 @pytest.mark.parametrize(
     ("sig", "status"),
     [(signal.SIGHUP, "interrupted"), (signal.SIGTERM, "aborted"), (signal.SIGKILL, "interrupted")],

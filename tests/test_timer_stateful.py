@@ -20,6 +20,7 @@ from hypothesis.stateful import (
 from speedtimer.preset import PresetError, parse_preset, preset_from_dict
 from speedtimer.schedule import Schedule, build_schedule
 from speedtimer.timer import HALFWAY_MIN_S, Ended, Event, EventKind, State, Timer
+from tests.reliability import stateful_cases, tried
 
 K = EventKind
 TERMINAL = (K.SESSION_FINISHED, K.SESSION_ABORTED)
@@ -411,6 +412,15 @@ TimerMachine.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 test_timer_state_machine = TimerMachine.TestCase
+stateful_cases(
+    "test_timer_stateful::test_timer_state_machine",
+    test_timer_state_machine,
+    "Timer state machine",
+    "random operations (start, pause, resume, lap, skip, back, +/- time, abort, ticks up to "
+    "5,000 s late) at random times on random nested presets",
+    "every invariant held: remaining within [0, planned], active = wall - paused, step times "
+    "sum to active time, events in time order, the session ends exactly once",
+)
 
 
 # --- long sessions -------------------------------------------------------------------------
@@ -490,6 +500,11 @@ duration = "30:00"
 """
 
 
+@tried(
+    "Timer state machine",
+    "a 6-hour preset ticked every 61.7 s, and once after 6 hours, with a 10-minute pause",
+    "every step ends on time, pips and the finish exactly where planned, no event lost",
+)
 @pytest.mark.parametrize("tick_every", [61.7, 6 * 3600 + 100.0])
 def test_six_hour_preset_by_coarse_ticks(tick_every):
     sched = build_schedule(parse_preset(SIX_HOURS))

@@ -70,6 +70,8 @@ class RunScreen(Screen):
         Binding("minus", "add_time(-10)", "-10s", id="remove_time", key_display="-"),
         Binding("m", "toggle_mute", "Mute", id="mute"),
         Binding("q,escape", "abort", "End", id="abort"),
+        # after End: on a narrow footer the way out stays visible, the voice key may not
+        Binding("v", "toggle_voice", "Voice", id="voice"),
     ]
 
     def __init__(self, session: Session) -> None:
@@ -326,6 +328,20 @@ class RunScreen(Screen):
         self.session.set_muted(not self.session.muted)
         self.notify("Sound off" if self.session.muted else "Sound on", timeout=2)
         self.refresh_display()
+
+    def action_toggle_voice(self) -> None:
+        """Voice on or off for this session and the next ones while the app runs."""
+        on = not self.session.voice_on
+        voice = getattr(self.app, "voice", None) if on else None
+        if on and (voice is None or not voice.available):
+            problem = voice.problem if voice is not None else None
+            self.notify(problem or "No voice in this app", severity="warning", timeout=8)
+            return
+        self.session.set_voice(on, voice)
+        if hasattr(self.app, "voice_on"):
+            self.app.voice_on = on
+        self.notify("Voice on" if on else "Voice off", timeout=2)
+        self._schedule()
 
     def action_abort(self) -> None:
         def answered(end: bool | None) -> None:

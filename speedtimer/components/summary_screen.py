@@ -20,7 +20,7 @@ STATUS_WORDS = {
 
 class SummaryScreen(Screen):
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="save", priority=True),
+        Binding("ctrl+s", "save", "Save", id="save"),
         Binding("escape", "close", "Done", id="close"),
     ]
 
