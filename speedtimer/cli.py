@@ -232,6 +232,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_config_commands(sub)
 
+    from speedtimer.serve import add_serve_command
+
+    add_serve_command(sub)
+
     try:
         from speedtimer.history_cli import add_history_commands
     except ImportError:  # pragma: no cover - only while the history module is absent
