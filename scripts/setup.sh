@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Sets up everything speedtimer needs in .venv inside the repo, on a fresh Debian machine.
 #   scripts/setup.sh          app + audio
-#   scripts/setup.sh --dev    app + audio + test tools (and tmux/espeak-ng for the tests)
+#   scripts/setup.sh --dev    app + audio + test tools (and tmux, sox, git for the tests, and
+#                             chromium for the browser test of `speedtimer serve`)
+# espeak-ng (the voice) comes with both.
 # System packages come from apt-get when we run as root; otherwise we print what to install.
 # Re-running is cheap: the pip step is skipped while pyproject.toml is unchanged.
 set -euo pipefail
@@ -38,6 +40,9 @@ if command -v dpkg-query >/dev/null 2>&1; then
     command -v tmux >/dev/null 2>&1 || need+=(tmux)
     command -v git >/dev/null 2>&1 || need+=(git)
     have_deb sox || need+=(sox)
+    # Debian's chromium, driven by Playwright (never a browser download); a font to draw with.
+    command -v chromium >/dev/null 2>&1 || need+=(chromium)
+    have_deb fonts-dejavu-core || need+=(fonts-dejavu-core)
   fi
 fi
 if ((${#need[@]})); then

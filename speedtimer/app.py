@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 
 from speedtimer.catalog import Catalog, load_catalog
 from speedtimer.components.menu_screen import MenuScreen
@@ -29,6 +30,7 @@ from speedtimer.settings import Settings, key_problems, load_settings, theme_pro
 if TYPE_CHECKING:  # the run screen, session and sound come after the menu's first frame
     from speedtimer.audio import Audio
     from speedtimer.components.run_screen import RunScreen
+    from speedtimer.voice import Voice
 
 log = logging.getLogger("speedtimer")
 EXIT_FLUSH_S = 3.0  # at most this long at exit for history writes; the rest go to a file
@@ -56,6 +58,7 @@ class SpeedTimerApp(App):
         wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         audio: Audio | None = None,
         mute: bool | None = None,
+        voice: bool | None = None,
         get_ready_s: float | None = None,
         start_preset: Preset | None = None,
         record_history: bool = True,
@@ -68,6 +71,8 @@ class SpeedTimerApp(App):
         self.wall_clock = wall_clock
         self._audio = audio
         self.muted = settings.mute if mute is None else mute
+        self.voice_on = settings.voice if voice is None else voice
+        self._voice: Voice | None = None
         self.get_ready_s = settings.get_ready_s if get_ready_s is None else get_ready_s
         self.start_preset = start_preset
         self.record_history = record_history
@@ -138,6 +143,29 @@ class SpeedTimerApp(App):
             )
         return self._audio
 
+    @property
+    def voice(self) -> Voice:
+        """The speech renderer, made when a session first wants it (voice on, or `v`)."""
+        if self._voice is None:
+            from speedtimer.voice import SpeechCache, Voice, VoiceConfig
+
+            cache = SpeechCache(
+                self.paths.speech_cache_dir, VoiceConfig.from_settings(self.settings)
+            )
+            self._voice = Voice(cache, self.audio, on_problem=self._voice_problem)
+        return self._voice
+
+    def _voice_problem(self, message: str) -> None:
+        if threading.get_ident() == self._thread_id:
+            self.report(message)
+        else:
+            self.call_from_thread(self.report, message)
+
+    def _cue_seconds(self) -> dict[str, float]:
+        from speedtimer.audio import cue_lengths, resolve_cue_files
+
+        return cue_lengths(resolve_cue_files(self.paths.sounds_dir, self.settings.sounds)[0])
+
     def _audio_problem(self, message: str) -> None:
         if threading.get_ident() == self._thread_id:
             self._show_audio_problem(message)
@@ -165,6 +193,20 @@ class SpeedTimerApp(App):
         running = _running_screen(self.screen)
         if running is not None:
             running.set_status(running.SOUND_STATUS, "sound")
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every notification is plain text, whatever the caller asks: messages quote names,
+        keys and values from the user's files, and markup in them would be applied as styles
+        or click actions (`[@click=app.quit]`), or fail to render at all (`[/]`)."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def report(self, message: str, severity: str = "warning") -> None:
         """Problems go to the screen and the log file, never to stderr under the app."""
@@ -195,6 +237,9 @@ class SpeedTimerApp(App):
         from speedtimer.components.run_screen import RunScreen
         from speedtimer.session import Session
 
+        voice = self.voice if self.voice_on else None
+        if voice is not None and voice.problem:
+            self.report(voice.problem)  # once a session: the runner expects to hear it
         session = Session(
             preset,
             audio=self.audio,
@@ -204,6 +249,10 @@ class SpeedTimerApp(App):
             get_ready_s=self.get_ready_s,
             muted=self.muted,
             on_silent_cue=self._silent_cue,
+            voice=voice,
+            voice_on=self.voice_on,
+            phrases=self.settings.phrases,
+            cue_seconds=self._cue_seconds(),
         )
         screen = RunScreen(session)
         self.push_screen(screen)
@@ -262,6 +311,8 @@ class SpeedTimerApp(App):
             self.notify("Answer the open question first: a preset has unsaved changes.")
 
     def on_unmount(self) -> None:
+        if self._voice is not None:
+            self._voice.close()
         if self._audio is not None:
             self._audio.close()
         if "speedtimer.recorder" in sys.modules:  # a session ran: its last writes land first
@@ -309,6 +360,7 @@ def make_app(
     paths: Paths,
     *,
     mute: bool | None = None,
+    voice: bool | None = None,
     get_ready_s: float | None = None,
     start_preset: Preset | None = None,
     clock: Callable[[], float] = time.monotonic,
@@ -317,7 +369,7 @@ def make_app(
     settings: Settings | None = None,
     record_history: bool = True,
 ) -> SpeedTimerApp:
-    """`mute`/`get_ready_s` None: the settings file decides. `settings` None: they are read
+    """`mute`/`voice`/`get_ready_s` None: the settings file decides. `settings` None: they are read
     from the file, which is first created, commented, if it does not exist yet."""
     problems: list[str] = []
     if settings is None:
@@ -334,6 +386,7 @@ def make_app(
         wall_clock=wall_clock or (lambda: datetime.now(UTC)),
         audio=audio,
         mute=mute,
+        voice=voice,
         get_ready_s=get_ready_s,
         start_preset=start_preset,
         record_history=record_history,

@@ -43,6 +43,8 @@ class Audio(Protocol):
 
     def play(self, cue: str, delay: float = 0.0) -> bool: ...
 
+    def load(self, name: str, path: Path) -> bool: ...
+
     def cancel(self) -> None: ...
 
     def close(self) -> None: ...
@@ -56,6 +58,9 @@ class NullAudio:
         self.problem = problem
 
     def play(self, cue: str, delay: float = 0.0) -> bool:
+        return False
+
+    def load(self, name: str, path: Path) -> bool:
         return False
 
     def cancel(self) -> None:
@@ -106,11 +111,28 @@ def check_wav(path: Path) -> str | None:
                 return "truncated (the audio data is shorter than its header says)"
     except PermissionError:
         return "cannot be read (permission denied)"
-    except (wave.Error, EOFError) as exc:
-        return f"not a 16-bit PCM WAV file ({exc or 'truncated'})"
+    except (wave.Error, EOFError, RuntimeError, ValueError, OverflowError) as exc:
+        # RuntimeError: the stdlib chunk reader's answer to a chunk size that points back
+        # before the chunk (a damaged header); the others are its other ways of saying so
+        return f"not a 16-bit PCM WAV file ({exc or 'damaged or truncated header'})"
     except OSError as exc:
         return f"cannot be read ({exc.strerror or exc})"
     return None
+
+
+def wav_seconds(path: Path) -> float | None:
+    """How long a WAV file plays, from its header; None when it cannot be read."""
+    try:
+        with wave.open(str(path), "rb") as w:
+            return w.getnframes() / w.getframerate()
+    except (OSError, EOFError, ZeroDivisionError, wave.Error):
+        return None
+
+
+def cue_lengths(files: Mapping[str, Path]) -> dict[str, float]:
+    """Each cue's length in seconds: the voice keeps its phrases clear of them."""
+    lengths = {cue: wav_seconds(path) for cue, path in files.items()}
+    return {cue: s for cue, s in lengths.items() if s is not None}
 
 
 def resolve_cue_files(
@@ -130,7 +152,10 @@ def resolve_cue_files(
         else:
             messages.append(f"The bundled sound for the {cue!r} cue is missing: {path}")
     for cue, raw in overrides.items():
-        path = Path(raw).expanduser()
+        try:
+            path = Path(raw).expanduser()
+        except RuntimeError:  # "~nobody/x.wav": no home folder known for that user
+            path = Path(raw)
         if cue not in CUE_NAMES:
             messages.append(
                 f"Sound override {path} ignored: there is no {cue!r} cue "
@@ -179,6 +204,7 @@ class ProcessAudio:
         self.problem: str | None = None
         self.restarts = 0
         self._files = {cue: str(path) for cue, path in files.items()}
+        self._speech: dict[str, str] = {}  # spoken phrases, loaded while the app runs
         self._log_path = Path(log_path)
         self._on_problem = on_problem
         self._env = dict(os.environ if env is None else env)
@@ -202,7 +228,9 @@ class ProcessAudio:
         itself, early by the time the device takes to open, so it is heard on time.
         """
         try:
-            if not self.available or self._closed or cue not in self._files:
+            if not self.available or self._closed:
+                return False
+            if cue not in self._files and cue not in self._speech:
                 return False
             now = time.monotonic()
             due = f" {now + delay:.6f}" if delay > 0 else ""
@@ -211,8 +239,26 @@ class ProcessAudio:
         except Exception:
             return False
 
+    def load(self, name: str, path: Path) -> bool:
+        """Have the helper load a spoken phrase (a WAV file), to be played by `name`.
+
+        The helper reads the file as soon as the line arrives, long before the phrase is due;
+        a helper started again later loads it with the cues. Speech gives way to cues: a cue
+        silences a phrase still being spoken, and so does cancel().
+        """
+        try:
+            if not self.available or self._closed or "\n" in f"{name}{path}":
+                return False
+            if self._speech.get(name) == str(path):
+                return True
+            self._speech[name] = str(path)
+            return self._send(f"speech {name} {path}\n".encode())
+        except Exception:
+            return False
+
     def cancel(self) -> None:
-        """Drop the cues sent ahead that have not started (the runner paused, skipped...)."""
+        """Drop the sounds sent ahead that have not started (the runner paused, skipped...)
+        and silence speech being spoken."""
         with contextlib.suppress(Exception):
             if self.available and not self._closed:
                 self._send(b"cancel\n")
@@ -293,7 +339,9 @@ class ProcessAudio:
     # --- internals ---
 
     def _command(self) -> list[str]:
-        config = json.dumps({"files": self._files, "max_delay": self._max_delay})
+        config = json.dumps(
+            {"files": self._files, "speech": self._speech, "max_delay": self._max_delay}
+        )
         # -P: the current folder must not shadow anything; PYTHONPATH (see _child_env) finds us.
         return [sys.executable, "-P", "-m", "speedtimer.audio_worker", config]
 
@@ -424,7 +472,7 @@ class ProcessAudio:
         if worker is not None and worker.proc.poll() is None:
             with contextlib.suppress(OSError):
                 worker.proc.kill()
-        _notify(self._on_problem, message)
+        notify_later(self._on_problem, message)
 
 
 DRAIN_WAIT_S = 5.0  # after its stdout closes, how long the helper may take to exit
@@ -442,7 +490,7 @@ def _exit_text(returncode: int | None) -> str:
     return f"exited with code {returncode}"
 
 
-def _notify(callback: Callable[[str], None] | None, message: str) -> None:
+def notify_later(callback: Callable[[str], None] | None, message: str) -> None:
     """Call `callback(message)` from a fresh daemon thread, never from the caller's thread."""
     if callback is None:
         return
@@ -467,6 +515,6 @@ def open_audio(
         return NullAudio("Sound is turned off")
     if not files:
         problem = f"Sound unavailable: no cue sounds were found; {BELL}."
-        _notify(on_problem, problem)
+        notify_later(on_problem, problem)
         return NullAudio(problem)
     return ProcessAudio(files, log_path, on_problem, env=env)

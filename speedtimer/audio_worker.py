@@ -8,12 +8,14 @@ parent sets PYTHONMALLOC=malloc for this process, which makes that free harmless
 the helper if it dies anyway).
 
 Protocol
-  argv[1]  JSON: {"files": {cue: wav path}, "max_delay": seconds}
+  argv[1]  JSON: {"files": {cue: wav path}, "speech": {name: wav path}, "max_delay": seconds}
   stdout   one line at start: "ready", or "error <message>" followed by exit
   stdin    one line per cue: "<cue> <time.monotonic() when sent> [<due>]", where <due> is the
            time.monotonic() at which the sound should be heard (CLOCK_MONOTONIC is one clock for
-           every process of the machine); "cancel" drops every cue not yet started; EOF asks
-           the helper to let the sounds in flight finish (at most DRAIN_S) and exit
+           every process of the machine); "speech <name> <wav path>" loads a spoken phrase,
+           played like a cue by its name; "cancel" drops every sound not yet started and
+           silences speech being spoken; EOF asks the helper to play what is still due, let
+           the sounds in flight finish (at most DRAIN_S, or the longest sound) and exit
   stderr   diagnostics, for the log file (with SPEEDTIMER_AUDIO_TRACE=1, one line per cue)
 
 Every WAV is loaded before "ready", so playing a cue costs no file I/O. A cue without <due>
@@ -25,6 +27,9 @@ within a fraction of a millisecond of <due> instead of after the app's wake-up, 
 the device opening. A cue that reaches the helper more than max_delay seconds after it was
 sent or due (the helper was restarting, or the machine stalled) is dropped: late sounds
 mislead.
+
+Pips win: speech is placed by the app in the quiet between cues, but a cue that comes when it
+could not be foreseen (a lap, a skip) silences any phrase still being spoken.
 """
 
 from __future__ import annotations
@@ -78,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = json.loads(argv[0])
         files: dict[str, str] = dict(config["files"])
+        speech_files: dict[str, str] = dict(config.get("speech", {}))
         max_delay = float(config.get("max_delay", 1.5))
     except (IndexError, KeyError, TypeError, ValueError) as exc:
         _say(f"error bad arguments for the audio helper ({exc})")
@@ -92,11 +98,18 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     waves = {}
-    for cue, path in files.items():
+    speech: set[str] = set()
+
+    def load(name: str, path: str) -> bool:
         try:
-            waves[cue] = simpleaudio.WaveObject.from_wave_file(path)
+            waves[name] = simpleaudio.WaveObject.from_wave_file(path)
+            return True
         except Exception as exc:  # a bad file must not cost the other cues
-            _log(f"cannot load the {cue!r} sound {path}: {exc}")
+            _log(f"cannot load the {name!r} sound {path}: {exc}")
+            return False
+
+    for cue, path in files.items():
+        load(cue, path)
     if not waves:
         _say("error none of the cue sounds could be loaded")
         return 2
@@ -109,13 +122,28 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         _say(f"error no usable audio output ({exc})")
         return 3
+    for name, path in speech_files.items():
+        if load(name, path):
+            speech.add(name)
     _say("ready")
     _log("ready")
 
+    def hush(why: str) -> None:
+        """Stop the phrases being spoken: a cue, or the runner, has the word now."""
+        for p in speaking:
+            if p.is_playing():
+                p.stop()
+                _log(f"speech stopped: {why}")
+        speaking.clear()
+
     def play(cue: str, due: float | None, sent: float | None) -> bool:
+        if cue not in speech:
+            hush(f"the {cue!r} cue is due")
         t0 = time.monotonic()
         try:
             playing.append(waves[cue].play())
+            if cue in speech:
+                speaking.append(playing[-1])
         except Exception as exc:
             _say(f"error playing the {cue!r} sound failed ({exc})")
             return False
@@ -128,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         return True
 
     playing: list = []
+    speaking: list = []
     pending: list[tuple[float, int, str, float]] = []  # (start at, order, cue, due)
     order = 0
     fd = sys.stdin.fileno()
@@ -172,13 +201,18 @@ def main(argv: list[str] | None = None) -> int:
         buffer += chunk
         *lines, buffer = buffer.split(b"\n")
         for raw in lines:
-            parts = raw.decode("utf-8", "replace").split()
+            parts = raw.decode("utf-8", "replace").split(maxsplit=2)
             if not parts:
                 continue
             if parts[0] == "cancel":
                 if pending:
                     _log(f"cancelled {', '.join(c for _, _, c, _ in sorted(pending))}")
                 pending.clear()
+                hush("cancelled")
+                continue
+            if parts[0] == "speech" and len(parts) == 3:
+                if load(parts[1], parts[2].strip()):
+                    speech.add(parts[1])
                 continue
             cue = parts[0]
             sent = _float(parts[1]) if len(parts) > 1 else None
@@ -201,11 +235,16 @@ def main(argv: list[str] | None = None) -> int:
                 return 3
             playing = [p for p in playing if p.is_playing()]
 
-    deadline = time.monotonic() + DRAIN_S
+    deadline = time.monotonic() + max(DRAIN_S, max(map(_seconds, waves.values())) + 0.5)
     while any(p.is_playing() for p in playing) and time.monotonic() < deadline:
         time.sleep(0.02)
     _log("stopping")
     return 0
+
+
+def _seconds(wave_object) -> float:
+    frame = wave_object.num_channels * wave_object.bytes_per_sample
+    return len(wave_object.audio_data) / max(1, frame * wave_object.sample_rate)
 
 
 def _float(text: str) -> float | None:

@@ -46,7 +46,10 @@ class Catalog:
 
     def find(self, name_or_path: str) -> Preset:
         """By file path, then exact name (any case), then a unique name prefix or file stem."""
-        path = Path(name_or_path).expanduser()
+        try:
+            path = Path(name_or_path).expanduser()
+        except RuntimeError:  # "~nobody/x.toml": no home folder known for that user
+            path = Path(name_or_path)
         if name_or_path.endswith(".toml") or path.is_file():
             return self._defaults(load_preset(path))
         wanted = name_or_path.strip().casefold()
@@ -81,7 +84,10 @@ def load_catalog(paths: Paths, settings: Settings | None = None) -> Catalog:
     entries += load_folder(paths.bundled_presets_dir, bundled=True)
     seen = {paths.bundled_presets_dir.resolve()}
     for folder in (paths.user_presets_dir, *paths.extra_presets_dirs):
-        key = folder.resolve()
+        try:
+            key = folder.resolve()
+        except (OSError, ValueError):  # ValueError: a NUL in the name; no such folder exists
+            continue
         if key in seen:
             continue
         seen.add(key)

@@ -19,7 +19,10 @@ def _paths(args: argparse.Namespace):
     from speedtimer.paths import Paths
 
     return Paths.resolve(
-        data_dir=args.data_dir, config_dir=args.config_dir, presets_dirs=args.presets_dir
+        data_dir=args.data_dir,
+        config_dir=args.config_dir,
+        presets_dirs=args.presets_dir,
+        cache_dir=args.cache_dir,
     )
 
 
@@ -35,12 +38,13 @@ def cmd_presets_list(args: argparse.Namespace) -> int:
     from speedtimer.catalog import load_catalog
     from speedtimer.preset import format_clock
     from speedtimer.schedule import build_schedule
+    from speedtimer.terminal_text import printable
 
     catalog = load_catalog(_paths(args))
     rows = []
     for p in catalog.presets:
         sched = build_schedule(p)
-        rows.append((p.name, p.category, format_clock(sched.estimate_s), str(p.source)))
+        rows.append((p.name, p.category, format_clock(sched.estimate_s), printable(str(p.source))))
     if rows:
         w0 = max(len(r[0]) for r in rows)
         w1 = max(len(r[1]) for r in rows)
@@ -49,7 +53,8 @@ def cmd_presets_list(args: argparse.Namespace) -> int:
         for r in rows:
             print(f"{r[0]:<{w0}}  {r[1]:<{w1}}  {r[2]:>{w2}}  {r[3]}")
     for b in catalog.broken:
-        print(f"BROKEN {b.source}: {b.error.message if not b.error.key else str(b.error)}")
+        why = b.error.message if not b.error.key else str(b.error)
+        print(f"BROKEN {printable(str(b.source))}: {why}")
     return 0
 
 
@@ -129,7 +134,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.plain:
         from speedtimer.plain import run_plain
 
-        return run_plain(preset, paths, mute=args.mute, get_ready_s=args.get_ready)
+        return run_plain(
+            preset, paths, mute=args.mute, get_ready_s=args.get_ready, voice=args.voice
+        )
     return _run_app(args, paths, preset)
 
 
@@ -146,7 +153,9 @@ def _run_app(args: argparse.Namespace, paths, preset=None) -> int:
     from speedtimer.app import make_app
 
     _follow_the_terminal()
-    app = make_app(paths, mute=args.mute, get_ready_s=args.get_ready, start_preset=preset)
+    app = make_app(
+        paths, mute=args.mute, voice=args.voice, get_ready_s=args.get_ready, start_preset=preset
+    )
     app.run()
     return app.return_code or 0
 
@@ -176,6 +185,17 @@ def build_parser() -> argparse.ArgumentParser:
         action=argparse.BooleanOptionalAction,
         default=None,
         help="start with sound off (--no-mute: on), whatever the settings file says",
+    )
+    parser.add_argument(
+        "--voice",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="speak announcements (--no-voice: beeps only), whatever the settings file says",
+    )
+    parser.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="where rendered speech is kept (env SPEEDTIMER_CACHE_DIR)",
     )
     parser.add_argument(
         "--get-ready",
@@ -222,6 +242,10 @@ def build_parser() -> argparse.ArgumentParser:
     from speedtimer.config_cli import add_config_commands
 
     add_config_commands(sub)
+
+    from speedtimer.serve import add_serve_command
+
+    add_serve_command(sub)
 
     try:
         from speedtimer.history_cli import add_history_commands

@@ -38,7 +38,10 @@ def _resolve(args: argparse.Namespace):
     from speedtimer.paths import resolve_paths
 
     return resolve_paths(
-        data_dir=args.data_dir, config_dir=args.config_dir, presets_dirs=args.presets_dir
+        data_dir=args.data_dir,
+        config_dir=args.config_dir,
+        presets_dirs=args.presets_dir,
+        cache_dir=getattr(args, "cache_dir", None),
     )
 
 
@@ -56,11 +59,19 @@ def cmd_config_path(args: argparse.Namespace) -> int:
 
 def effective_settings(args: argparse.Namespace) -> tuple[list[tuple[str, object, str]], list[str]]:
     """(key, value, source) rows and the problems found, for `config show`."""
+    from dataclasses import replace
     from pathlib import Path
 
+    from speedtimer.announce import DEFAULT_PHRASES
     from speedtimer.audio import resolve_cue_files
     from speedtimer.keymap import binding_ids
-    from speedtimer.settings import DEFAULT_THEME, key_problems, load_settings, theme_problem
+    from speedtimer.settings import (
+        DEFAULT_THEME,
+        key_problems,
+        load_settings,
+        theme_problem,
+        voice_problem,
+    )
 
     paths, sources = _resolve(args)
     settings, problems = load_settings(paths.settings_file)
@@ -79,6 +90,9 @@ def effective_settings(args: argparse.Namespace) -> tuple[list[tuple[str, object
 
     get_ready = settings.get_ready_s if args.get_ready is None else args.get_ready
     mute = settings.mute if args.mute is None else args.mute
+    voice = settings.voice if getattr(args, "voice", None) is None else args.voice
+    no_voice = voice_problem(replace(settings, voice=voice))
+    problems += [no_voice] if no_voice else []
     rows: list[tuple[str, object, str]] = [
         ("config_dir", str(paths.config_dir), sources["config_dir"]),
         ("get_ready", get_ready, src("get_ready", args.get_ready)),
@@ -92,6 +106,11 @@ def effective_settings(args: argparse.Namespace) -> tuple[list[tuple[str, object
         ),
         ("data_dir", str(paths.data_dir), sources["data_dir"]),
         ("presets_dirs", [str(p) for p in paths.extra_presets_dirs], sources["presets_dirs"]),
+        ("cache_dir", str(paths.cache_root), sources["cache_dir"]),
+        ("voice", voice, src("voice", getattr(args, "voice", None))),
+        ("voice_command", list(settings.voice_command), src("voice_command")),
+        ("voice_name", settings.voice_name, src("voice_name")),
+        ("voice_speed", settings.voice_speed, src("voice_speed")),
     ]
     for cue, raw in settings.sounds.items():
         if files.get(cue) == Path(raw).expanduser().resolve():
@@ -99,6 +118,9 @@ def effective_settings(args: argparse.Namespace) -> tuple[list[tuple[str, object
     for bid, keys in settings.keys.items():
         if bid in known_ids:
             rows.append((f"keys.{bid}", keys, "file"))
+    for key, text in settings.phrases.items():
+        if text != DEFAULT_PHRASES[key]:
+            rows.append((f"phrases.{key}", text, "file"))
     return rows, problems
 
 

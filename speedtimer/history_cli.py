@@ -246,24 +246,28 @@ def history_import(args: argparse.Namespace, *, get_paths: GetPaths | None = Non
 
 def read_export(file: Path) -> list[Any]:
     """The sessions list of a JSON export. ValueError with a plain message otherwise."""
+    from speedtimer.bounded_read import FileRefused, read_regular_file
     from speedtimer.store import describe_os_error
 
     try:
-        size = file.stat().st_size
-        if size > MAX_IMPORT_BYTES:
-            raise ValueError(f"the file is {size} bytes, more than an export can be")
-        raw = file.read_bytes()
+        raw = read_regular_file(file, MAX_IMPORT_BYTES, "history exports")
+    except FileRefused as exc:
+        raise ValueError(str(exc)) from None
     except OSError as exc:
         raise ValueError(describe_os_error(exc)) from None
+    made_by = "expected a file made by 'speedtimer history export --format json'"
     try:
         data = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise ValueError("not a text file (expected a JSON export)") from None
     except json.JSONDecodeError as exc:
         raise ValueError(
-            f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); "
-            "expected a file made by 'speedtimer history export --format json'"
+            f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); {made_by}"
         ) from None
+    except RecursionError:
+        raise ValueError(f"JSON nests lists or objects too deeply to read; {made_by}") from None
+    except ValueError:  # int() refuses a number of more than 4300 digits
+        raise ValueError(f"JSON holds a number with too many digits to read; {made_by}") from None
     if isinstance(data, dict) and isinstance(data.get("sessions"), list):
         return data["sessions"]
     if isinstance(data, list):

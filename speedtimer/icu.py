@@ -20,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from speedtimer.bounded_read import FileRefused, read_regular_file
 from speedtimer.preset import (
     MAX_FILE_BYTES,
     MAX_TEXT,
@@ -453,12 +454,9 @@ def read_text(path: Path | str) -> str:
     """A file's text, with the size and encoding rules of preset files."""
     path = Path(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise IcuError(
-                f"file is {size} bytes; imports are limited to {MAX_FILE_BYTES}", path=path
-            )
-        raw = path.read_bytes()
+        raw = read_regular_file(path, MAX_FILE_BYTES, "imports")
+    except FileRefused as exc:
+        raise IcuError(str(exc), path=path) from None
     except OSError as exc:
         raise IcuError(f"cannot read file: {exc.strerror or exc}", path=path) from None
     try:

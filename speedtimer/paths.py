@@ -16,6 +16,7 @@ APP_NAME = "speedtimer"
 ENV_DATA_DIR = "SPEEDTIMER_DATA_DIR"
 ENV_CONFIG_DIR = "SPEEDTIMER_CONFIG_DIR"
 ENV_PRESETS_DIR = "SPEEDTIMER_PRESETS_DIR"  # extra preset folders, os.pathsep-separated
+ENV_CACHE_DIR = "SPEEDTIMER_CACHE_DIR"
 SETTINGS_FILE_NAME = "settings.toml"
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -42,6 +43,16 @@ class Paths:
     config_dir: Path
     data_dir: Path
     extra_presets_dirs: tuple[Path, ...] = field(default_factory=tuple)
+    cache_dir: Path | None = None  # None: a "cache" folder in the data folder
+
+    @property
+    def cache_root(self) -> Path:
+        """Files that can be made again (the rendered speech): safe to delete at any time."""
+        return self.cache_dir if self.cache_dir is not None else self.data_dir / "cache"
+
+    @property
+    def speech_cache_dir(self) -> Path:
+        return self.cache_root / "speech"
 
     @property
     def user_presets_dir(self) -> Path:
@@ -74,12 +85,17 @@ class Paths:
         data_dir: str | Path | None = None,
         config_dir: str | Path | None = None,
         presets_dirs: list[str | Path] | None = None,
+        cache_dir: str | Path | None = None,
         env: Mapping[str, str] | None = None,
     ) -> Paths:
         """Flags win over env variables, which win over the settings file, which wins over the
         platform's per-user folders."""
         return resolve_paths(
-            data_dir=data_dir, config_dir=config_dir, presets_dirs=presets_dirs, env=env
+            data_dir=data_dir,
+            config_dir=config_dir,
+            presets_dirs=presets_dirs,
+            cache_dir=cache_dir,
+            env=env,
         )[0]
 
 
@@ -88,6 +104,7 @@ def resolve_paths(
     data_dir: str | Path | None = None,
     config_dir: str | Path | None = None,
     presets_dirs: list[str | Path] | None = None,
+    cache_dir: str | Path | None = None,
     env: Mapping[str, str] | None = None,
 ) -> tuple[Paths, dict[str, str]]:
     """The folders and where each came from ("flag", "env", "file" or "default").
@@ -99,12 +116,7 @@ def resolve_paths(
     env = os.environ if env is None else env
     sources: dict[str, str] = {}
 
-    if config_dir:
-        config, sources["config_dir"] = Path(config_dir).expanduser(), "flag"
-    elif env.get(ENV_CONFIG_DIR):
-        config, sources["config_dir"] = Path(env[ENV_CONFIG_DIR]).expanduser(), "env"
-    else:
-        config, sources["config_dir"] = _platform_dir("config"), "default"
+    config, sources["config_dir"] = _flag_env_or_platform(config_dir, env, ENV_CONFIG_DIR, "config")
 
     file_settings = None
 
@@ -135,8 +147,24 @@ def resolve_paths(
     else:
         extra, sources["presets_dirs"] = [], "default"
 
-    paths = Paths(config_dir=config, data_dir=data, extra_presets_dirs=tuple(extra))
+    cache, sources["cache_dir"] = _flag_env_or_platform(cache_dir, env, ENV_CACHE_DIR, "cache")
+
+    paths = Paths(
+        config_dir=config, data_dir=data, extra_presets_dirs=tuple(extra), cache_dir=cache
+    )
     return paths, sources
+
+
+def _flag_env_or_platform(
+    flag: str | Path | None, env: Mapping[str, str], var: str, which: str
+) -> tuple[Path, str]:
+    """A folder that the settings file cannot set: the flag, else the variable, else the
+    platform's per-user folder, with where it came from."""
+    if flag:
+        return Path(flag).expanduser(), "flag"
+    if env.get(var):
+        return Path(env[var]).expanduser(), "env"
+    return _platform_dir(which), "default"
 
 
 def _platform_dir(which: str) -> Path:
@@ -144,4 +172,6 @@ def _platform_dir(which: str) -> Path:
 
     if which == "config":
         return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+    if which == "cache":
+        return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))

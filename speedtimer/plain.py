@@ -25,9 +25,10 @@ def run_plain(
     *,
     mute: bool | None = None,
     get_ready_s: int | None = None,
+    voice: bool | None = None,
     out=None,
 ) -> int:
-    from speedtimer.audio import NullAudio, open_audio, resolve_cue_files
+    from speedtimer.audio import NullAudio, cue_lengths, open_audio, resolve_cue_files
     from speedtimer.recorder import SessionRecorder
     from speedtimer.session import Session
     from speedtimer.settings import load_settings
@@ -42,6 +43,19 @@ def run_plain(
     paths.data_dir.mkdir(parents=True, exist_ok=True)
     muted = settings.mute if mute is None else mute
     audio = NullAudio("muted") if muted else open_audio(files, paths.log_file)
+
+    def warn(message: str) -> None:
+        print(f"warning: {message}", file=out, flush=True)
+
+    voice_on = settings.voice if voice is None else voice
+    speaker = None
+    if voice_on and not muted:
+        from speedtimer.voice import SpeechCache, Voice, VoiceConfig
+
+        cache = SpeechCache(paths.speech_cache_dir, VoiceConfig.from_settings(settings))
+        speaker = Voice(cache, audio, on_problem=warn)
+        if speaker.problem:
+            warn(speaker.problem)
 
     def recorder_factory(*, preset, schedule, started_wall, started_mono):
         toml_text = _read(preset.source)
@@ -62,6 +76,10 @@ def run_plain(
         get_ready_s=settings.get_ready_s if get_ready_s is None else get_ready_s,
         muted=muted,
         on_silent_cue=lambda cue: None,
+        voice=speaker,
+        voice_on=voice_on,
+        phrases=settings.phrases,
+        cue_seconds=cue_lengths(files),
     )
     stop: list[str] = []
 
@@ -82,14 +100,14 @@ def run_plain(
                 _print_events(session, session.abort(stop[0]), out)
                 break
             step = session.timer.current
+            wake = session.next_wake()  # cues and phrases are sent LEAD_S ahead from here
             if step is not None and step.is_open:
                 elapsed = session.timer.step_elapsed(session.now())
                 if elapsed >= (step.target_s or 0):
                     _print_events(session, session.lap(), out)
                     continue
-                wake = session.now() + (step.target_s or 0) - elapsed
-            else:
-                wake = session.timer.next_event_time()
+                lap_at = session.now() + (step.target_s or 0) - elapsed
+                wake = lap_at if wake is None else min(wake, lap_at)
             if wake is not None:
                 delay = wake - session.now()
                 if delay > 0:
@@ -98,8 +116,13 @@ def run_plain(
     except KeyboardInterrupt:
         _print_events(session, session.abort("aborted"), out)
     finally:
-        # Give the player a moment to start the last cue before it is closed.
-        time.sleep(0.3 if not muted else 0)
+        # Give the player a moment to start the last cue, and the voice its last words.
+        linger = 0.3 if not muted else 0.0
+        if speaker is not None:
+            speaker.wait_idle(3.0)
+            linger = max(linger, min(12.0, session.speech_until - session.now() + 0.3))
+            speaker.close()
+        time.sleep(linger)
         audio.close()
     return 0
 

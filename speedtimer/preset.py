@@ -10,10 +10,14 @@ The format is documented for users in presets/README.md; keep the two in step.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from speedtimer.bounded_read import FileRefused, read_regular_file
+from speedtimer.terminal_text import control_char_problem, printable
 
 KINDS = ("warmup", "work", "rest", "cooldown")
 CATEGORIES = (
@@ -37,6 +41,7 @@ MAX_DEPTH = 8
 MAX_STEPS = 5000
 MAX_REPEAT = 1000
 MAX_STEP_SECONDS = 24 * 3600
+MAX_TOTAL_SECONDS = 48 * 3600  # the timed steps of the whole session, every repeat counted
 MAX_DISTANCE_M = 100_000
 MAX_COUNTDOWN = 10
 MAX_TEXT = 2000
@@ -52,9 +57,9 @@ class PresetError(ValueError):
         super().__init__(self.__str__())
 
     def __str__(self) -> str:
-        where = self.path or "<preset>"
+        where = printable(self.path) if self.path else "<preset>"
         if self.key:
-            where = f"{where}: {self.key}"
+            where = f"{where}: {printable(self.key)}"
         return f"{where}: {self.message}"
 
 
@@ -123,7 +128,7 @@ class BrokenPreset:
 
     @property
     def display_name(self) -> str:
-        return self.name or self.source.stem
+        return printable(self.name or self.source.stem)
 
 
 # --- scalar parsers ------------------------------------------------------------------------
@@ -227,6 +232,7 @@ class _Validator:
     def __init__(self, path: Path | str | None) -> None:
         self.path = path
         self.leaf_count = 0
+        self.seconds = 0  # timed steps so far, repeats multiplied out
 
     def err(self, key: str, message: str) -> PresetError:
         return PresetError(message, self.path, key)
@@ -237,7 +243,7 @@ class _Validator:
                 hint = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
                 extra = f"did you mean {hint[0]!r}? " if hint else ""
                 raise self.err(
-                    _join(prefix, key),
+                    _join(prefix, _key_text(key)),
                     f"unknown key {key!r}; {extra}allowed here: {', '.join(allowed)}",
                 )
 
@@ -247,9 +253,15 @@ class _Validator:
         value = table[key]
         if not isinstance(value, str):
             raise self.err(_join(prefix, key), f"expected a string, got {_describe(value)}")
-        if len(value) > MAX_TEXT:
-            raise self.err(_join(prefix, key), f"is longer than {MAX_TEXT} characters")
+        self.check_text(value, _join(prefix, key), allowed="\n\t" if key == "description" else "")
         return value
+
+    def check_text(self, value: str, key: str, allowed: str = "") -> None:
+        if len(value) > MAX_TEXT:
+            raise self.err(key, f"is longer than {MAX_TEXT} characters")
+        problem = control_char_problem(value, allowed)
+        if problem:
+            raise self.err(key, problem)
 
     def preset(self, data: dict) -> Preset:
         self.unknown_keys(data, PRESET_KEYS, "")
@@ -265,6 +277,8 @@ class _Validator:
         tags_raw = data.get("tags", [])
         if not isinstance(tags_raw, list) or not all(isinstance(t, str) for t in tags_raw):
             raise self.err("tags", f"expected a list of strings, got {_describe(tags_raw)}")
+        for i, tag in enumerate(tags_raw):
+            self.check_text(tag, f"tags[{i}]")
         countdown = data.get("countdown", 3)
         if isinstance(countdown, bool) or not isinstance(countdown, int):
             raise self.err("countdown", f"expected an integer 0-10, got {_describe(countdown)}")
@@ -323,10 +337,10 @@ class _Validator:
             )
         if "steps" not in table:
             raise self.err(_join(prefix, "steps"), "missing: a repeat block needs [[...steps]]")
-        before = self.leaf_count
+        before, before_s = self.leaf_count, self.seconds
         steps = self.step_list(table["steps"], _join(prefix, "steps"), depth + 1)
-        inner = self.leaf_count - before
-        self.leaf_count = before + inner * count
+        self.leaf_count = before + (self.leaf_count - before) * count
+        self.seconds = before_s + (self.seconds - before_s) * count
         self._check_total(prefix)
         return Repeat(
             count=count, steps=steps, skip_last_rest=skip, label=self.text(table, "label", prefix)
@@ -381,6 +395,7 @@ class _Validator:
                 )
         label = self.text(table, "label", prefix)
         self.leaf_count += 1
+        self.seconds += duration or 0
         self._check_total(prefix)
         return Step(
             kind=kind,
@@ -394,10 +409,24 @@ class _Validator:
     def _check_total(self, prefix: str) -> None:
         if self.leaf_count > MAX_STEPS:
             raise self.err(prefix, f"the preset expands to more than {MAX_STEPS} steps")
+        if self.seconds > MAX_TOTAL_SECONDS:
+            raise self.err(
+                prefix,
+                f"the timed steps add up to more than {MAX_TOTAL_SECONDS // 3600} hours "
+                "(every repeat counted)",
+            )
 
 
 def _join(prefix: str, key: str) -> str:
     return f"{prefix}.{key}" if prefix else key
+
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _key_text(key: str) -> str:
+    """A key as TOML writes it in a dotted path: bare, or quoted (`""`, `"ste ps"`)."""
+    return key if _BARE_KEY.match(key) else json.dumps(key, ensure_ascii=False)
 
 
 def preset_from_dict(
@@ -423,18 +452,17 @@ def parse_preset(text: str, path: Path | str | None = None, *, bundled: bool = F
         raise PresetError(f"TOML syntax error: {exc}", path) from None
     except RecursionError:  # tomllib recurses into nested arrays and inline tables
         raise PresetError("TOML nests arrays or tables too deeply to read", path) from None
+    except ValueError:  # int() refuses a number of more than 4300 digits
+        raise PresetError("TOML value cannot be read: a number has too many digits", path) from None
     return preset_from_dict(data, path, bundled=bundled)
 
 
 def load_preset(path: Path | str, *, bundled: bool = False) -> Preset:
     path = Path(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise PresetError(
-                f"file is {size} bytes; presets are limited to {MAX_FILE_BYTES}", path
-            )
-        raw = path.read_bytes()
+        raw = read_regular_file(path, MAX_FILE_BYTES, "presets")
+    except FileRefused as exc:
+        raise PresetError(str(exc), path) from None
     except OSError as exc:
         raise PresetError(f"cannot read file: {exc.strerror or exc}", path) from None
     try:
@@ -449,12 +477,14 @@ def load_preset(path: Path | str, *, bundled: bool = False) -> Preset:
 def _guess_name(path: Path) -> str:
     """A broken file's own name = "..." line, if it has one, so the menu can show it."""
     try:
+        if not path.is_file():  # opening a FIFO would wait for a writer
+            return ""
         with path.open("rb") as fh:
             head = fh.read(4096).decode("utf-8", "replace")
     except OSError:
         return ""
     m = re.search(r'^\s*name\s*=\s*"([^"\n]{1,80})"', head, re.MULTILINE)
-    return m.group(1) if m else ""
+    return printable(m.group(1)) if m else ""
 
 
 def load_folder(folder: Path, *, bundled: bool = False) -> list[Preset | BrokenPreset]:
@@ -464,7 +494,7 @@ def load_folder(folder: Path, *, bundled: bool = False) -> list[Preset | BrokenP
         files = sorted(
             p for p in folder.iterdir() if p.suffix == ".toml" and not p.name.startswith(".")
         )
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL in the folder's name
         return results
     for path in files:
         try:

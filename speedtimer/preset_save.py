@@ -23,6 +23,9 @@ import tomli_w
 from speedtimer.preset import MILE_M, Preset, Repeat, Step, parse_preset
 
 MAX_STEM = 60
+WINDOWS_RESERVED = frozenset(
+    ["con", "prn", "aux", "nul"] + [f"{d}{n}" for d in ("com", "lpt") for n in range(10)]
+)
 
 
 class SaveError(OSError):
@@ -106,12 +109,16 @@ def safe_stem(name: str) -> str:
     """A file name stem from a preset name: letters, digits and dashes only.
 
     Path separators, `..`, leading dots and control characters cannot survive, so the file
-    always lands in the folder it was meant for.
+    always lands in the folder it was meant for; names Windows reserves (`con`, `nul`,
+    `com1`...) get `-preset` added, so the folder can be copied to any computer.
     """
     text = unicodedata.normalize("NFKD", name)
     text = text.encode("ascii", "ignore").decode("ascii").lower()
     text = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
-    return text[:MAX_STEM].strip("-") or "preset"
+    text = text[:MAX_STEM].strip("-") or "preset"
+    if text in WINDOWS_RESERVED:  # con.toml cannot be made on Windows, in any folder
+        text += "-preset"
+    return text
 
 
 def target_path(folder: Path, preset: Preset) -> Path:

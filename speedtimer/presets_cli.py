@@ -122,7 +122,7 @@ def detect_format(path: Path, text: str) -> str:
         return "toml"
     try:
         data = tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # not TOML, or a number too long for int()
         return "icu"
     return "toml" if "steps" in data or "name" in data else "icu"
 

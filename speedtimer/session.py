@@ -1,29 +1,50 @@
-"""The imperative shell around one running session: clock, cues, history.
+"""The imperative shell around one running session: clock, cues, voice, history.
 
 Both the Textual run screen and the plain line mode drive a `Session`; it owns the pure `Timer`
 and turns the events it returns into sounds and history rows. The clock is injected so tests
 run whole sessions in microseconds.
+
+With the voice on, the pure planner (`announce.plan_segment`) says which phrase starts when;
+the session sends each one to the sound helper LEAD_S before it starts, exactly like a cue,
+so that pausing, skipping or lapping withdraws it like a cue too.
 """
 
 from __future__ import annotations
 
 import copy
+import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
+from speedtimer.announce import (
+    DEFAULT_PHRASES,
+    Speech,
+    finish_speech_start,
+    finished_phrase,
+    plan_segment,
+    step_phrase,
+    texts_for,
+)
 from speedtimer.audio import Audio
 from speedtimer.cues import cues_for
 from speedtimer.preset import Preset
 from speedtimer.schedule import Schedule, build_schedule
-from speedtimer.timer import Ended, Event, EventKind, State, Timer
+from speedtimer.timer import Ended, Event, EventKind, State, StepRecord, Timer
+
+if TYPE_CHECKING:
+    from speedtimer.voice import Voice
+
+log = logging.getLogger("speedtimer.session")
 
 # Cues go to the sound helper this long before they are due, with their due time; the helper
 # starts each one itself so it is heard on time, whatever the event loop's wake-up latency.
 LEAD_S = 0.1
 SAME_TIME_S = 1e-6
+SPEECH_LATE_S = 0.05  # a phrase whose start passed more than this ago is not said at all
 
 
 @dataclass
@@ -53,6 +74,10 @@ class Session:
         get_ready_s: float = 5,
         muted: bool = False,
         on_silent_cue: Callable[[str], None] | None = None,
+        voice: Voice | None = None,
+        voice_on: bool = False,
+        phrases: Mapping[str, str] | None = None,
+        cue_seconds: Mapping[str, float] | None = None,
     ) -> None:
         self.preset = preset
         self.schedule: Schedule = build_schedule(preset)
@@ -67,6 +92,16 @@ class Session:
         self.status: str | None = None
         self.cues_played: list[str] = []
         self._ahead: tuple[float, list[str]] | None = None  # (due, cues sent ahead for it)
+        self.voice = voice
+        self.voice_on = voice_on
+        self.phrases = dict(DEFAULT_PHRASES if phrases is None else phrases)
+        self.cue_seconds = dict(cue_seconds or {})
+        self.speech_sent: list[Speech] = []  # phrases handed to the sound helper, in order
+        self._said: dict[tuple, Speech] = {}  # the same, by key: each is sent once
+        self._missed: set[tuple] = set()  # phrases whose moment passed before they could go
+        self._announced: int | None = None  # the step announced before its start
+        self._own_due = False  # the current step was not: say it after its cue
+        self._voice_asked = False
 
     # --- operations ----------------------------------------------------------------------
 
@@ -83,6 +118,8 @@ class Session:
                 started_mono=now,
             )
             self.recorder.begin()
+        if self.voice_on:
+            self._ask_voice()
         return self._op(self.timer.start, now)
 
     def tick(self) -> list[Event]:
@@ -123,6 +160,39 @@ class Session:
         self.muted = muted
         self._withdraw_ahead(self.now())
 
+    def set_voice(self, on: bool, voice: Voice | None = None) -> None:
+        """Voice on or off from now on; turning it on renders what is not rendered yet."""
+        if voice is not None:
+            self.voice = voice
+        self.voice_on = on
+        now = self.now()
+        if on:
+            self._ask_voice()
+        else:
+            self._withdraw_ahead(now)
+        self._send_ahead(now)
+
+    @property
+    def speaking(self) -> bool:
+        """Phrases are being said: voice on and able to, sound on."""
+        voice = self.voice
+        return (
+            self.voice_on
+            and voice is not None
+            and voice.available
+            and not self.muted
+            and self.audio.available
+        )
+
+    @property
+    def speech_until(self) -> float:
+        """When the last phrase sent ends (0 if none): the plain mode waits for it."""
+        ends = []
+        for sp in self._said.values():
+            seconds = sp.seconds or (self.voice.seconds(sp.text) if self.voice else None) or 0.0
+            ends.append(sp.start + seconds)
+        return max(ends, default=0.0)
+
     # --- queries -------------------------------------------------------------------------
 
     def next_wake(self) -> float | None:
@@ -137,6 +207,9 @@ class Session:
             if self._sends_ahead() and not self._ahead_for(event_at):
                 times.append(event_at - LEAD_S)
         remaining = self.timer.step_remaining(now)
+        speech_at = self._next_speech_send(now)
+        if speech_at is not None:
+            times.append(speech_at)
         if remaining is not None:
             frac = remaining - math.floor(remaining)
             times.append(now + (frac if frac > 1e-6 else 1.0))
@@ -161,13 +234,15 @@ class Session:
             planned_s=self.schedule.estimate_s,
             active_s=self.timer.active_elapsed(now),
             paused_s=sum(r.paused_s for r in records),
-            reps_done=sum(
-                1
-                for r in records
-                if by_index[r.index].kind == "work" and r.how in (Ended.TIME, Ended.LAP)
-            ),
+            reps_done=self._reps_done(records),
             reps_planned=self.schedule.work_reps,
             laps=laps,
+        )
+
+    def _reps_done(self, records: list[StepRecord]) -> int:
+        steps = self.schedule.steps
+        return sum(
+            1 for r in records if steps[r.index].kind == "work" and r.how in (Ended.TIME, Ended.LAP)
         )
 
     def save_feedback(self, rpe: int | None, note: str) -> None:
@@ -197,21 +272,132 @@ class Session:
         """
         if not self._sends_ahead() or self.timer.state not in (State.RUNNING, State.READY):
             return
+        self._send_speech(now)
         due = self.timer.next_event_time()
         if due is None or due - now > LEAD_S + SAME_TIME_S or self._ahead_for(due):
             return
         twin = copy.deepcopy(self.timer, {id(self.schedule): self.schedule})
         sent = []
-        for cue in cues_for(twin.tick(due), self.schedule, due):
+        events = twin.tick(due)
+        for cue in cues_for(events, self.schedule, due):
             if self.audio.play(cue, max(0.0, due - now)):
                 sent.append(cue)
         self._ahead = (due, sent)
+        if any(e.kind is EventKind.SESSION_FINISHED for e in events):
+            self._say_finish(twin, due, now)
 
     def _withdraw_ahead(self, now: float) -> None:
+        """The runner changed what comes next: take back every sound not yet heard.
+
+        A phrase being spoken is silenced too (the helper's cancel does both): what it says
+        may no longer be true.
+        """
+        cancel = False
         if self._ahead is not None and self._ahead[0] > now:
-            if self._ahead[1]:
-                self.audio.cancel()
+            cancel = bool(self._ahead[1])
             self._ahead = None
+        for key, sp in list(self._said.items()):
+            if sp.end <= now:
+                continue
+            cancel = True
+            if sp.start > now:  # not started: it may be said again, where it fits now
+                del self._said[key]
+                self.speech_sent.remove(sp)
+                if sp.announces is not None and sp.announces == self._announced:
+                    self._announced = None
+        if cancel:
+            self.audio.cancel()
+
+    # --- the voice -----------------------------------------------------------------------
+
+    def _ask_voice(self) -> None:
+        """Render every phrase the session will say, first things first, off this thread."""
+        if self.voice is not None and not self._voice_asked:
+            self._voice_asked = True
+            self.voice.request(texts_for(self.phrases, self.schedule))
+
+    def _plan(self) -> list[Speech]:
+        segment = self.timer.segment()
+        if segment is None or self.voice is None:
+            return []
+        return plan_segment(
+            segment,
+            self.schedule,
+            self.phrases,
+            seconds_of=self.voice.seconds,
+            cue_seconds=self.cue_seconds,
+            announce_own=self._own_due,
+        )
+
+    def _next_speech_send(self, now: float) -> float | None:
+        """When the next phrase is to be sent (LEAD_S before it starts), for next_wake()."""
+        if not self.speaking:
+            return None
+        for sp in self._plan():
+            if sp.key not in self._said and sp.start - LEAD_S > now:
+                return sp.start - LEAD_S
+        return None
+
+    def _send_speech(self, now: float) -> None:
+        if not self.speaking or self.voice is None:
+            return
+        for sp in self._plan():
+            if sp.key in self._said or sp.start - now > LEAD_S + SAME_TIME_S:
+                continue
+            if sp.start < now - SPEECH_LATE_S:
+                if sp.key not in self._missed:
+                    self._missed.add(sp.key)
+                    log.info("voice: %r came %.2f s too late; not said", sp.text, now - sp.start)
+                continue
+            sound = self.voice.sound(sp.text)
+            if sound is not None and self.audio.play(sound, max(0.0, sp.start - now)):
+                self._sent(sp)
+
+    def _sent(self, sp: Speech) -> None:
+        self._said[sp.key] = sp
+        self.speech_sent.append(sp)
+        if sp.announces is not None:
+            self._announced = sp.announces
+
+    def _step_started(self, index: int) -> None:
+        """A step began: announce it after its cue unless it was announced before."""
+        self._own_due = self._announced != index
+        self._announced = None
+        if not self.speaking or self.voice is None:
+            return
+        text = step_phrase(self.phrases, self.schedule, index)
+        if self._own_due and text and self.voice.seconds(text) is None:
+            log.info("voice: %r was not rendered in time; not said", text)
+        if index == len(self.schedule.steps) - 1:
+            # The last words, as they will be if the session runs to plan from here.
+            length = self.timer.step_planned()
+            segment = self.timer.segment()
+            if length is not None and segment is not None:
+                twin = copy.deepcopy(self.timer, {id(self.schedule): self.schedule})
+                twin.tick(segment.start + length)
+                self.voice.request([self._finish_text(twin)])
+
+    def _finish_text(self, timer: Timer) -> str:
+        return finished_phrase(
+            self.phrases,
+            self.schedule,
+            reps_done=self._reps_done(timer.records),
+            active_s=timer.active_elapsed(self.now()),
+        )
+
+    def _say_finish(self, timer: Timer, finished_at: float, now: float) -> None:
+        """The last words, after the finish fanfare; rendered now if they were not foreseen."""
+        key = ("finished", -1, finished_at)
+        if not self.speaking or self.voice is None or any(k[0] == "finished" for k in self._said):
+            return
+        text = self._finish_text(timer)
+        if not text:
+            return
+        start = finish_speech_start(max(finished_at, now), self.cue_seconds)
+        seconds = self.voice.seconds(text)
+        sp = Speech(key, text, start, seconds if seconds is not None else 0.0)
+        self.voice.say_when_ready(text, start - now)
+        self._sent(sp)
 
     def _handle(self, events: list[Event], now: float) -> list[Event]:
         sent: list[str] = []
@@ -251,6 +437,9 @@ class Session:
         for ev in events:
             if ev.kind is EventKind.SESSION_FINISHED:
                 self.status = "completed"
+                self._say_finish(self.timer, ev.at, now)
+            elif ev.kind is EventKind.STEP_STARTED and ev.index is not None:
+                self._step_started(ev.index)
         return events
 
     def _cue(self, cue: str) -> None:

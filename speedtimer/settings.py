@@ -13,15 +13,37 @@ from __future__ import annotations
 
 import difflib
 import re
+import shlex
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from speedtimer.announce import DEFAULT_PHRASES, PHRASE_KEYS, template_problem
+from speedtimer.bounded_read import FileRefused, read_regular_file
 
 DEFAULT_GET_READY_S = 5
 DEFAULT_COUNTDOWN = 3
 DEFAULT_THEME = "textual-dark"
 MAX_GET_READY_S = 60
 MAX_COUNTDOWN = 10  # as in preset files
+# The speech command: an argv list whose items may hold {text}, {file}, {voice} and {speed};
+# it must write a 16-bit PCM WAV file to {file}. "--" keeps a phrase from reading as an option.
+DEFAULT_VOICE_COMMAND = (
+    "espeak-ng",
+    "-v",
+    "{voice}",
+    "-s",
+    "{speed}",
+    "-w",
+    "{file}",
+    "--",
+    "{text}",
+)
+VOICE_COMMAND_FIELDS = ("text", "file", "voice", "speed")
+DEFAULT_VOICE_NAME = "en"
+DEFAULT_VOICE_SPEED = 175  # words per minute, espeak-ng's own default
+MIN_VOICE_SPEED, MAX_VOICE_SPEED = 80, 450
+MAX_SETTINGS_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -82,6 +104,33 @@ KEY_DOCS: tuple[KeyDoc, ...] = (
         env="SPEEDTIMER_PRESETS_DIR",
     ),
     KeyDoc(
+        "voice",
+        "boolean",
+        "false",
+        "speak announcements: each step before it starts, halfway, 10 seconds left, the end",
+        flag="--voice / --no-voice",
+    ),
+    KeyDoc(
+        "voice_command",
+        "list of strings (a command)",
+        "espeak-ng (see below)",
+        "the speech command; {text}, {file}, {voice} and {speed} are filled in, and it must "
+        "write a 16-bit PCM WAV file to {file}",
+    ),
+    KeyDoc(
+        "voice_name",
+        "string",
+        f'"{DEFAULT_VOICE_NAME}"',
+        'the voice, {voice} in the command: for espeak-ng a language such as "en", "en-us" or '
+        '"de" (`espeak-ng --voices` lists them)',
+    ),
+    KeyDoc(
+        "voice_speed",
+        f"integer {MIN_VOICE_SPEED}-{MAX_VOICE_SPEED}",
+        str(DEFAULT_VOICE_SPEED),
+        "speaking speed in words per minute, {speed} in the command",
+    ),
+    KeyDoc(
         "sounds",
         "table: cue name = WAV file",
         "the bundled sounds",
@@ -92,6 +141,13 @@ KEY_DOCS: tuple[KeyDoc, ...] = (
         'table: binding id = "key,key"',
         "the keys shown in the footer",
         "keys by binding id; an entry replaces that action's default keys",
+    ),
+    KeyDoc(
+        "phrases",
+        "table: moment = phrase template",
+        "the phrases in the created file",
+        'what the voice says at each moment, with placeholders such as {rep}; "" switches '
+        "that phrase off",
     ),
 )
 KEYS = tuple(k.name for k in KEY_DOCS)
@@ -106,8 +162,13 @@ class Settings:
     theme: str = DEFAULT_THEME
     data_dir: Path | None = None  # None: not in the file; the platform default applies
     presets_dirs: tuple[Path, ...] = ()
+    voice: bool = False
+    voice_command: tuple[str, ...] = DEFAULT_VOICE_COMMAND
+    voice_name: str = DEFAULT_VOICE_NAME
+    voice_speed: int = DEFAULT_VOICE_SPEED
     sounds: dict[str, str] = field(default_factory=dict)  # cue name -> WAV path
     keys: dict[str, str] = field(default_factory=dict)  # binding id -> keys ("space,p")
+    phrases: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_PHRASES))
     file: Path | None = None  # where they were read from, for messages
     from_file: frozenset[str] = frozenset()  # keys the file set validly, for `config show`
 
@@ -142,16 +203,22 @@ def toml_error_message(path: Path, exc: tomllib.TOMLDecodeError) -> str:
 def load_settings(path: Path) -> tuple[Settings, list[str]]:
     """Returns the settings and the problems found (each naming file and key)."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         return Settings(file=path), []
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = read_regular_file(path, MAX_SETTINGS_BYTES, "settings files")
+        data = tomllib.loads(raw.decode("utf-8"))
+    except FileRefused as exc:
+        return Settings(file=path), [f"{path}: {exc}; using defaults"]
     except (OSError, UnicodeDecodeError) as exc:
         return Settings(file=path), [f"{path}: cannot read settings ({exc}); using defaults"]
     except tomllib.TOMLDecodeError as exc:
         return Settings(file=path), [toml_error_message(path, exc)]
     except RecursionError:
         return Settings(file=path), [f"{path}: TOML nests too deeply to read; using defaults"]
+    except ValueError:  # int() refuses a number of more than 4300 digits
+        message = "a number has too many digits to read; every setting uses its default"
+        return Settings(file=path), [f"{path}: TOML syntax error: {message}"]
     return settings_from_dict(data, path)
 
 
@@ -185,7 +252,7 @@ def settings_from_dict(data: dict, path: Path) -> tuple[Settings, list[str]]:
             values["countdown"] = v
         else:
             bad("countdown", f"an integer 0-{MAX_COUNTDOWN}", str(DEFAULT_COUNTDOWN))
-    for key in ("halfway", "mute"):
+    for key in ("halfway", "mute", "voice"):
         if key in data:
             if isinstance(data[key], bool):
                 values[key] = data[key]
@@ -199,16 +266,49 @@ def settings_from_dict(data: dict, path: Path) -> tuple[Settings, list[str]]:
             bad("theme", 'a theme name such as "nord"', DEFAULT_THEME)
     if "data_dir" in data:
         v = data["data_dir"]
-        if isinstance(v, str) and v.strip():
-            values["data_dir"] = _folder(v, path)
+        folder = _folder(v, path) if isinstance(v, str) else None
+        if folder is not None:
+            values["data_dir"] = folder
         else:
             bad("data_dir", "a folder as a string", "(the platform's user data folder)")
     if "presets_dirs" in data:
         v = data["presets_dirs"]
-        if isinstance(v, list) and all(isinstance(p, str) and p.strip() for p in v):
-            values["presets_dirs"] = tuple(_folder(p, path) for p in v)
+        listed = v if isinstance(v, list) else [None]
+        folders = [_folder(p, path) if isinstance(p, str) else None for p in listed]
+        if all(f is not None for f in folders):
+            values["presets_dirs"] = tuple(folders)
         else:
             bad("presets_dirs", 'a list of folders, e.g. ["~/runs/presets"]', "[]")
+    if "voice_command" in data:
+        argv, problem = _voice_command(data["voice_command"])
+        if problem is None:
+            values["voice_command"] = argv
+        else:
+            problems.append(
+                f"{path}: voice_command: {problem}, got {_what(data['voice_command'])}; "
+                "using the default (espeak-ng)"
+            )
+    if "voice_name" in data:
+        v = data["voice_name"]
+        if isinstance(v, str) and v.strip():
+            values["voice_name"] = v.strip()
+        else:
+            bad("voice_name", 'a voice name such as "en-us"', f'"{DEFAULT_VOICE_NAME}"')
+    if "voice_speed" in data:
+        v = data["voice_speed"]
+        if _is_int(v) and MIN_VOICE_SPEED <= v <= MAX_VOICE_SPEED:
+            values["voice_speed"] = v
+        else:
+            bad(
+                "voice_speed",
+                f"words per minute {MIN_VOICE_SPEED}-{MAX_VOICE_SPEED}",
+                str(DEFAULT_VOICE_SPEED),
+            )
+    if "phrases" in data:
+        phrases, phrase_problems = _phrases(data["phrases"], path)
+        problems += phrase_problems
+        if phrases:
+            values["phrases"] = {**DEFAULT_PHRASES, **phrases}
     for table in ("sounds", "keys"):
         if table not in data:
             continue
@@ -235,13 +335,77 @@ def settings_from_dict(data: dict, path: Path) -> tuple[Settings, list[str]]:
     return Settings(**values, file=path, from_file=from_file), problems
 
 
+def _voice_command(value: object) -> tuple[tuple[str, ...], str | None]:
+    """The command as an argv tuple, or why it cannot be one. A string is split like a shell."""
+    expected = 'expected a list of strings, e.g. ["espeak-ng", "-w", "{file}", "{text}"]'
+    if isinstance(value, str):
+        try:
+            value = shlex.split(value)
+        except ValueError as exc:
+            return (), f"{expected} ({exc})"
+    if not isinstance(value, list) or not value or not all(isinstance(a, str) for a in value):
+        return (), expected
+    argv = tuple(value)
+    if not argv[0].strip():
+        return (), f"{expected} (the program name is empty)"
+    joined = " ".join(argv)
+    unknown = sorted(set(re.findall(r"\{(\w*)\}", joined)) - set(VOICE_COMMAND_FIELDS))
+    if unknown:
+        return (), (
+            f"{expected} with the placeholders {{text}}, {{file}}, {{voice}}, {{speed}} "
+            f"(unknown: {', '.join('{' + u + '}' for u in unknown)})"
+        )
+    missing = [f"{{{f}}}" for f in ("text", "file") if "{" + f + "}" not in joined]
+    if missing:
+        return (), f"{expected} that holds {' and '.join(missing)}"
+    return argv, None
+
+
+def _phrases(raw: object, path: Path) -> tuple[dict[str, str], list[str]]:
+    """The valid [phrases] entries and a message for each bad one (which keeps its default)."""
+    if not isinstance(raw, dict):
+        return {}, [f"{path}: phrases: expected a table [phrases], got {_what(raw)}; ignored"]
+    good: dict[str, str] = {}
+    problems = []
+    for key, value in raw.items():
+        if key not in PHRASE_KEYS:
+            hint = difflib.get_close_matches(key, PHRASE_KEYS, n=1, cutoff=0.6)
+            extra = f"did you mean {hint[0]!r}? " if hint else ""
+            problems.append(
+                f"{path}: phrases.{key}: no phrase has that name; {extra}"
+                f"phrases: {', '.join(PHRASE_KEYS)}; ignored"
+            )
+            continue
+        default = f"using the default {DEFAULT_PHRASES[key]!r}"
+        if not isinstance(value, str):
+            problems.append(
+                f'{path}: phrases.{key}: expected a string ("" switches it off), got '
+                f"{_what(value)}; {default}"
+            )
+            continue
+        problem = template_problem(key, value)
+        if problem:
+            problems.append(f"{path}: phrases.{key}: {problem}; got {value!r}; {default}")
+            continue
+        good[key] = value
+    return good, problems
+
+
 def _is_int(v: object) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
-def _folder(text: str, settings_file: Path) -> Path:
-    """`~` is the home folder; a relative folder is relative to the settings file's folder."""
-    p = Path(text.strip()).expanduser()
+def _folder(text: str, settings_file: Path) -> Path | None:
+    """`~` is the home folder; a relative folder is relative to the settings file's folder.
+
+    None for text that names no folder: blank, a NUL character, or `~user` of no such user.
+    """
+    if not text.strip() or "\x00" in text:
+        return None
+    try:
+        p = Path(text.strip()).expanduser()
+    except RuntimeError:  # "~nobody/x": no home folder known for that user
+        return None
     return p if p.is_absolute() else settings_file.parent / p
 
 
@@ -279,8 +443,23 @@ def key_problems(settings: Settings, known: dict[str, str]) -> list[str]:
     return problems
 
 
+def voice_problem(settings: Settings, path: str | None = None) -> str | None:
+    """With the voice on, a speech command that is not there to run."""
+    import shutil
+
+    if not settings.voice or shutil.which(settings.voice_command[0], path=path) is not None:
+        return None
+    name = settings.voice_command[0]
+    hint = " (sudo apt-get install espeak-ng)" if Path(name).name == "espeak-ng" else ""
+    return (
+        f"{settings.file}: voice_command: the speech command {name!r} was not found{hint}; "
+        "the voice stays silent (beeps only) until it is installed"
+    )
+
+
 def deep_problems(settings: Settings, sounds_dir: Path) -> list[str]:
-    """Everything `load_settings` cannot see cheaply: theme names, binding ids, sound files."""
+    """Everything `load_settings` cannot see cheaply: theme names, binding ids, sound files,
+    the speech command."""
     from speedtimer.audio import resolve_cue_files
     from speedtimer.keymap import binding_ids
 
@@ -291,4 +470,7 @@ def deep_problems(settings: Settings, sounds_dir: Path) -> list[str]:
     problems += key_problems(settings, binding_ids())
     _, sound_messages = resolve_cue_files(sounds_dir, settings.sounds)
     problems += [f"{settings.file}: sounds: {m}" for m in sound_messages]
+    voice = voice_problem(settings)
+    if voice:
+        problems.append(voice)
     return problems

@@ -12,7 +12,22 @@ from pathlib import Path
 
 import tomli_w
 
-from speedtimer.settings import DEFAULT_COUNTDOWN, DEFAULT_GET_READY_S, DEFAULT_THEME, KEY_DOCS
+from speedtimer.announce import (
+    DEFAULT_PHRASES,
+    FINISH_PLACEHOLDERS,
+    PHRASE_KEYS,
+    PHRASE_MEANINGS,
+    STEP_PLACEHOLDERS,
+)
+from speedtimer.settings import (
+    DEFAULT_COUNTDOWN,
+    DEFAULT_GET_READY_S,
+    DEFAULT_THEME,
+    DEFAULT_VOICE_COMMAND,
+    DEFAULT_VOICE_NAME,
+    DEFAULT_VOICE_SPEED,
+    KEY_DOCS,
+)
 
 HEADER = """\
 # speedtimer settings.
@@ -29,6 +44,10 @@ HEADER = """\
 
 
 def _line(key: str, value: object) -> str:
+    """`key = value` on one line: tomli-w would spread a long list over several."""
+    if isinstance(value, list) and value:
+        items = (tomli_w.dumps({"x": v}).strip().removeprefix("x = ") for v in value)
+        return f"{key} = [{', '.join(items)}]"
     return tomli_w.dumps({key: value}).strip()
 
 
@@ -52,6 +71,10 @@ def settings_template(
         "theme": DEFAULT_THEME,
         "data_dir": _home_short(default_data_dir),
         "presets_dirs": [],
+        "voice": False,
+        "voice_command": list(DEFAULT_VOICE_COMMAND),
+        "voice_name": DEFAULT_VOICE_NAME,
+        "voice_speed": DEFAULT_VOICE_SPEED,
     }
     out = [HEADER]
     for doc in KEY_DOCS:
@@ -67,10 +90,26 @@ def settings_template(
             out.append("# [keys]")
             for bid, (keys, description) in bindings.items():
                 out.append(f"# {_line(bid, keys):<32} # {description}")
+        elif doc.name == "phrases":
+            out += _phrases_section()
         else:
             out.append("# " + _line(doc.name, values[doc.name]))
         out.append("")
     return "\n".join(out)
+
+
+def _phrases_section() -> list[str]:
+    def names(fields: tuple[str, ...]) -> str:
+        return " ".join("{" + f + "}" for f in fields)
+
+    lines = [
+        f"# placeholders: {names(STEP_PLACEHOLDERS)}; in `finished`: {names(FINISH_PLACEHOLDERS)}",
+        "# a sentence whose placeholder has no value (no {rep} outside a repeat) is left out",
+        "# [phrases]",
+    ]
+    for key in PHRASE_KEYS:
+        lines.append(f"# {_line(key, DEFAULT_PHRASES[key]):<46} # {PHRASE_MEANINGS[key]}")
+    return lines
 
 
 def create_settings_file(path: Path, *, sounds_dir: Path) -> bool:

@@ -38,6 +38,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from speedtimer.terminal_text import control_char_problem
+
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
 
@@ -591,6 +593,19 @@ def totals_from_steps(steps: Iterable[StepRow]) -> dict[str, float | int]:
 
 
 _MISSING = object()
+_INT64 = (-(2**63), 2**63 - 1)  # what SQLite can store as an INTEGER
+_YEARS = (1900, 9998)  # times outside these cannot be shifted by any UTC offset safely
+_TIME_EXPECTED = "an ISO-8601 time like 2025-03-01T07:30:00Z"
+
+
+def _finite_number(value: Any) -> bool:
+    """A JSON number that is a float SQLite can hold: not NaN or infinite, not a huge int."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:  # an int beyond the float range
+        return False
 
 
 class _Check:
@@ -617,12 +632,29 @@ class _Check:
             raise ImportFormatError(f"{self.where}: {key}: missing")
         return False, self.d[key]
 
-    def text(self, key: str, *, optional: bool = False, default: Any = _MISSING) -> Any:
+    def text(
+        self,
+        key: str,
+        *,
+        optional: bool = False,
+        default: Any = _MISSING,
+        allowed: str | None = "",
+    ) -> Any:
+        """`allowed`: the control characters the text may hold (None: any; the text is not
+        shown on screen). Lone surrogates are never stored: SQLite holds only UTF-8."""
         done, value = self._get(key, optional, default)
         if done:
             return value
         if not isinstance(value, str):
             raise self.fail(key, "text")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise self.fail(key, f"text (character {exc.start + 1} is a lone surrogate)") from None
+        if allowed is not None:
+            problem = control_char_problem(value, allowed)
+            if problem:
+                raise ImportFormatError(f"{self.where}: {key}: {problem}")
         return value
 
     def integer(
@@ -639,19 +671,17 @@ class _Check:
             return value
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.fail(key, "a whole number")
-        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-            raise self.fail(key, f"a whole number from {minimum} to {maximum}")
+        lo = _INT64[0] if minimum is None else minimum
+        hi = _INT64[1] if maximum is None else maximum
+        if not lo <= value <= hi:
+            raise self.fail(key, f"a whole number from {lo} to {hi}")
         return value
 
     def number(self, key: str, *, optional: bool = False, default: Any = _MISSING) -> Any:
         done, value = self._get(key, optional, default)
         if done:
             return value
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-        ):
+        if not _finite_number(value):
             raise self.fail(key, "a number")
         return float(value)
 
@@ -666,17 +696,18 @@ class _Check:
         if done:
             return value
         if not isinstance(value, str):
-            raise self.fail(key, "an ISO-8601 time like 2025-03-01T07:30:00Z")
+            raise self.fail(key, _TIME_EXPECTED)
         try:
-            return from_iso(value)
-        except ValueError:
-            raise self.fail(key, "an ISO-8601 time like 2025-03-01T07:30:00Z") from None
+            when = from_iso(value)
+        except (ValueError, OverflowError):  # OverflowError: year 1 or 9999 with an offset
+            raise self.fail(key, _TIME_EXPECTED) from None
+        if not _YEARS[0] <= when.year <= _YEARS[1]:
+            raise self.fail(key, f"{_TIME_EXPECTED}, in the years {_YEARS[0]} to {_YEARS[1]}")
+        return when
 
     def laps(self, key: str) -> tuple[float, ...]:
         value = self.d.get(key) or []
-        if not isinstance(value, list) or not all(
-            isinstance(x, int | float) and not isinstance(x, bool) for x in value
-        ):
+        if not isinstance(value, list) or not all(_finite_number(x) for x in value):
             raise self.fail(key, "a list of seconds")
         return tuple(float(x) for x in value)
 
@@ -734,7 +765,7 @@ def session_from_dict(d: Any, where: str = "session") -> _Imported:
     return _Imported(
         uuid=uid,
         preset_name=v.text("preset_name"),
-        preset_toml=v.text("preset_toml", default=""),
+        preset_toml=v.text("preset_toml", default="", allowed=None),
         started_at=started,
         utc_offset_min=v.integer("utc_offset_min", default=0, minimum=-1440, maximum=1440),
         ended_at=ended,
@@ -746,7 +777,7 @@ def session_from_dict(d: Any, where: str = "session") -> _Imported:
         reps_planned=v.integer("reps_planned", default=0, minimum=0),
         paused_s=float(totals["paused_s"]),
         rpe=v.integer("rpe", optional=True, minimum=1, maximum=10),
-        note=v.text("note", default=""),
+        note=v.text("note", default="", allowed="\n\t"),
         pid=v.integer("pid", optional=True),
         host=v.text("host", optional=True),
         steps=steps,
@@ -1254,31 +1285,24 @@ class HistoryStore:
                 yield d
             last_id = rows[-1][0]
 
-    def import_sessions(
-        self, sessions: Iterable[Any], *, replace: bool = False, batch: int = 500
-    ) -> tuple[int, int]:
+    def import_sessions(self, sessions: Iterable[Any], *, replace: bool = False) -> tuple[int, int]:
         """Add exported sessions; returns (added, skipped). A session whose uuid is already
         here is skipped, or with `replace` (pending files: the fuller copy of a session that
         was partly saved) updated in place unless it would lose steps.
 
         Everything is checked first: a bad session raises ImportFormatError and nothing is
-        written.
+        written. The sessions then go in as one transaction, so a failure part way (a full
+        disk) leaves the history exactly as it was, never half imported.
         """
         records = [session_from_dict(d, f"session {i + 1}") for i, d in enumerate(sessions)]
-        added = skipped = 0
-        for start in range(0, len(records), batch):
-            chunk = records[start : start + batch]
-            a, s = self._write(lambda c, chunk=chunk: self._import_chunk(c, chunk, replace))
-            added += a
-            skipped += s
-        return added, skipped
+        return self._write(lambda c: self._import_records(c, records, replace))
 
     @staticmethod
-    def _import_chunk(
-        c: sqlite3.Connection, chunk: list[_Imported], replace: bool
+    def _import_records(
+        c: sqlite3.Connection, records: list[_Imported], replace: bool
     ) -> tuple[int, int]:
         added = skipped = 0
-        for r in chunk:
+        for r in records:
             values = (
                 r.preset_name,
                 r.preset_toml,

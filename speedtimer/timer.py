@@ -78,6 +78,21 @@ class StepRecord:
     planned_s: float | None = None  # including time added or removed
 
 
+@dataclass(frozen=True)
+class SegmentView:
+    """Where the timer is: what the voice needs to place phrases around the cues.
+
+    `cues` are every pip and halfway cue of the segment at the time each is (or was) due,
+    heard or not, assuming nothing is pressed; the next step starts at `start + length`.
+    """
+
+    index: int  # -1: the get-ready countdown
+    start: float  # when the segment's offset 0 is, moved later by every pause
+    first_start: float  # when it really began: tells a restarted step from the first run
+    length: float | None  # None: an open step, it ends on lap
+    cues: tuple[Event, ...] = ()
+
+
 @dataclass
 class _Segment:
     """The get-ready phase (index -1) or one step, with pause-shifted start."""
@@ -282,6 +297,17 @@ class Timer:
         later = sum(s.estimate_s for s in self.schedule.steps[seg.index + 1 :])
         return here + later
 
+    def segment(self) -> SegmentView | None:
+        """The segment in progress (get-ready or a step), or None before start and after the end."""
+        seg = self._seg
+        if seg is None:
+            return None
+        cues = tuple(
+            Event(ev.kind, seg.start + off, index=ev.index, n=ev.n)
+            for off, ev in self._cue_offsets(seg, heard=True)
+        )
+        return SegmentView(seg.index, seg.start, seg.first_start, seg.length, cues)
+
     def next_event_time(self) -> float | None:
         """When the next cue or step boundary is due, so the shell can sleep until then."""
         seg = self._seg
@@ -338,7 +364,8 @@ class Timer:
             self._paused_at = now
         return events
 
-    def _cue_offsets(self, seg: _Segment) -> list[tuple[float, Event]]:
+    def _cue_offsets(self, seg: _Segment, heard: bool = False) -> list[tuple[float, Event]]:
+        """The segment's cues by offset; `heard` keeps a halfway cue that has already sounded."""
         if seg.length is None:
             return []
         cues: list[tuple[float, Event]] = []
@@ -346,7 +373,7 @@ class Timer:
         if (
             seg.index >= 0
             and self.schedule.halfway
-            and not seg.halfway_done
+            and (heard or not seg.halfway_done)
             and seg.length > HALFWAY_MIN_S
         ):
             cues.append((seg.length / 2, Event(EventKind.HALFWAY, 0.0, index=idx)))

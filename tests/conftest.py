@@ -39,7 +39,13 @@ def _isolated_home(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
-    for var in ("SPEEDTIMER_DATA_DIR", "SPEEDTIMER_CONFIG_DIR", "SPEEDTIMER_PRESETS_DIR"):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    for var in (
+        "SPEEDTIMER_DATA_DIR",
+        "SPEEDTIMER_CONFIG_DIR",
+        "SPEEDTIMER_PRESETS_DIR",
+        "SPEEDTIMER_CACHE_DIR",
+    ):
         monkeypatch.delenv(var, raising=False)
     yield home
 
@@ -61,7 +67,12 @@ class QuietAudio(NullAudio):
         super().__init__(None)
         self.available = True
         self.played: list[str] = []
+        self.loaded: dict[str, Path] = {}  # spoken phrases handed over, by sound name
 
     def play(self, cue: str, delay: float = 0.0) -> bool:
         self.played.append(cue)
+        return True
+
+    def load(self, name: str, path: Path) -> bool:
+        self.loaded[name] = path
         return True

@@ -466,3 +466,23 @@ async def test_big_clock_takes_the_phase_colour_even_when_its_value_stays(app_pa
         assert after.text == before.text
         assert [s.style for s in after] != [s.style for s in before]
         assert list(after)[0].style == big.rich_style
+
+
+async def test_rpe_typed_in_a_burst_is_saved_with_ctrl_s(app_paths, clock):
+    """Keys that arrive together (a fast typist, a terminal paste) reach the RPE field before
+    ctrl+s saves: the save binding waits its turn behind the keys typed into the field."""
+    from textual import events
+
+    app = build(app_paths, clock, get_ready_s=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_short(pilot)
+        await pilot.press("q", "y")
+        await pilot.pause()
+        assert isinstance(app.screen, SummaryScreen)
+        for key, char in [("8", "8"), ("ctrl+s", None)]:
+            app.post_message(events.Key(key, char))  # no wait between them
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, MenuScreen)
+    with sqlite3.connect(app_paths.history_db) as db:
+        assert db.execute("SELECT rpe FROM sessions").fetchone() == (8,)

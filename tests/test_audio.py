@@ -698,3 +698,127 @@ def _wait_dead(pid: int) -> None:
             return
         time.sleep(0.005)
     raise AssertionError(f"process {pid} did not die")
+
+
+# --- spoken phrases through the same helper -----------------------------------------------------
+
+
+def _speech_wav(path: Path, seconds: float, rate: int = 22050) -> Path:
+    """A stand-in phrase with the shape of espeak-ng's output: 16-bit mono at 22050 Hz."""
+    frames = int(seconds * rate)
+    tone = array("h", (int(8000 * math.sin(2 * math.pi * 220 * i / rate)) for i in range(frames)))
+    if sys.byteorder == "big":
+        tone.byteswap()
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(tone.tobytes())
+    return path
+
+
+@needs_simpleaudio
+def test_speech_loaded_while_running_plays_its_samples_and_is_withdrawn_like_a_cue(
+    alsa, cue_files, tmp_path
+):
+    say = _speech_wav(tmp_path / "say.wav", 0.8)
+    audio = ProcessAudio(cue_files, tmp_path / "speedtimer.log", env=alsa.env)
+    try:
+        assert audio.wait_ready(WAIT_S)
+        assert audio.play("say-one") is False  # not loaded yet
+        assert audio.load("say-one", say)
+        assert audio.play("say-one", 0.2)
+        speech = len(_data(say))
+        assert alsa.wait_for([PROBE_BYTES, speech]) == [PROBE_BYTES, speech]
+        assert alsa.captures()[1].read_bytes() == _data(say)
+        assert audio.play("say-one", 0.4)
+        time.sleep(0.1)
+        audio.cancel()  # the runner paused: the phrase sent ahead is not said
+        time.sleep(0.6)
+        assert len(alsa.captures()) == 2
+        # a helper started again (it died) loads the phrase with the cues
+        pid = audio.pid
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)
+        _wait_dead(pid)
+        assert audio.play("say-one")
+        expected = [PROBE_BYTES, speech, PROBE_BYTES, speech]
+        assert alsa.wait_for(expected) == expected
+    finally:
+        audio.close(timeout=WAIT_S)
+    assert "cancelled say-one" in (tmp_path / "speedtimer.log").read_text()
+
+
+PACER = """
+import os, sys, time
+folder, rate = sys.argv[1], int(sys.argv[2])
+path = os.path.join(folder, f"{time.monotonic_ns():020d}.raw")
+t0, total = time.monotonic(), 0
+with open(path, "ab") as out:
+    while True:
+        allowed = int((time.monotonic() - t0) * rate) + 4096 - total
+        if allowed <= 0:
+            time.sleep(0.005)
+            continue
+        chunk = sys.stdin.buffer.read1(min(allowed, 65536))
+        if not chunk:
+            break
+        out.write(chunk)
+        out.flush()
+        total += len(chunk)
+"""
+
+
+@pytest.fixture
+def paced_alsa(tmp_path) -> Alsa:
+    """ALSA's file plugin piping each stream into a reader that takes its bytes at the pace
+    of 22050 Hz mono audio: a sound then lasts about as long as it would on a sound card, so
+    one can be cut off while it plays (the null device alone swallows a sound at once)."""
+    capture_dir = tmp_path / "paced"
+    capture_dir.mkdir()
+    pacer = tmp_path / "pacer.py"
+    pacer.write_text(PACER)
+    pcm = (
+        "{ type file; slave.pcm { type null }; "
+        f'file "|{sys.executable} {pacer} {capture_dir} 44100"; format "raw" }}'
+    )
+    alsa = Alsa(_alsa_env(tmp_path, pcm), capture_dir)
+    alsa.captures = lambda: sorted(capture_dir.glob("*.raw"))  # named by start time
+    return alsa
+
+
+@needs_simpleaudio
+@pytest.mark.parametrize("interrupt", ["pip", "cancel"])
+def test_pips_win_a_cue_or_a_cancel_silences_speech_in_flight(
+    paced_alsa, cue_files, tmp_path, interrupt
+):
+    say = _speech_wav(tmp_path / "say.wav", 4.0)
+    log = tmp_path / "speedtimer.log"
+    audio = ProcessAudio(cue_files, log, env=paced_alsa.env)
+    try:
+        assert audio.wait_ready(WAIT_S)
+        assert audio.load("say-long", say)
+        assert audio.play("say-long")
+        time.sleep(0.8)
+        if interrupt == "pip":
+            assert audio.play("pip")
+        else:
+            audio.cancel()
+        time.sleep(0.3)
+        assert audio.play("lap")  # and the helper goes on playing what comes next
+        deadline = time.monotonic() + WAIT_S
+        while len(paced_alsa.captures()) < 3 + (interrupt == "pip"):
+            assert time.monotonic() < deadline, paced_alsa.captures()
+            time.sleep(0.02)
+    finally:
+        audio.close(timeout=WAIT_S)
+    time.sleep(0.3)
+    sizes = [p.stat().st_size for p in paced_alsa.captures()]
+    heard_speech = sizes[1]
+    assert 0 < heard_speech < len(_data(say)) * 0.8, (sizes, len(_data(say)))  # cut short
+    assert sizes[-1] == len(_data(cue_files["lap"]))
+    if interrupt == "pip":
+        assert sizes[2] == len(_data(cue_files["pip"]))  # the pip itself whole
+        assert "speech stopped: the 'pip' cue is due" in log.read_text()
+    else:
+        assert "speech stopped: cancelled" in log.read_text()

@@ -229,3 +229,27 @@ def test_version_does_not_load_settings_or_textual():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.splitlines()[-1] == "[]"
+
+
+def test_show_gives_the_voice_settings_and_a_missing_speech_command(cfg, tmp_path):
+    settings(cfg, 'voice_speed = 200\n[phrases]\nrest = "Easy. {duration}."\n')
+    data = show("--config-dir", str(cfg), "--cache-dir", str(tmp_path / "c"))
+    s = data["settings"]
+    assert data["problems"] == []
+    assert s["voice"] == {"value": False, "from": "default"}
+    assert s["voice_speed"] == {"value": 200, "from": "file"}
+    assert s["voice_name"] == {"value": "en", "from": "default"}
+    assert s["voice_command"]["value"][0] == "espeak-ng"
+    assert s["phrases.rest"] == {"value": "Easy. {duration}.", "from": "file"}
+    assert "phrases.work" not in s  # only what the file changed
+    assert s["cache_dir"] == {"value": str(tmp_path / "c"), "from": "flag"}
+    env = {"SPEEDTIMER_CACHE_DIR": str(tmp_path / "e")}
+    s = show("--config-dir", str(cfg), env=env)["settings"]
+    assert s["cache_dir"] == {"value": str(tmp_path / "e"), "from": "env"}
+    # --voice with no espeak-ng on the PATH: said, and `config show` exits 1
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    out = run("--config-dir", str(cfg), "--voice", "config", "show", env={"PATH": str(empty)})
+    assert out.returncode == 1
+    assert "voice_command: the speech command 'espeak-ng' was not found" in out.stderr
+    assert "sudo apt-get install espeak-ng" in out.stderr

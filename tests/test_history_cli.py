@@ -19,6 +19,7 @@ from speedtimer.paths import Paths
 from speedtimer.recorder import pending_dir
 from speedtimer.store import HistoryStore
 from tests.helpers_history import add_session
+from tests.reliability import tried
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -202,6 +203,13 @@ def test_export_of_an_empty_history(tmp_path):
     assert result.stdout.count("\n") == 1
 
 
+@tried(
+    "History import",
+    "bad files given to 'history import' in a real process: binary, not JSON, not an export, "
+    "a session with a time that is not a time",
+    "one line on stderr naming the file and the problem, exit 1, no traceback; the history "
+    "still holds its 4 sessions",
+)
 @pytest.mark.parametrize(
     ("content", "needle"),
     [

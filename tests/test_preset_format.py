@@ -30,6 +30,7 @@ from speedtimer.preset import (
     parse_pace,
 )
 from speedtimer.schedule import build_schedule
+from tests.reliability import tried
 
 PRESETS_DIR = Path(__file__).resolve().parents[1] / "presets"
 BUNDLED = sorted(PRESETS_DIR.glob("*.toml"))
@@ -258,6 +259,12 @@ def test_unknown_key_without_a_close_match_lists_the_allowed_ones(tmp_path):
     assert "did you mean" not in message
 
 
+@tried(
+    "Preset files",
+    "each key of a preset, step and block given a value of the wrong type or range "
+    "(strings for numbers, floats, booleans, lists for tables, unknown kinds)",
+    "refused with the file, the exact key path and what was expected",
+)
 @pytest.mark.parametrize(
     ("text", "key", "expected"),
     [

@@ -16,6 +16,7 @@ from speedtimer.preset_save import (
     save_preset,
 )
 from speedtimer.schedule import build_schedule
+from tests.reliability import tried
 
 BUNDLED = sorted(bundled_presets_dir().glob("*.toml"))
 
@@ -59,6 +60,13 @@ steps = [{kind = "work", duration = 3725}, {kind = "rest", duration = 59}]
     assert back.steps == p.steps and build_schedule(back) == build_schedule(p)
 
 
+@tried(
+    "Security",
+    "preset names turned into file names: ../../etc/passwd, /abs/path, '..', Windows paths, "
+    "NUL/newline/tab, zero-width and bidi only, 300 characters, CON, nul, Com1, lpt9",
+    "a safe stem of letters, digits and dashes (at most 60), Windows reserved names get "
+    "-preset; the saved file is in the folder asked for",
+)
 @pytest.mark.parametrize(
     "name, stem",
     [
@@ -68,8 +76,13 @@ steps = [{kind = "work", duration = 3725}, {kind = "rest", duration = 59}]
         ("..", "preset"),
         ("Fartlek: Ünïcode ½", "fartlek-unicode-12"),
         ("C:\\Windows\\x", "c-windows-x"),
-        ("\x00\n\t", "preset"),
+        ("\u200b\u202e\u00a0", "preset"),
         ("a" * 300, "a" * 60),
+        ("CON", "con-preset"),
+        ("nul", "nul-preset"),
+        ("Com1", "com1-preset"),
+        ("lpt9", "lpt9-preset"),
+        ("console", "console"),
     ],
 )
 def test_file_names_never_leave_the_folder(name, stem, tmp_path):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from speedtimer.announce import DEFAULT_PHRASES, PHRASE_KEYS
 from speedtimer.app import make_app
 from speedtimer.audio import NullAudio
 from speedtimer.catalog import load_catalog
@@ -18,9 +19,17 @@ from speedtimer.keymap import binding_ids
 from speedtimer.paths import Paths, resolve_paths, sounds_dir
 from speedtimer.preset import load_preset
 from speedtimer.preset_save import preset_to_toml, save_preset
-from speedtimer.settings import KEY_DOCS, KEYS, Settings, deep_problems, load_settings
+from speedtimer.settings import (
+    DEFAULT_VOICE_COMMAND,
+    KEY_DOCS,
+    KEYS,
+    Settings,
+    deep_problems,
+    load_settings,
+)
 from speedtimer.settings_template import create_settings_file
 from tests.conftest import REPO
+from tests.reliability import tried
 
 DOCS = REPO / "docs" / "settings.md"
 
@@ -249,7 +258,16 @@ GOOD = {
     "theme": ('"nord"', "theme", "nord"),
     "data_dir": ('"/srv/runs"', "data_dir", Path("/srv/runs")),
     "presets_dirs": ('["/srv/p"]', "presets_dirs", (Path("/srv/p"),)),
+    "voice": ("true", "voice", True),
+    "voice_command": (
+        '["espeak-ng", "-w", "{file}", "{text}"]',
+        "voice_command",
+        ("espeak-ng", "-w", "{file}", "{text}"),
+    ),
+    "voice_name": ('"en-us"', "voice_name", "en-us"),
+    "voice_speed": ("200", "voice_speed", 200),
 }
+COMMAND_EXPECTED = 'expected a list of strings, e.g. ["espeak-ng", "-w", "{file}", "{text}"]'
 
 BAD = [
     ("get_ready", '"soon"', "expected whole seconds 0-60, got a string ('soon')", 5),
@@ -261,9 +279,34 @@ BAD = [
     ("theme", "3", 'expected a theme name such as "nord", got an integer (3)', "textual-dark"),
     ("data_dir", "[]", "expected a folder as a string, got a list ([])", None),
     ("presets_dirs", '"/one"', "expected a list of folders", ()),
+    ("voice", '"on"', "expected true or false, got a string ('on')", False),
+    ("voice_command", "[]", COMMAND_EXPECTED + ", got a list ([])", DEFAULT_VOICE_COMMAND),
+    ("voice_command", "7", COMMAND_EXPECTED + ", got an integer (7)", DEFAULT_VOICE_COMMAND),
+    (
+        "voice_command",
+        '["espeak-ng", "{text}"]',
+        COMMAND_EXPECTED + " that holds {file}, got a list",
+        DEFAULT_VOICE_COMMAND,
+    ),
+    (
+        "voice_command",
+        '"say {txt} -o {file}"',
+        COMMAND_EXPECTED + " with the placeholders {text}, {file}, {voice}, {speed} "
+        "(unknown: {txt}), got a string",
+        DEFAULT_VOICE_COMMAND,
+    ),
+    ("voice_name", '""', 'expected a voice name such as "en-us", got a string', "en"),
+    ("voice_speed", "500", "expected words per minute 80-450, got an integer (500)", 175),
+    ("voice_speed", "1.5", "expected words per minute 80-450, got a number (1.5)", 175),
 ]
 
 
+@tried(
+    "Settings file",
+    "each setting given a value of the wrong type or range, beside valid values for all the others",
+    "one problem naming the file, key, what was expected and what was found; only that key "
+    "fell back to its default",
+)
 @pytest.mark.parametrize("key, raw, expected, default", BAD, ids=[f"{b[0]}={b[1]}" for b in BAD])
 def test_a_bad_value_is_reported_and_only_it_falls_back(tmp_path, key, raw, expected, default):
     lines = [f"{k} = {v}" for k, (v, _, _) in GOOD.items() if k != key]
@@ -344,3 +387,80 @@ def test_every_key_is_documented_in_the_table():
     for doc in KEY_DOCS:
         assert doc.meaning.rstrip(".") in text, f"{doc.name}: docs and template disagree"
     assert "docs/settings.md" in (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_docs_list_every_phrase_with_its_default():
+    text = DOCS.read_text(encoding="utf-8")
+    for key in PHRASE_KEYS:
+        assert f"| `{key}` | `{_toml(DEFAULT_PHRASES[key])}` |" in text, key
+
+
+def _toml(value: str) -> str:
+    return '"' + value + '"'
+
+
+# --- the voice's settings --------------------------------------------------------------------
+
+
+def test_phrases_replace_only_the_defaults_they_name_and_empty_switches_one_off(tmp_path):
+    path = tmp_path / "settings.toml"
+    path.write_text('[phrases]\nwork = "{what}, rep {rep}. Go."\nten_seconds = ""\n')
+    settings, problems = load_settings(path)
+    assert problems == []
+    assert settings.phrases == {
+        **DEFAULT_PHRASES,
+        "work": "{what}, rep {rep}. Go.",
+        "ten_seconds": "",
+    }
+    assert "phrases" in settings.from_file
+
+
+def test_bad_phrases_are_named_and_keep_their_default(tmp_path):
+    path = tmp_path / "settings.toml"
+    path.write_text(
+        'voice = true\n[phrases]\nwrok = "Go"\nwork = "Rep {rpe}."\nrest = 5\n'
+        'halfway = "Half {"\nfinished = "Done in {minutes} minutes."\n'
+    )
+    settings, problems = load_settings(path)
+    assert problems == [
+        f"{path}: phrases.wrok: no phrase has that name; did you mean 'work'? phrases: "
+        f"{', '.join(PHRASE_KEYS)}; ignored",
+        f"{path}: phrases.work: unknown placeholder {{rpe}}; did you mean {{rep}}? placeholders:"
+        " {rep}, {reps}, {set}, {sets}, {what}, {label}, {distance}, {duration}, {target}; "
+        "got 'Rep {rpe}.'; using the default 'Rep {rep} of {reps}. {what}. Go.'",
+        f'{path}: phrases.rest: expected a string ("" switches it off), got an integer (5); '
+        "using the default 'Rest. {duration}.'",
+        f"{path}: phrases.halfway: not a phrase template (Single '{{' encountered in format "
+        "string); write a literal brace as {{ or }}; got 'Half {'; using the default "
+        "'Halfway.'",
+    ]
+    assert settings.voice is True  # the good settings stay
+    assert settings.phrases == {**DEFAULT_PHRASES, "finished": "Done in {minutes} minutes."}
+    path.write_text('phrases = "loud"\n')
+    settings, problems = load_settings(path)
+    assert problems == [
+        f"{path}: phrases: expected a table [phrases], got a string ('loud'); ignored"
+    ]
+    assert settings.phrases == DEFAULT_PHRASES
+
+
+def test_a_voice_command_string_is_split_like_a_shell(tmp_path):
+    path = tmp_path / "settings.toml"
+    path.write_text("voice_command = \"espeak-ng -v '{voice}' -w {file} -- {text}\"\n")
+    settings, problems = load_settings(path)
+    assert problems == []
+    assert settings.voice_command == ("espeak-ng", "-v", "{voice}", "-w", "{file}", "--", "{text}")
+
+
+def test_with_the_voice_on_a_missing_speech_command_is_a_problem(tmp_path):
+    path = tmp_path / "settings.toml"
+    path.write_text('voice = true\nvoice_command = ["no-such-speaker", "{file}", "{text}"]\n')
+    settings, problems = load_settings(path)
+    assert problems == []  # cheap reading checks the form only
+    (problem,) = deep_problems(settings, sounds_dir())
+    assert problem == (
+        f"{path}: voice_command: the speech command 'no-such-speaker' was not found; "
+        "the voice stays silent (beeps only) until it is installed"
+    )
+    path.write_text('voice = false\nvoice_command = ["no-such-speaker", "{file}", "{text}"]\n')
+    assert deep_problems(load_settings(path)[0], sounds_dir()) == []  # off: nothing to say

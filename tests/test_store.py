@@ -567,6 +567,13 @@ def test_export_import_round_trip(tmp_path, diary):
         assert got == d
 
 
+@tried(
+    "History import",
+    "a good session followed by a bad one, an RPE of 12, a start of 'yesterday', a session "
+    "that is not an object",
+    "ImportFormatError naming the session and key; not even the good session was written",
+    cases=4,
+)
 def test_import_refuses_a_bad_session_and_writes_nothing(store):
     good = {
         "uuid": "g",

@@ -88,7 +88,10 @@ class TimerMachine(RuleBasedStateMachine):
         t0=st.one_of(st.just(0.0), st.floats(0, 1e6, allow_nan=False)),
     )
     def setup(self, preset: dict, get_ready: float, t0: float) -> None:
-        self.schedule: Schedule = build_schedule(preset_from_dict(preset))
+        self.begin(build_schedule(preset_from_dict(preset)), get_ready, t0)
+
+    def begin(self, schedule: Schedule, get_ready: float, t0: float) -> None:
+        self.schedule = schedule
         self.get_ready = get_ready
         self.timer = Timer(self.schedule, get_ready_s=get_ready)
         self.now = t0  # the machine's clock: the last `now` passed, after clamping
@@ -535,3 +538,70 @@ def test_six_hour_preset_by_coarse_ticks(tick_every):
     assert len(pips) == 5 * (len(sched.steps) + 1)  # every step and the get-ready
     ats = [e.at for e in events]
     assert ats == sorted(ats)
+
+
+# --- random operations on long sessions -------------------------------------------------------
+
+LONG_PRESETS = {
+    "1,200 steps": build_schedule(
+        parse_preset(
+            """
+name = "1,200 steps"
+halfway = true
+[[steps]]
+repeat = 400
+  [[steps.steps]]
+  kind = "work"
+  duration = 30
+  [[steps.steps]]
+  kind = "rest"
+  duration = 15
+  [[steps.steps]]
+  kind = "work"
+  until = "lap"
+"""
+        )
+    ),
+    "six hours": build_schedule(parse_preset(SIX_HOURS)),
+}
+
+
+class LongTimerMachine(TimerMachine):
+    """The same operations and invariants on a 1,200-step session and a 6-hour one, with
+    jumps of up to 7 hours and bursts of up to 300 skips to get deep into them."""
+
+    @initialize(
+        which=st.sampled_from(sorted(LONG_PRESETS)),
+        get_ready=st.sampled_from([0.0, 5.0, 10.0]),
+        t0=st.one_of(st.just(0.0), st.floats(0, 1e9, allow_nan=False)),
+    )
+    def setup(self, which: str, get_ready: float, t0: float) -> None:
+        self.begin(LONG_PRESETS[which], get_ready, t0)
+
+    @rule(gap=st.floats(0, 7 * 3600, allow_nan=False))
+    def tick_far(self, gap):
+        self.call("tick", self.now + gap)
+
+    @rule(n=st.integers(1, 300), gap=st.floats(0, 2, allow_nan=False))
+    def skip_many(self, n, gap):
+        for _ in range(n):
+            self.call("skip", self.now + gap)
+
+
+LongTimerMachine.TestCase.settings = settings(
+    max_examples=40,
+    stateful_step_count=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+test_long_timer_state_machine = LongTimerMachine.TestCase
+stateful_cases(
+    "test_timer_stateful::test_long_timer_state_machine",
+    test_long_timer_state_machine,
+    "Timer state machine",
+    "the same random operations on a 1,200-step session (timed and lap-ended reps) and the "
+    "6-hour preset, with jumps of up to 7 hours, bursts of up to 300 skips, start times up "
+    "to 10^9 s",
+    "every invariant held through the whole session: remaining within [0, planned], active = "
+    "wall - paused, step records match step-ended events, events in time order, one end",
+)

@@ -37,7 +37,7 @@ class ChoiceScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="choice-box"):
-            yield Static(self.question, id="choice-question")
+            yield Static(self.question, markup=False, id="choice-question")
             with Horizontal(id="choice-buttons"):
                 for c in self.choices:
                     yield Button(f"{c.label} ({c.key})", id=f"choice-{c.value}", variant=c.variant)

@@ -25,7 +25,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
-            yield Static(self.question, id="confirm-question")
+            yield Static(self.question, markup=False, id="confirm-question")
             with Horizontal(id="confirm-buttons"):
                 yield Button(self.no_label, id="no", variant="primary")
                 yield Button(self.yes_label, id="yes", variant="error")

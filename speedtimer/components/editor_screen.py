@@ -118,8 +118,8 @@ class EditorScreen(Screen[Path | None]):
         with Horizontal(id="editor"):
             yield StepTree(self.draft, id="step-tree")
             yield NodeForm(self.draft, id="node-form")
-        yield Static("", id="editor-outline")
-        yield Static("", id="editor-status")
+        yield Static("", markup=False, id="editor-outline")
+        yield Static("", markup=False, id="editor-status")
         yield QuietFooter(compact=True)  # rebuilt only when the keys shown change
 
     @property

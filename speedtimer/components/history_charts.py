@@ -116,17 +116,17 @@ class TrendsPanel(Vertical):
     """Work minutes and sessions per week, the streak, and one preset's average splits."""
 
     def compose(self) -> ComposeResult:
-        yield Static("Trends: loading…", id="trends-title")
+        yield Static("Trends: loading…", markup=False, id="trends-title")
         with Horizontal(id="trends-charts"):
             with Vertical(classes="trends-chart"):
-                yield Static("Work minutes per week", classes="trends-chart-title")
+                yield Static("Work minutes per week", markup=False, classes="trends-chart-title")
                 yield WeekBars(id="trends-minutes")
-                yield Static("", id="trends-minutes-stats", classes="trends-stats")
+                yield Static("", markup=False, id="trends-minutes-stats", classes="trends-stats")
             with Vertical(classes="trends-chart"):
-                yield Static("Sessions per week", classes="trends-chart-title")
+                yield Static("Sessions per week", markup=False, classes="trends-chart-title")
                 yield WeekBars(id="trends-sessions")
-                yield Static("", id="trends-sessions-stats", classes="trends-stats")
-        yield Static("", id="trends-split")
+                yield Static("", markup=False, id="trends-sessions-stats", classes="trends-stats")
+        yield Static("", markup=False, id="trends-split")
 
     def show_trends(self, trends: Sequence[WeekTrend], streak: int) -> None:
         weeks = [t.week_start for t in trends]

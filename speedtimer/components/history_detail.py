@@ -196,14 +196,16 @@ class HistoryDetailScreen(Screen[DetailOutcome]):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         with Vertical(id="detail"):
-            yield Static("", id="detail-title")
-            yield Static("", id="detail-totals")
-            yield Static("", id="detail-note")
-            yield Static("", id="detail-fade")
-            yield Static("", id="detail-pauses")
-            yield Static("Steps: planned vs actual", classes="detail-heading")
+            yield Static("", markup=False, id="detail-title")
+            yield Static("", markup=False, id="detail-totals")
+            yield Static("", markup=False, id="detail-note")
+            yield Static("", markup=False, id="detail-fade")
+            yield Static("", markup=False, id="detail-pauses")
+            yield Static("Steps: planned vs actual", markup=False, classes="detail-heading")
             yield DataTable(id="detail-steps", cursor_type="row", zebra_stripes=True)
-            yield Static("Lap splits", id="detail-splits-heading", classes="detail-heading")
+            yield Static(
+                "Lap splits", markup=False, id="detail-splits-heading", classes="detail-heading"
+            )
             yield DataTable(id="detail-splits", cursor_type="row", zebra_stripes=True)
         yield QuietFooter()
 

@@ -38,7 +38,7 @@ class EditFeedbackScreen(ModalScreen[tuple[int | None, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="edit-box"):
-            yield Static(self.title_text, id="edit-title")
+            yield Static(self.title_text, markup=False, id="edit-title")
             with Horizontal(classes="edit-line"):
                 yield Label("RPE 1-10", classes="edit-label")
                 yield Input(
@@ -53,7 +53,7 @@ class EditFeedbackScreen(ModalScreen[tuple[int | None, str] | None]):
                 yield Input(
                     self.note, placeholder="how did it feel?", id="edit-note", max_length=NOTE_MAX
                 )
-            yield Static("", id="edit-error")
+            yield Static("", markup=False, id="edit-error")
             with Horizontal(id="edit-buttons"):
                 yield Button("Save (ctrl+s)", id="edit-save", variant="success")
                 yield Button("Cancel (esc)", id="edit-cancel")

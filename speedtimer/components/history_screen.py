@@ -235,9 +235,9 @@ class HistoryScreen(Screen):
         with Vertical(id="history"):
             with Horizontal(id="history-bar"):
                 yield Input(placeholder="Filter by preset name…", id="history-filter")
-                yield Static("", id="history-period")
-            yield Static("Opening the history…", id="history-status")
-            yield Static("", id="history-message")
+                yield Static("", markup=False, id="history-period")
+            yield Static("Opening the history…", markup=False, id="history-status")
+            yield Static("", markup=False, id="history-message")
             yield HistoryTable(id="history-table", cursor_type="row", zebra_stripes=True)
             if self._show_trends:  # otherwise built on the first `t`: a faster first frame
                 yield TrendsPanel(id="history-trends")

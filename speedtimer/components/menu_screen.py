@@ -89,7 +89,7 @@ class MenuScreen(Screen):
                 yield Input(placeholder="Type to filter: 400, hills, tabata…", id="filter")
                 yield OptionList(id="preset-list")
             with VerticalScroll(id="menu-right"):
-                yield Static("", id="details")
+                yield Static("", markup=False, id="details")
         yield LeanFooter()
 
     def on_mount(self) -> None:

@@ -73,6 +73,8 @@ class RunScreen(Screen):
         Binding("minus", "add_time(-10)", "-10s", id="remove_time", key_display="-"),
         Binding("m", "toggle_mute", "Mute", id="mute"),
         Binding("q,escape", "abort", "End", id="abort"),
+        # after End: on a narrow footer the way out stays visible, the voice key may not
+        Binding("v", "toggle_voice", "Voice", id="voice"),
     ]
 
     SOUND_STATUS = "No sound: cues use the terminal bell and a flash (see the log)"
@@ -92,17 +94,17 @@ class RunScreen(Screen):
     def compose(self) -> ComposeResult:
         with Vertical(id="band"):
             with Horizontal(id="phase-line"):
-                yield Static("", id="phase")
-                yield Static("", id="position")
+                yield Static("", markup=False, id="phase")
+                yield Static("", markup=False, id="position")
             yield BigTime("0:00", id="clock")
-            yield Static("", id="step-label")
+            yield Static("", markup=False, id="step-label")
         with Vertical(id="info"):
-            yield Static("", id="next")
+            yield Static("", markup=False, id="next")
             with Horizontal(id="progress-line"):
                 yield ProgressBar(total=100, show_eta=False, show_percentage=True, id="progress")
-                yield Static("", id="totals")
-            yield Static("", id="splits")
-            yield Static("", id="status")
+                yield Static("", markup=False, id="totals")
+            yield Static("", markup=False, id="splits")
+            yield Static("", markup=False, id="status")
         yield QuietFooter()
 
     def on_mount(self) -> None:
@@ -355,6 +357,20 @@ class RunScreen(Screen):
         self.session.set_muted(not self.session.muted)
         self.notify("Sound off" if self.session.muted else "Sound on", timeout=2)
         self.refresh_display()
+
+    def action_toggle_voice(self) -> None:
+        """Voice on or off for this session and the next ones while the app runs."""
+        on = not self.session.voice_on
+        voice = getattr(self.app, "voice", None) if on else None
+        if on and (voice is None or not voice.available):
+            problem = voice.problem if voice is not None else None
+            self.notify(problem or "No voice in this app", severity="warning", timeout=8)
+            return
+        self.session.set_voice(on, voice)
+        if hasattr(self.app, "voice_on"):
+            self.app.voice_on = on
+        self.notify("Voice on" if on else "Voice off", timeout=2)
+        self._schedule()
 
     def action_abort(self) -> None:
         def answered(end: bool | None) -> None:

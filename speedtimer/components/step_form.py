@@ -114,8 +114,8 @@ class NodeForm(VerticalScroll):
         self.node: DraftPreset | Node = draft
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="form-title")
-        yield Static("", id="e-general", classes="field-error")
+        yield Static("", markup=False, id="form-title")
+        yield Static("", markup=False, id="e-general", classes="field-error")
         with Vertical(id="form-preset", classes="form-group"):
             yield from _row(
                 "Name",
@@ -149,7 +149,7 @@ class NodeForm(VerticalScroll):
             )
             yield Label("Description", classes="field-name")
             yield TextArea(id="f-description", compact=True, soft_wrap=True, tab_behavior="focus")
-            yield Static("", id="e-description", classes="field-error")
+            yield Static("", markup=False, id="e-description", classes="field-error")
         with Vertical(id="form-step", classes="form-group"):
             yield from _row(
                 "Kind",
@@ -193,7 +193,7 @@ class NodeForm(VerticalScroll):
             yield from _row(
                 "Label", Input(id="f-block-label", compact=True, placeholder="e.g. Set")
             )
-        yield Static("", id="form-hint")
+        yield Static("", markup=False, id="form-hint")
 
     def on_mount(self) -> None:
         self.show_node(self.node)

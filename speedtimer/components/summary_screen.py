@@ -21,7 +21,7 @@ STATUS_WORDS = {
 
 class SummaryScreen(Screen):
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="save", priority=True),
+        Binding("ctrl+s", "save", "Save", id="save"),
         Binding("escape", "close", "Done", id="close"),
     ]
 
@@ -37,11 +37,14 @@ class SummaryScreen(Screen):
         s = self.summary
         with Vertical(id="summary"):
             yield Static(
-                f"{STATUS_WORDS.get(s.status, s.status)} · {s.preset_name}", id="summary-title"
+                f"{STATUS_WORDS.get(s.status, s.status)} · {s.preset_name}",
+                markup=False,
+                id="summary-title",
             )
             yield Static(
                 f"Planned {format_clock(s.planned_s)}   Active {format_clock(s.active_s)}"
                 f"   Paused {format_clock(s.paused_s)}   Reps {s.reps_done}/{s.reps_planned}",
+                markup=False,
                 id="summary-totals",
             )
             yield self._splits_table()
@@ -56,7 +59,7 @@ class SummaryScreen(Screen):
                 )
                 yield Label("Note", classes="field-label")
                 yield Input(placeholder="how did it feel?", id="note", max_length=500)
-            yield Static("", id="rpe-error")
+            yield Static("", markup=False, id="rpe-error")
             with Horizontal(id="summary-buttons"):
                 yield Button("Save (ctrl+s)", id="save", variant="success")
                 yield Button("Done (esc)", id="close")
