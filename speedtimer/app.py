@@ -214,15 +214,30 @@ class SpeedTimerApp(App):
         self.notify(message, severity=severity, timeout=10)
 
     def _install_signal_handlers(self) -> None:
-        """SIGTERM ends a session as aborted, SIGHUP (terminal closed) as interrupted."""
+        """SIGTERM ends a session as aborted, SIGHUP (terminal closed) as interrupted; SIGCONT
+        resumes the terminal only if the app suspended it."""
         import asyncio
 
         try:
             loop = asyncio.get_running_loop()
             loop.add_signal_handler(signal.SIGTERM, self._on_signal, "aborted")
             loop.add_signal_handler(signal.SIGHUP, self._on_signal, "interrupted")
+            loop.add_signal_handler(signal.SIGCONT, self._on_continue)
         except (NotImplementedError, RuntimeError, ValueError):
             pass
+
+    def _on_continue(self) -> None:
+        """After Ctrl+Z (SIGTSTP) Textual's driver suspended the terminal and resumes it here.
+
+        After a plain SIGSTOP (a debugger, a job-control tool, a machine out of memory)
+        nothing was suspended, yet Textual resumed anyway: every stop and continue started
+        another pair of terminal threads, and the app then hung for good when it quit. The
+        timer catches up by itself; the screen only needs drawing again."""
+        driver = self._driver
+        if driver is not None and getattr(driver, "_must_signal_resume", False):
+            driver._sigcont_application()  # the app's own Ctrl+Z: resume as Textual does
+        else:
+            self.refresh(layout=True, repaint=True)
 
     def _on_signal(self, status: str) -> None:
         for screen in self.screen_stack:

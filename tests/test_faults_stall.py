@@ -209,3 +209,53 @@ async def test_a_wake_up_due_at_once_still_comes(tmp_path, clock, monkeypatch):
                 break
         assert session.timer.current.kind == "work"
         assert "WORK" in str(screen.query_one("#phase").content)
+
+
+def threads(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(next(line for line in status.splitlines() if line.startswith("Threads:")).split()[1])
+
+
+@tried(
+    "Stalled event loop",
+    "the app stopped (SIGSTOP) and continued three times in a long step, then quit with ctrl+q "
+    "(tmux)",
+    "no new threads after any of them, the countdown still drawn, and the app exits at once "
+    "(before, each continue started two more terminal threads and quitting hung for good)",
+)
+def test_stopped_and_continued_again_and_again_then_quit(tmp_path):
+    presets = tmp_path / "presets"
+    presets.mkdir()
+    (presets / "long.toml").write_text(
+        'name = "Long stall"\n[[steps]]\nkind = "work"\nduration = 60\n'
+    )
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".asoundrc").write_text("pcm.!default { type null }\n")
+    tmux = Tmux(tmp_path)
+    command = (  # a child of the pane's shell, as in the test above
+        f"cd {REPO} && env HOME={home} TERM=xterm-256color {sys.executable} -m speedtimer "
+        f"--mute --presets-dir {presets} --data-dir {tmp_path / 'data'} "
+        f"--config-dir {tmp_path / 'config'} --get-ready 0 run 'Long stall'; true"
+    )
+    try:
+        tmux.run("new-session", "-d", "-s", "app", "-x", "80", "-y", "24", command)
+        tmux.wait_for("WORK", timeout=20)
+        shell = int(tmux.run("display-message", "-p", "-t", "app", "#{pane_pid}").strip())
+        [pid] = children(shell)
+        time.sleep(1.5)  # settled: the sound helper's threads are up
+        before = threads(pid)
+        for _ in range(3):
+            os.kill(pid, signal.SIGSTOP)
+            time.sleep(0.3)
+            os.kill(pid, signal.SIGCONT)
+            time.sleep(0.7)
+            assert threads(pid) <= before, (before, threads(pid))
+            assert "WORK" in tmux.screen()
+        tmux.keys("C-q")
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{pid}").exists() and state(pid) != "Z":
+            assert time.monotonic() < deadline, "the app did not exit after ctrl+q"
+            time.sleep(0.05)
+    finally:
+        tmux.close()
