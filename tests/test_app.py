@@ -466,3 +466,47 @@ async def test_big_clock_takes_the_phase_colour_even_when_its_value_stays(app_pa
         assert after.text == before.text
         assert [s.style for s in after] != [s.style for s in before]
         assert list(after)[0].style == big.rich_style
+
+
+async def test_progress_bar_runs_no_timer_of_its_own(app_paths, clock):
+    """Textual's ProgressBar recomputes an ETA every second and repaints for it: a second
+    wake-up and frame a second. The run screen's bar changes only when the screen sets it."""
+    app = build(app_paths, clock, get_ready_s=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_short(pilot)
+        bar = screen.query_one("#progress")
+        assert not [t for t in bar._timers if t._active.is_set()]
+        await advance(pilot, screen, clock, 5)
+        timer = screen.session.timer
+        done, left = timer.active_elapsed(clock.now), timer.remaining_estimate(clock.now)
+        assert bar.percentage == pytest.approx(round(100 * done / (done + left)) / 100)
+
+
+async def test_clock_repaints_only_the_glyphs_that_change(app_paths, clock):
+    from speedtimer.components.big_time import render_block
+
+    def drawn(big: BigTime) -> list[str]:
+        height = big.content_region.height
+        return [t.strip() for t in (big.render_line(y).text for y in range(height)) if t.strip()]
+
+    app = build(app_paths, clock, get_ready_s=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_short(pilot)
+        big = screen.query_one("#clock", BigTime)
+        assert big.value == "0:10" and big.scale >= 1
+        await advance(pilot, screen, clock, 1)
+        assert drawn(big) == [line.strip() for line in render_block("0:09", big.scale)]
+        seen: list = []
+        big.refresh = lambda *regions, **kw: seen.append((regions, kw)) or big
+        clock.advance(1)
+        screen.tick()
+        assert big.value == "0:08"
+        ((regions, kw),) = seen
+        (region,) = regions
+        glyph = len(render_block("0", big.scale)[0])
+        assert region.width <= glyph  # the last digit only, not the whole band
+        assert region.right > big.content_region.width // 2 and not kw.get("layout")
+        assert drawn(big) == [line.strip() for line in render_block("0:08", big.scale)]
+        del big.refresh
+        await advance(pilot, screen, clock, 1)  # with Textual's own refresh: still right
+        assert drawn(big) == [line.strip() for line in render_block("0:07", big.scale)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -59,6 +60,22 @@ def split_line(n: int, split: float, step: ScheduledStep) -> str:
 REPAINT_ONLY = frozenset({"totals"})
 
 
+class StepProgress(ProgressBar):
+    """A ProgressBar that repaints only when the run screen sets a new percentage.
+
+    Textual's ProgressBar starts a once-a-second timer on mount to recompute its ETA, and the
+    new ETA repaints it even when the ETA is not shown: an extra wake-up and frame every
+    second, out of step with the clock's own. The run screen shows no ETA, so the timer is
+    never started.
+    """
+
+    def on_mount(self, event: events.Mount) -> None:
+        # Handlers run subclass first; this stops ProgressBar.on_mount (the timer) and
+        # Widget._on_mount (scrollbars for overflow: scroll, which a progress bar never has).
+        event.prevent_default()
+        self.update()
+
+
 class RunScreen(Screen):
     BINDINGS = [
         Binding("space", "pause", "Pause", id="pause"),
@@ -92,7 +109,7 @@ class RunScreen(Screen):
         with Vertical(id="info"):
             yield Static("", id="next")
             with Horizontal(id="progress-line"):
-                yield ProgressBar(total=100, show_eta=False, show_percentage=True, id="progress")
+                yield StepProgress(total=100, show_eta=False, show_percentage=True, id="progress")
                 yield Static("", id="totals")
             yield Static("", id="splits")
             yield Static("", id="status")
