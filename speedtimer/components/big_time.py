@@ -8,6 +8,7 @@ whole factor. When there is not (the compact 40x12 layout) it is plain `Digits`.
 from __future__ import annotations
 
 from rich.segment import Segment
+from textual.geometry import Region
 from textual.strip import Strip
 from textual.widgets import Digits
 
@@ -91,6 +92,7 @@ class BigTime(Digits):
         )
 
     _lines: list[Strip] = []
+    _plain: list[str] = []
     _lines_key: tuple | None = None
 
     def notify_style_update(self) -> None:
@@ -102,6 +104,60 @@ class BigTime(Digits):
         # The scale and the centring depend on the size, not only on the value.
         self.refresh()
 
+    def update(self, value: str) -> None:
+        """Repaint only the glyphs that changed (usually the last digit, once a second).
+
+        Marking the whole widget dirty made Textual compose every line of the band behind it
+        each second; a region the size of one glyph is most of a running session's frame cost
+        saved. Anything else (another length, size or style, the 3-row fallback) repaints in
+        full as Digits does."""
+        old = self.value
+        width, height = self.content_region.size
+        if (
+            not isinstance(value, str)
+            or self._lines_key != (old, width, height)
+            or len(value) != len(old)
+            or block_width(value, 1) != block_width(old, 1)
+        ):
+            super().update(value)
+            return
+        before = self._plain
+        self._value = value
+        if not self._build(width, height):  # cannot happen with a cached block; be safe
+            self.refresh()
+            return
+        changed = [
+            (y, [x for x, (a, b) in enumerate(zip(old_line, new_line, strict=True)) if a != b])
+            for y, (old_line, new_line) in enumerate(zip(before, self._plain, strict=True))
+        ]
+        rows = [y for y, xs in changed if xs]
+        if not rows:
+            return
+        x0 = min(xs[0] for _, xs in changed if xs)
+        x1 = max(xs[-1] for _, xs in changed if xs)
+        self.refresh(Region(x0, rows[0], x1 - x0 + 1, rows[-1] - rows[0] + 1))
+
+    def _build(self, width: int, height: int) -> bool:
+        """The block lines for the current value and size; False when only Digits fits."""
+        scale = self.scale
+        if scale == 0:
+            self._lines_key = None
+            return False
+        # Centred by hand: the block is drawn at the full width of the widget.
+        block = [_centre(line, width) for line in render_block(self.value, scale)]
+        top = max(0, (height - len(block)) // 2)
+        blank_line = " " * width
+        plain = [blank_line] * top + block
+        plain += [blank_line] * max(0, height - len(plain))
+        style = self.rich_style
+        blank = Strip([Segment(blank_line, style)], width)
+        self._lines = [
+            blank if line is blank_line else Strip([Segment(line, style)], width) for line in plain
+        ]
+        self._plain = plain
+        self._lines_key = (self.value, width, height)
+        return True
+
     def render_line(self, y: int) -> Strip:
         """The block font line by line (Textual's line API), each line built once per value.
 
@@ -111,20 +167,8 @@ class BigTime(Digits):
         width, height = self.content_region.size
         # The style is not part of the key: asking for rich_style on every line was a third
         # of the screen's CPU use. notify_style_update() drops the lines when it changes.
-        key = (self.value, width, height)
-        if key != self._lines_key:
-            scale = self.scale
-            if scale == 0:
-                self._lines_key = None
-                return super().render_line(y)
-            # Centred by hand: the block is drawn at the full width of the widget.
-            block = [_centre(line, width) for line in render_block(self.value, scale)]
-            top = max(0, (height - len(block)) // 2)
-            style = self.rich_style
-            blank = Strip([Segment(" " * width, style)], width)
-            strips = [blank] * top + [Strip([Segment(line, style)], width) for line in block]
-            strips += [blank] * max(0, height - len(strips))
-            self._lines, self._lines_key = strips, key
+        if (self.value, width, height) != self._lines_key and not self._build(width, height):
+            return super().render_line(y)
         return self._lines[y] if 0 <= y < len(self._lines) else Strip.blank(width)
 
     def get_content_height(self, container, viewport, width: int) -> int:
