@@ -184,7 +184,8 @@ def run(quick: bool) -> list[Figure]:
                td["cpu_pct"] if td else 0.6,
                target_text=(f"< termdown ({td['cpu_pct']:.2f} %); aim 0.6 %" if td else "<= 0.6 %"),
                note=f"{app['seconds']:.0f} s in a 20 min timed step, {app['processes']} processes, "
-                    f"{mode}; {app['cpu_source']}", extra={"all": results, "screen": screen[-400:]}),
+                    f"{mode}; {app['cpu_source']}",
+               extra={"all": results, "screen": screen[-400:]}),
         Figure(group, "app CPU vs the 0.6 % aim", app["cpu_pct"], "% core", 0.6),
         Figure(group, "app peak RSS (main process, VmHWM)", app["rss_mb"], "MB", 80,
                note=f"tree incl. player: {app['tree_rss_mb']:.0f} MB"),

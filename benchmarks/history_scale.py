@@ -160,8 +160,6 @@ def export_ms(data: Path, home: Path, out: Path) -> float:
 
 
 def run(quick: bool) -> list[Figure]:
-    from speedtimer.store import SYNTHETIC_PRESETS
-
     sizes = [1_000] if quick else [10_000, 100_000]
     reps = 2 if quick else 3
     group = "4 History"
