@@ -66,7 +66,10 @@ class FrameLog:
         app._display = stamped
 
     def mark(self) -> int:
-        return len(self.frames)
+        """Start a measurement: frames from before it are dropped (kept, they would make each
+        of Python's full garbage collections walk every segment of every frame so far)."""
+        self.frames.clear()
+        return 0
 
     def first_showing(self, since: int, *texts: str) -> tuple[float, float] | None:
         """When (wall clock, process CPU clock) the frames from `since` on had drawn every one

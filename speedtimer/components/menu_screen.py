@@ -80,6 +80,18 @@ class MenuScreen(Screen):
         self.catalog = catalog
         self.shown: list[Preset | BrokenPreset] = []
         self._preset_keys: tuple = ()
+        self._times: dict[int, tuple[Preset, str]] = {}
+
+    def _time(self, preset: Preset) -> str:
+        """A preset's total time for its line, worked out once per catalog: every key typed
+        in the filter rebuilds the list, and expanding hundreds of schedules again each time
+        was most of that."""
+        known = self._times.get(id(preset))
+        if known is not None and known[0] is preset:
+            return known[1]
+        text = format_clock(build_schedule(preset).estimate_s)
+        self._times[id(preset)] = (preset, text)
+        return text
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -111,7 +123,7 @@ class MenuScreen(Screen):
                 continue
             options.append(Option(Content.styled(category.upper(), "bold $accent"), disabled=True))
             for p in items:
-                minutes = format_clock(build_schedule(p).estimate_s)
+                minutes = self._time(p)
                 options.append(Option(Content(f"  {p.name}  ({minutes})"), id=str(len(self.shown))))
                 self.shown.append(p)
         broken = [b for b in self.catalog.broken if matches(b, words)]
@@ -266,6 +278,7 @@ class MenuScreen(Screen):
         it hides it)."""
         self.catalog = load_catalog(self.app.paths)
         self.app.catalog = self.catalog
+        self._times.clear()
         query = self.query_one("#filter", Input)
         self.rebuild(query.value)
         if select is None or self.select_source(select):
