@@ -54,6 +54,11 @@ def render_block(value: str, scale: int) -> list[str]:
     return rows
 
 
+def glyph_offset(value: str, index: int, scale: int) -> int:
+    """Where glyph `index` of `value` starts in its block line (the line's width for the end)."""
+    return sum(len(_GLYPHS.get(ch, _GLYPHS[" "])[0]) + 1 for ch in value[:index]) * 2 * scale
+
+
 def fit_scale(value: str, width: int, height: int) -> int:
     """The largest block scale that fits; 0 means fall back to 3-row Digits."""
     scale = 0
@@ -92,7 +97,7 @@ class BigTime(Digits):
         )
 
     _lines: list[Strip] = []
-    _plain: list[str] = []
+    _block_at: tuple[int, int, int] = (0, 0, 0)  # scale, first row, first column
     _lines_key: tuple | None = None
 
     def notify_style_update(self) -> None:
@@ -121,21 +126,19 @@ class BigTime(Digits):
         ):
             super().update(value)
             return
-        before = self._plain
+        changed = [i for i, (x, y) in enumerate(zip(old, value, strict=True)) if x != y]
+        if not changed:
+            return
         self._value = value
-        if not self._build(width, height):  # cannot happen with a cached block; be safe
-            self.refresh()
+        before = self._block_at
+        if not self._build(width, height) or self._block_at != before:
+            self.refresh()  # the block moved or shrank (not with same-width glyphs): all of it
             return
-        changed = [
-            (y, [x for x, (a, b) in enumerate(zip(old_line, new_line, strict=True)) if a != b])
-            for y, (old_line, new_line) in enumerate(zip(before, self._plain, strict=True))
-        ]
-        rows = [y for y, xs in changed if xs]
-        if not rows:
-            return
-        x0 = min(xs[0] for _, xs in changed if xs)
-        x1 = max(xs[-1] for _, xs in changed if xs)
-        self.refresh(Region(x0, rows[0], x1 - x0 + 1, rows[-1] - rows[0] + 1))
+        # Same glyph widths, so the block keeps its place: the changed glyphs' columns.
+        scale, top, left = self._block_at
+        x0 = left + glyph_offset(value, changed[0], scale)
+        x1 = left + glyph_offset(value, changed[-1] + 1, scale) - 2 * scale  # no gap after
+        self.refresh(Region(x0, top, x1 - x0, GLYPH_ROWS * scale))
 
     def _build(self, width: int, height: int) -> bool:
         """The block lines for the current value and size; False when only Digits fits."""
@@ -154,7 +157,7 @@ class BigTime(Digits):
         self._lines = [
             blank if line is blank_line else Strip([Segment(line, style)], width) for line in plain
         ]
-        self._plain = plain
+        self._block_at = (scale, top, max(0, (width - block_width(self.value, scale)) // 2))
         self._lines_key = (self.value, width, height)
         return True
 
