@@ -39,6 +39,7 @@ from speedtimer.components.history_detail import (
 from speedtimer.components.history_edit import EditFeedbackScreen
 from speedtimer.components.history_footer import QuietFooter
 from speedtimer.components.history_table import Cell, HistoryTable, TableColumn
+from speedtimer.components.watchers import forget_closed_watchers
 from speedtimer.paths import Paths
 from speedtimer.preset import format_clock
 from speedtimer.recorder import open_history_store, pending_dir
@@ -238,6 +239,7 @@ class HistoryScreen(Screen):
             self._open()
 
     def on_unmount(self) -> None:
+        forget_closed_watchers(self.app)  # this screen's header watched the app's title
         self._closed = True
         if self.store is not None:
             self.store.close()

@@ -11,11 +11,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets import Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from speedtimer.catalog import Catalog, load_catalog
 from speedtimer.components.confirm import ConfirmScreen
+from speedtimer.components.history_footer import QuietFooter
 from speedtimer.preset import CATEGORIES, BrokenPreset, Preset, format_clock
 from speedtimer.schedule import build_schedule, outline
 
@@ -101,7 +102,7 @@ class MenuScreen(Screen):
                 yield OptionList(id="preset-list")
             with VerticalScroll(id="menu-right"):
                 yield Static("", id="details")
-        yield Footer()
+        yield QuietFooter()  # rebuilt only when its keys change; lets old keys go
 
     def on_mount(self) -> None:
         self.rebuild("")

@@ -15,10 +15,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer as TextualTimer
-from textual.widgets import Footer, Input, ProgressBar, Static
+from textual.widgets import Input, ProgressBar, Static
 
 from speedtimer.components.big_time import BigTime
 from speedtimer.components.confirm import ConfirmScreen
+from speedtimer.components.history_footer import QuietFooter
 from speedtimer.preset import format_clock, format_pace
 from speedtimer.schedule import ScheduledStep
 from speedtimer.session import Session
@@ -113,7 +114,7 @@ class RunScreen(Screen):
                 yield Static("", id="totals")
             yield Static("", id="splits")
             yield Static("", id="status")
-        yield Footer()
+        yield QuietFooter()  # rebuilt only when its keys change; lets old keys go
 
     def on_mount(self) -> None:
         self._quiet_screens_below()
