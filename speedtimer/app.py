@@ -21,6 +21,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 
 from speedtimer.catalog import Catalog, load_catalog
+from speedtimer.components import textual_fixes
 from speedtimer.components.menu_screen import MenuScreen
 from speedtimer.paths import Paths
 from speedtimer.preset import Preset
@@ -31,6 +32,7 @@ if TYPE_CHECKING:  # the run screen, session and sound come after the menu's fir
     from speedtimer.components.run_screen import RunScreen
 
 log = logging.getLogger("speedtimer")
+textual_fixes.install()
 
 
 def _running_screen(screen: object) -> RunScreen | None:

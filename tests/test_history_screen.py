@@ -843,3 +843,39 @@ def test_snapshot_trends(hpaths, history, snap_compare):
         await settle(pilot)
 
     assert snap_compare(build(hpaths), terminal_size=SIZE, run_before=run_before)
+
+
+async def test_closed_screens_are_let_go(hpaths, history):
+    """Opening and closing the history (with its trends and a detail) again and again keeps
+    no header, footer key or render cache of the screens that closed: Textual would keep
+    them through watchers and an lru_cache (Textualize/textual#6665, #6666)."""
+    import gc
+
+    from textual._styles_cache import StylesCache
+    from textual.widget import Widget
+
+    def live() -> dict[str, int]:
+        gc.collect()
+        alive = [o for o in gc.get_objects() if isinstance(o, (Widget, StylesCache))]
+        return {
+            "widgets": sum(isinstance(o, Widget) for o in alive),
+            "styles caches": sum(isinstance(o, StylesCache) for o in alive),
+        }
+
+    app = build(hpaths)
+    async with app.run_test(size=SIZE) as pilot:
+        counts = []
+        for _ in range(4):
+            await open_history(pilot)
+            await pilot.press("t")
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, HistoryDetailScreen)
+            await pilot.press("escape")
+            await pilot.pause()
+            await pilot.press("escape")
+            await settle(pilot)
+            assert isinstance(app.screen, MenuScreen)
+            counts.append(live())
+        assert counts[-1] == counts[1], counts  # the same after each visit: nothing piles up
