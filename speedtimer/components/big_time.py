@@ -7,7 +7,10 @@ whole factor. When there is not (the compact 40x12 layout) it is plain `Digits`.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from rich.segment import Segment
+from rich.style import Style
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widgets import Digits
@@ -40,16 +43,21 @@ def block_width(value: str, scale: int) -> int:
     return (pixels + gaps) * 2 * scale
 
 
+@lru_cache(maxsize=256)
+def _glyph_rows(ch: str, scale: int) -> tuple[str, ...]:
+    """One glyph's five pixel rows at a scale, as text (each pixel 2*scale wide)."""
+    glyph = _GLYPHS.get(ch, _GLYPHS[" "])
+    on, off = "█" * 2 * scale, " " * 2 * scale
+    return tuple("".join(on if px == "#" else off for px in row) for row in glyph)
+
+
 def render_block(value: str, scale: int) -> list[str]:
+    """The value's lines; each pixel row repeats `scale` times (the same string object)."""
+    gap = " " * 2 * scale
+    glyphs = [_glyph_rows(ch, scale) for ch in value]
     rows = []
     for r in range(GLYPH_ROWS):
-        parts = []
-        for ch in value:
-            glyph = _GLYPHS.get(ch, _GLYPHS[" "])
-            parts.append(
-                "".join("█" * 2 * scale if px == "#" else " " * 2 * scale for px in glyph[r])
-            )
-        line = (" " * 2 * scale).join(parts)
+        line = gap.join(g[r] for g in glyphs)
         rows.extend([line] * scale)
     return rows
 
@@ -59,6 +67,7 @@ def glyph_offset(value: str, index: int, scale: int) -> int:
     return sum(len(_GLYPHS.get(ch, _GLYPHS[" "])[0]) + 1 for ch in value[:index]) * 2 * scale
 
 
+@lru_cache(maxsize=64)
 def fit_scale(value: str, width: int, height: int) -> int:
     """The largest block scale that fits; 0 means fall back to 3-row Digits."""
     scale = 0
@@ -100,9 +109,12 @@ class BigTime(Digits):
     _block_at: tuple[int, int, int] = (0, 0, 0)  # scale, first row, first column
     _lines_key: tuple | None = None
 
+    _style: Style | None = None
+
     def notify_style_update(self) -> None:
         # a new phase colour: the cached lines carry the old style
         self._lines_key = None
+        self._style = None
         super().notify_style_update()
 
     def on_resize(self) -> None:
@@ -146,17 +158,23 @@ class BigTime(Digits):
         if scale == 0:
             self._lines_key = None
             return False
-        # Centred by hand: the block is drawn at the full width of the widget.
-        block = [_centre(line, width) for line in render_block(self.value, scale)]
+        if self._style is None:  # working out the widget's style is not cheap: once per colour
+            self._style = self.rich_style
+        style = self._style
+        # Centred by hand: the block is drawn at the full width of the widget. A pixel row
+        # repeated `scale` times is one strip, shared.
+        strips: dict[str, Strip] = {}
+
+        def strip(line: str) -> Strip:
+            if line not in strips:
+                strips[line] = Strip([Segment(_centre(line, width), style)], width)
+            return strips[line]
+
+        block = [strip(line) for line in render_block(self.value, scale)]
         top = max(0, (height - len(block)) // 2)
-        blank_line = " " * width
-        plain = [blank_line] * top + block
-        plain += [blank_line] * max(0, height - len(plain))
-        style = self.rich_style
-        blank = Strip([Segment(blank_line, style)], width)
-        self._lines = [
-            blank if line is blank_line else Strip([Segment(line, style)], width) for line in plain
-        ]
+        blank = Strip([Segment(" " * width, style)], width)
+        self._lines = [blank] * top + block
+        self._lines += [blank] * max(0, height - len(self._lines))
         self._block_at = (scale, top, max(0, (width - block_width(self.value, scale)) // 2))
         self._lines_key = (self.value, width, height)
         return True
