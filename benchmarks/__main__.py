@@ -105,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         json.dumps(
             {
                 "mode": mode,
+                "parts": chosen,
                 "machine": info,
                 "seconds": total,
                 "figures": [f.to_json() for f in figs],

@@ -9,7 +9,7 @@ from benchmarks.common import Figure
 from benchmarks.report import BEGIN, END, main
 
 
-def run_file(tmp_path, mode="full"):
+def run_file(tmp_path, mode="full", parts=("1", "2", "3", "4", "5")):
     figs = [
         Figure("3 Start-up", "first menu frame, bundled presets", 250.0, "ms", 400),
         Figure("4 History", "history filter by preset, 10,000", 120.0, "ms", 100),
@@ -17,6 +17,7 @@ def run_file(tmp_path, mode="full"):
     ]
     results = {
         "mode": mode,
+        "parts": list(parts),
         "seconds": 912.4,
         "machine": {
             "cpu": "Test CPU",
@@ -55,6 +56,9 @@ def test_report_refuses_a_quick_run_and_files_without_markers(tmp_path, capsys):
     assert main(["--input", str(run_file(tmp_path, mode="quick")), str(doc)]) == 1
     assert "old" in doc.read_text()
     assert main(["--quick", "--input", str(run_file(tmp_path, mode="quick")), str(doc)]) == 0
+    assert main(["--input", str(run_file(tmp_path, parts=("2",))), str(doc)]) == 1
+    assert main(["--partial", "--input", str(run_file(tmp_path, parts=("2",))), str(doc)]) == 0
+    assert "Figures 2 only." in doc.read_text()
     bare = tmp_path / "bare.md"
     bare.write_text("no markers here\n")
     try:
