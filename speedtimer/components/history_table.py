@@ -45,6 +45,17 @@ class Cell:
         return self.text
 
 
+@dataclass
+class TableMessage(Message):
+    """What the table says, with the table itself as the control (for `@on(..., "#id")`)."""
+
+    table: HistoryTable
+
+    @property
+    def control(self) -> HistoryTable:
+        return self.table
+
+
 class HistoryTable(ScrollView, can_focus=True):
     """Rows of cells under a fixed header; `cursor_row` is the highlighted row."""
 
@@ -99,37 +110,22 @@ class HistoryTable(ScrollView, can_focus=True):
     hover_row: reactive[int] = reactive(-1, repaint=False)
 
     @dataclass
-    class RowHighlighted(Message):
-        table: HistoryTable
+    class RowHighlighted(TableMessage):
         cursor_row: int
         row_key: str | None
 
-        @property
-        def control(self) -> HistoryTable:
-            return self.table
-
     @dataclass
-    class RowSelected(Message):
+    class RowSelected(TableMessage):
         """A row was clicked."""
 
-        table: HistoryTable
         cursor_row: int
         row_key: str
 
-        @property
-        def control(self) -> HistoryTable:
-            return self.table
-
     @dataclass
-    class HeaderSelected(Message):
+    class HeaderSelected(TableMessage):
         """A column's header was clicked."""
 
-        table: HistoryTable
         column_key: str
-
-        @property
-        def control(self) -> HistoryTable:
-            return self.table
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
