@@ -1,9 +1,11 @@
-"""A Footer that rebuilds only when the keys it shows change.
+"""A Footer that rebuilds only when the keys it shows change, and lets the old keys go.
 
 Textual's Footer recomposes (a dozen new widgets, each styled) on every bindings refresh,
 and a screen that opens sends several (each focus change is one). Rebuilding once per
 refresh, and only when a key, its label or its enabled state changed, was most of the time
 the history screen took to show its first rows.
+
+Each rebuild also leaked the keys it replaced (see watchers.py): they are let go after it.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
+
+from speedtimer.components.watchers import forget_closed_watchers
 
 
 class QuietFooter(Footer):
@@ -43,6 +47,10 @@ class QuietFooter(Footer):
         if not self.is_attached or self._signature() == self._shown:
             return
         await self.recompose()
+
+    async def recompose(self) -> None:
+        await super().recompose()
+        forget_closed_watchers(self)  # the old keys' `compact` bindings
 
     def compose(self) -> ComposeResult:
         self._shown = self._signature() if self._bindings_ready else None

@@ -6,8 +6,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Input, Label, Static
+from textual.widgets import Button, DataTable, Input, Label, Static
 
+from speedtimer.components.history_footer import QuietFooter
 from speedtimer.preset import format_clock, format_pace
 from speedtimer.session import Session
 
@@ -62,7 +63,7 @@ class SummaryScreen(Screen):
             with Horizontal(id="summary-buttons"):
                 yield Button("Save (ctrl+s)", id="save", variant="success")
                 yield Button("Done (esc)", id="close")
-        yield Footer()
+        yield QuietFooter()  # rebuilt only when its keys change; lets old keys go
 
     def _splits_table(self) -> DataTable:
         """Filled before it is mounted: a Screen's Mount can arrive before the children of
