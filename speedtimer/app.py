@@ -22,6 +22,7 @@ from textual.binding import Binding
 from textual.notifications import SeverityLevel
 
 from speedtimer.catalog import Catalog, load_catalog
+from speedtimer.components import textual_fixes
 from speedtimer.components.menu_screen import MenuScreen
 from speedtimer.paths import Paths
 from speedtimer.preset import Preset
@@ -34,6 +35,7 @@ if TYPE_CHECKING:  # the run screen, session and sound come after the menu's fir
 
 log = logging.getLogger("speedtimer")
 EXIT_FLUSH_S = 3.0  # at most this long at exit for history writes; the rest go to a file
+textual_fixes.install()
 
 
 def _running_screen(screen: object) -> RunScreen | None:

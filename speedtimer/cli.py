@@ -160,7 +160,12 @@ def _run_app(args: argparse.Namespace, paths, preset=None) -> int:
     return app.return_code or 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+COMMANDS = ("presets", "run", "config", "history")
+
+
+def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
+    """`commands` False: the options that open the app, and none of the subcommands, whose
+    modules (history, presets I/O, settings) the app does not need to start."""
     parser = argparse.ArgumentParser(
         prog="speedtimer",
         description="Interval timer for runners' speed training. With no command, opens the app.",
@@ -205,6 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="get-ready countdown before the first step (default 5, or the settings file)",
     )
     parser.set_defaults(func=None)
+    if not commands:
+        return parser
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     presets = sub.add_parser(
@@ -256,16 +263,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """Opening the app (no command on the line) parses with the options only, which spares the
+    start-up the subcommands' modules; anything else it does not know, help included, goes to
+    the full parser, so its messages and help are the same either way."""
+    if not any(a in COMMANDS or a in ("-h", "--help") for a in argv):
+        light = build_parser(commands=False)
+        light.exit_on_error = False
+        try:
+            args, rest = light.parse_known_args(argv)
+        except argparse.ArgumentError:
+            rest = argv
+        if not rest:
+            return args
+    return build_parser().parse_args(argv)
+
+
 def main(argv: list[str] | None = None) -> int:
     args_in = sys.argv[1:] if argv is None else argv
     if args_in[:1] == ["--version"]:
         # Answered before the parser imports the history modules: scripts call this often.
         print(f"speedtimer {__version__}")
         return 0
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse_args(args_in)
     if args.get_ready is not None and not 0 <= args.get_ready <= 60:
-        parser.error("--get-ready expects 0 to 60 seconds")
+        build_parser().error("--get-ready expects 0 to 60 seconds")
     try:
         if args.func is None:
             return _run_app(args, _paths(args))

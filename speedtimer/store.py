@@ -1191,45 +1191,31 @@ class HistoryStore:
         """Weeks in a row, up to this week (or last week, while this one has none yet), with
         at least one completed session that had work in it.
 
-        Reads sessions newest first and stops at the first week without one, so the cost
-        follows the streak, not the size of the history.
+        SQLite walks back a week at a time, each step one look-up in the started_at index
+        (a local week lies within its UTC dates widened by a day), and stops at the first
+        week without such a session: the cost follows the streak, not the history's size.
         """
         current = week_start(_local_date(now))
-        end = current + timedelta(days=7)
-        hi = to_iso(datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(days=1))
-        # per row, SQL gives its local week and the latest local day a later row can have
-        # (rows to come started earlier; an offset is at most a day)
-        sql = (
-            f"SELECT {_LOCAL_WEEK}, date(started_at, '+1 day') FROM sessions"
-            " WHERE status = 'completed' AND work_s > 0 AND started_at < ?"
-            " ORDER BY started_at DESC"
-        )
-        week = timedelta(days=7)
-        this_week = current.isoformat()
+        sql = f"""
+            WITH RECURSIVE walk(w) AS (
+                SELECT :start
+                UNION ALL
+                SELECT date(w, '-7 days') FROM walk WHERE EXISTS (
+                    SELECT 1 FROM sessions
+                    WHERE started_at >= date(w, '-1 day') AND started_at < date(w, '+8 days')
+                      AND status = 'completed' AND work_s > 0 AND {_LOCAL_WEEK} = w
+                )
+            )
+            SELECT count(*) - 1 FROM walk
+        """
 
         def read(c: sqlite3.Connection) -> int:
-            seen: set[str] = set()  # ISO dates compare as text
-            expected = this_week
-            streak = 0
+            def run_from(week: date) -> int:
+                return c.execute(sql, {"start": week.isoformat()}).fetchone()[0]
 
-            def settle(limit: str) -> bool:
-                """Count the weeks that start after `limit` (no session still to come can fall
-                in them); True once the streak is broken."""
-                nonlocal expected, streak
-                while expected > limit:
-                    if expected in seen:
-                        streak += 1
-                    elif expected != this_week:  # this week is not over: it cannot break it
-                        return True
-                    expected = (date.fromisoformat(expected) - week).isoformat()
-                return False
-
-            for w, limit in c.execute(sql, (hi,)):
-                seen.add(w)
-                if settle(limit):
-                    return streak
-            settle("")
-            return streak
+            streak = run_from(current)
+            # this week is not over: having nothing yet cannot break the streak
+            return streak or run_from(current - timedelta(days=7))
 
         return self._read(read)
 

@@ -486,3 +486,82 @@ async def test_rpe_typed_in_a_burst_is_saved_with_ctrl_s(app_paths, clock):
         assert isinstance(app.screen, MenuScreen)
     with sqlite3.connect(app_paths.history_db) as db:
         assert db.execute("SELECT rpe FROM sessions").fetchone() == (8,)
+
+
+async def test_progress_bar_runs_no_timer_of_its_own(app_paths, clock):
+    """Textual's ProgressBar recomputes an ETA every second and repaints for it: a second
+    wake-up and frame a second. The run screen's bar changes only when the screen sets it."""
+    app = build(app_paths, clock, get_ready_s=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_short(pilot)
+        bar = screen.query_one("#progress")
+        assert not [t for t in bar._timers if t._active.is_set()]
+        await advance(pilot, screen, clock, 5)
+        timer = screen.session.timer
+        done, left = timer.active_elapsed(clock.now), timer.remaining_estimate(clock.now)
+        assert bar.percentage == pytest.approx(round(100 * done / (done + left)) / 100)
+
+
+async def test_clock_repaints_only_the_glyphs_that_change(app_paths, clock):
+    from speedtimer.components.big_time import render_block
+
+    def drawn(big: BigTime) -> list[str]:
+        height = big.content_region.height
+        return [t.strip() for t in (big.render_line(y).text for y in range(height)) if t.strip()]
+
+    app = build(app_paths, clock, get_ready_s=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_short(pilot)
+        big = screen.query_one("#clock", BigTime)
+        assert big.value == "0:10" and big.scale >= 1
+        await advance(pilot, screen, clock, 1)
+        assert drawn(big) == [line.strip() for line in render_block("0:09", big.scale)]
+        seen: list = []
+        big.refresh = lambda *regions, **kw: seen.append((regions, kw)) or big
+        clock.advance(1)
+        screen.tick()
+        assert big.value == "0:08"
+        ((regions, kw),) = seen
+        (region,) = regions
+        glyph = len(render_block("0", big.scale)[0])
+        assert region.width <= glyph  # the last digit only, not the whole band
+        assert region.right > big.content_region.width // 2 and not kw.get("layout")
+        assert drawn(big) == [line.strip() for line in render_block("0:08", big.scale)]
+        del big.refresh
+        await advance(pilot, screen, clock, 1)  # with Textual's own refresh: still right
+        assert drawn(big) == [line.strip() for line in render_block("0:07", big.scale)]
+
+
+async def test_menu_filter_does_not_expand_every_schedule_per_key(app_paths, clock, monkeypatch):
+    """Each key typed rebuilds the list; the presets' times are worked out once, and again
+    only for a catalog read anew (a preset changed on disk shows its new time)."""
+    from speedtimer.components import menu_screen
+
+    expanded: list[str] = []
+    real = menu_screen.build_schedule
+
+    def counting(preset):
+        expanded.append(preset.name)
+        return real(preset)
+
+    monkeypatch.setattr(menu_screen, "build_schedule", counting)
+    app = build(app_paths, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        options = screen.query_one("#preset-list", OptionList)
+        listed = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert "  Short test session  (3:45)" in listed
+        expanded.clear()
+        await pilot.press(*"test", "backspace", "backspace", "backspace", "backspace")
+        await pilot.pause()
+        # only for the details pane of the highlighted preset (twice each), never the list
+        presets = len(app.catalog.presets)
+        assert len(expanded) <= 2 * 8 < 8 * presets
+
+        source = app_paths.extra_presets_dirs[0] / "short.toml"
+        source.write_text(SHORT.replace("duration = 5\n", "duration = 605\n"))
+        screen.reload()
+        await pilot.pause()
+        listed = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        (line,) = [p for p in listed if "Short test session" in p]
+        assert line.endswith("(13:45)")  # ten minutes more cool-down than before

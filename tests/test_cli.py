@@ -181,3 +181,27 @@ def test_no_home_folder_touched(tmp_path, dirs, _isolated_home):
     out = run(*dirs, "presets", "list")
     assert out.returncode == 0
     assert not any(_isolated_home.rglob("*")), "presets list wrote into HOME"
+
+
+def test_opening_the_app_parses_without_the_subcommands_modules():
+    """No command on the line: the app opens without importing the subcommands' modules
+    (start-up time); a mistake still gets the full parser's message."""
+    code = (
+        "import sys; from speedtimer.cli import parse_args; "
+        "a = parse_args(['--mute', '--data-dir', 'd', '--get-ready', '3']); "
+        "print(a.func, a.mute, a.data_dir, a.get_ready); "
+        "print(sorted(m for m in sys.modules if m.startswith(('speedtimer.history_cli', "
+        "'speedtimer.presets_cli', 'speedtimer.config_cli'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=REPO, timeout=60)  # fmt: skip
+    assert out.stdout.splitlines() == ["None True d 3", "[]"], out.stderr
+    for argv, message in [
+        (["--get-ready", "abc"], "argument --get-ready: invalid int value: 'abc'"),
+        (["frobnicate"], "argument COMMAND: invalid choice: 'frobnicate'"),
+        (["--bogus"], "unrecognized arguments: --bogus"),
+    ]:
+        out = subprocess.run([sys.executable, "-m", "speedtimer", *argv], capture_output=True,
+                             text=True, cwd=REPO, timeout=60)  # fmt: skip
+        assert out.returncode == 2 and message in out.stderr
+        assert "{presets,run,config,history}" in out.stderr or "COMMAND" in out.stderr

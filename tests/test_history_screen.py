@@ -24,6 +24,7 @@ from speedtimer.components.history_charts import WeekBars
 from speedtimer.components.history_detail import HistoryDetailScreen, fade_text
 from speedtimer.components.history_edit import EditFeedbackScreen, parse_rpe
 from speedtimer.components.history_screen import HistoryScreen
+from speedtimer.components.history_table import HistoryTable
 from speedtimer.components.menu_screen import MenuScreen
 from speedtimer.paths import Paths
 from speedtimer.recorder import pending_dir
@@ -265,7 +266,7 @@ async def open_history(pilot) -> HistoryScreen:
 
 
 def table_rows(screen) -> list[list[str]]:
-    table = screen.query_one("#history-table", DataTable)
+    table = screen.query_one("#history-table", HistoryTable)
     return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
 
 
@@ -321,7 +322,7 @@ async def test_table_lists_sessions_newest_first_in_local_time(
         assert column(screen, "rpe") == ["7", "-", "9", "-", "3"]
         assert column(screen, "reps")[2] == "1/6"
         assert "5 of 5 sessions · newest first · all time" in text(screen, "#history-status")
-        assert screen.query_one("#history-table", DataTable).has_focus
+        assert screen.query_one("#history-table", HistoryTable).has_focus
 
         await pilot.press("escape")
         await pilot.pause()
@@ -352,7 +353,7 @@ async def test_filter_by_preset_name(hpaths, history):
         await pilot.press("escape")  # leaves the filter, not the screen
         await pilot.pause()
         assert app.screen is screen
-        assert screen.query_one("#history-table", DataTable).has_focus
+        assert screen.query_one("#history-table", HistoryTable).has_focus
 
 
 async def test_period_filter_cycles_7_days_4_weeks_all(hpaths, history):
@@ -389,25 +390,70 @@ async def test_sort_by_key_header_and_reverse(hpaths, history):
             "Tempo 3 x 8 min",
         ]
         assert "preset A-Z" in text(screen, "#history-status")
-        header = screen.query_one("#history-table", DataTable).columns
-        assert str(header["preset"].label) == "Preset ▲"
+        table = screen.query_one("#history-table", HistoryTable)
+        assert {c.key: c.label for c in table.columns}["preset"] == "Preset ▲"
 
         await pilot.press("r")
         await settle(pilot)
         assert column(screen, "preset")[0] == "Tempo 3 x 8 min"
 
-        table = screen.query_one("#history-table", DataTable)
-        rpe_index = [c.key for c in hs.COLUMNS].index("rpe")
-        table.post_message(
-            DataTable.HeaderSelected(table, table.ordered_columns[rpe_index].key, rpe_index, None)
-        )
-        await settle(pilot)
+        async def click_header(key: str) -> None:
+            x = 0
+            for c in table.columns:
+                if c.key == key:
+                    break
+                x += c.width + 2
+            await pilot.click("#history-table", offset=(x + 1, 0))
+            await settle(pilot)
+
+        await click_header("rpe")
         assert column(screen, "rpe") == ["9", "7", "3", "-", "-"]  # hardest first, blanks last
-        table.post_message(
-            DataTable.HeaderSelected(table, table.ordered_columns[rpe_index].key, rpe_index, None)
-        )
-        await settle(pilot)
+        assert {c.key: c.label for c in table.columns}["rpe"] == "RPE ▼"
+        await click_header("rpe")
         assert column(screen, "rpe")[-3:] == ["3", "7", "9"]
+        await click_header("reps")  # not sortable: said so, nothing changes
+        assert column(screen, "rpe")[-3:] == ["3", "7", "9"]
+
+
+async def test_table_mouse_and_keys(hpaths, big_db):
+    """A click opens a session, the pointer highlights the row under it, the page keys move
+    the cursor a screenful and keep it in view, left/right scroll a table wider than the
+    window."""
+    hpaths.data_dir.mkdir(parents=True)
+    shutil.copy(big_db, hpaths.history_db)
+    app = build(hpaths)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_history(pilot)
+        table = screen.query_one("#history-table", HistoryTable)
+        page = table.scrollable_content_region.height - 1  # rows under the header
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert table.cursor_row == page
+        assert table.scroll_y >= 1  # the cursor's row came into view
+        await pilot.press("pagedown", "pageup", "pageup")
+        await pilot.pause()
+        assert table.cursor_row == 0 and table.scroll_y == 0
+
+        await pilot.hover("#history-table", offset=(5, 3))
+        await pilot.pause()
+        assert table.hover_row == 2
+        hover_bg = table.get_component_rich_style("history-table--hover").bgcolor
+        assert list(table.render_line(3))[0].style.bgcolor == hover_bg
+
+        assert table.virtual_size.width > table.size.width  # 80 columns: wider than that
+        await pilot.press("right", "right", "right")
+        await pilot.pause()
+        assert table.scroll_x > 0
+        assert not table.render_line(0).text.startswith(" Date")  # scrolled past it
+        await pilot.press("left", "left", "left")
+        await pilot.pause()
+        assert table.render_line(0).text.startswith(" Date")
+
+        third = screen.order[2]
+        await pilot.click("#history-table", offset=(5, 3))  # the third row
+        await settle(pilot)
+        assert isinstance(app.screen, HistoryDetailScreen)
+        assert app.screen.detail.id == third
 
 
 # --- detail ------------------------------------------------------------------------------
@@ -650,7 +696,7 @@ async def test_paging_loads_a_page_then_more_at_the_end(hpaths, big_db):
     app = build(hpaths)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_history(pilot)
-        table = screen.query_one("#history-table", DataTable)
+        table = screen.query_one("#history-table", HistoryTable)
         assert table.row_count == hs.FIRST_PAGE < 2000
         assert screen.total == 2000
         assert f"{hs.FIRST_PAGE} of 2,000 sessions" in text(screen, "#history-status")
@@ -797,3 +843,39 @@ def test_snapshot_trends(hpaths, history, snap_compare):
         await settle(pilot)
 
     assert snap_compare(build(hpaths), terminal_size=SIZE, run_before=run_before)
+
+
+async def test_closed_screens_are_let_go(hpaths, history):
+    """Opening and closing the history (with its trends and a detail) again and again keeps
+    no header, footer key or render cache of the screens that closed: Textual would keep
+    them through watchers and an lru_cache (Textualize/textual#6665, #6666)."""
+    import gc
+
+    from textual._styles_cache import StylesCache
+    from textual.widget import Widget
+
+    def live() -> dict[str, int]:
+        gc.collect()
+        alive = [o for o in gc.get_objects() if isinstance(o, (Widget, StylesCache))]
+        return {
+            "widgets": sum(isinstance(o, Widget) for o in alive),
+            "styles caches": sum(isinstance(o, StylesCache) for o in alive),
+        }
+
+    app = build(hpaths)
+    async with app.run_test(size=SIZE) as pilot:
+        counts = []
+        for _ in range(4):
+            await open_history(pilot)
+            await pilot.press("t")
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, HistoryDetailScreen)
+            await pilot.press("escape")
+            await pilot.pause()
+            await pilot.press("escape")
+            await settle(pilot)
+            assert isinstance(app.screen, MenuScreen)
+            counts.append(live())
+        assert counts[-1] == counts[1], counts  # the same after each visit: nothing piles up

@@ -23,6 +23,7 @@ from speedtimer.store import (
     StoreError,
     generate_synthetic,
     process_alive,
+    week_start,
 )
 from tests.helpers_history import T0, add_session, make_v1_database, step_row, write_sessions_worker
 from tests.reliability import tried
@@ -503,6 +504,46 @@ def test_streak_weeks(diary):
     assert diary.streak_weeks(now=datetime(2025, 3, 12, tzinfo=UTC)) == 2
     assert diary.streak_weeks(now=datetime(2025, 3, 19, tzinfo=UTC)) == 0
     assert diary.streak_weeks(now=datetime(2025, 2, 13, tzinfo=UTC)) == 1
+
+
+def test_streak_weeks_matches_a_plain_count(tmp_path):
+    """The streak SQLite walks, against the definition counted by hand: random gaps, runners
+    on either side of UTC (a session near midnight falls in another local week), aborted
+    sessions and sessions without work, which never count."""
+    import random
+
+    rng = random.Random(7)
+    with HistoryStore.open(tmp_path / "h.sqlite3") as store:
+        counted: set[date] = set()
+        t = datetime(2024, 1, 1, 6, tzinfo=UTC)
+        for _ in range(160):
+            t += timedelta(
+                hours=rng.choice([10, 30, 70, 160, 200, 400]), minutes=rng.randint(0, 59)
+            )
+            offset = rng.choice([-600, -300, 0, 60, 330, 780])
+            status = rng.choices(["completed", "aborted"], weights=(8, 2))[0]
+            work = rng.choice([(), (60.0,), (60.0, 90.0)])
+            add_session(store, started=t, status=status, work=work, offset_min=offset)
+            if status == "completed" and work:
+                counted.add(week_start((t + timedelta(minutes=offset)).date()))
+
+        def by_hand(now: datetime) -> int:
+            week = week_start(now.date())
+            if week not in counted:
+                week -= timedelta(days=7)  # this week may still come
+            streak = 0
+            while week in counted:
+                streak += 1
+                week -= timedelta(days=7)
+            return streak
+
+        checked = {}
+        day = datetime(2024, 1, 1, 12, tzinfo=UTC)
+        while day < t + timedelta(days=21):
+            checked[day.date()] = (store.streak_weeks(now=day), by_hand(day))
+            day += timedelta(days=3)
+        assert all(got == want for got, want in checked.values()), checked
+        assert max(want for _, want in checked.values()) >= 4  # long streaks were tried
 
 
 def test_list_filters_and_paging(diary):

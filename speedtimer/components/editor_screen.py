@@ -47,10 +47,11 @@ from speedtimer.components.editor_draft import (
     walk_nodes,
     wrap,
 )
-from speedtimer.components.footer import QuietFooter
+from speedtimer.components.history_footer import QuietFooter
 from speedtimer.components.menu_screen import totals_line
 from speedtimer.components.step_form import NodeForm, field_widget_id
 from speedtimer.components.step_tree import StepTree, node_title
+from speedtimer.components.watchers import forget_closed_watchers
 from speedtimer.paths import Paths
 from speedtimer.preset import Preset, PresetError, load_preset
 from speedtimer.preset_save import SaveError, free_path, save_preset
@@ -132,6 +133,9 @@ class EditorScreen(Screen[Path | None]):
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._ready)
+
+    def on_unmount(self) -> None:
+        forget_closed_watchers(self.app)  # the header (app title) and description box (theme)
 
     def _ready(self) -> None:
         self.tree.rebuild(select=self.draft)

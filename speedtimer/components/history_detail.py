@@ -19,8 +19,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from speedtimer.components.confirm import ConfirmScreen
-from speedtimer.components.footer import QuietFooter
 from speedtimer.components.history_edit import EditFeedbackScreen
+from speedtimer.components.history_footer import QuietFooter
+from speedtimer.components.watchers import forget_closed_watchers
 from speedtimer.preset import format_clock, format_pace
 from speedtimer.schedule import KIND_NAMES
 from speedtimer.store import HistoryStore, SessionDetail, SessionSummary, StepRow, StoreError
@@ -212,6 +213,9 @@ class HistoryDetailScreen(Screen[DetailOutcome]):
     def on_mount(self) -> None:
         self._fill()
         self.query_one("#detail-steps", DataTable).focus()
+
+    def on_unmount(self) -> None:
+        forget_closed_watchers(self.app)  # this screen's header watched the app's title
 
     def _fill(self) -> None:
         d = self.detail

@@ -25,11 +25,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Input, Static
-from textual.widgets.data_table import RowDoesNotExist
+from textual.widgets import Header, Input, Static
 
 from speedtimer.components.confirm import ConfirmScreen
-from speedtimer.components.footer import QuietFooter
 from speedtimer.components.history_charts import TrendsPanel
 from speedtimer.components.history_detail import (
     DetailOutcome,
@@ -39,6 +37,9 @@ from speedtimer.components.history_detail import (
     status_text,
 )
 from speedtimer.components.history_edit import EditFeedbackScreen
+from speedtimer.components.history_footer import QuietFooter
+from speedtimer.components.history_table import Cell, HistoryTable, TableColumn
+from speedtimer.components.watchers import forget_closed_watchers
 from speedtimer.paths import Paths
 from speedtimer.preset import format_clock
 from speedtimer.recorder import flush_all, open_history_store, pending_dir
@@ -93,7 +94,7 @@ SORT_WORDS = {
     ("rpe", True): "hardest RPE first",
     ("rpe", False): "easiest RPE first",
 }
-STATUS_STYLES = {  # rich styles (cells are rich Text): read on dark and light themes
+STATUS_STYLES = {  # rich styles, drawn on the row's: read on dark and light themes
     "completed": "",
     "aborted": "yellow",
     "interrupted": "bold red",
@@ -144,33 +145,16 @@ def fetch_page(store: HistoryStore, query: Query, since: datetime | None, offset
     return Page(rows, store.count_sessions(preset=preset, since=since))
 
 
-class HistoryTable(DataTable, inherit_bindings=False):
-    """The sessions table. Its keys are all its own and hidden, so the footer (the screen's
-    keys) is the same whether the table or nothing has focus yet: built once. home/end go to
-    the first and last row loaded (the last one brings the next page)."""
-
-    BINDINGS = [
-        Binding("up", "cursor_up", "Up", show=False),
-        Binding("down", "cursor_down", "Down", show=False),
-        Binding("left", "cursor_left", "Left", show=False),
-        Binding("right", "cursor_right", "Right", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("home,ctrl+home", "scroll_top", "First", show=False),
-        Binding("end,ctrl+end", "scroll_bottom", "Last", show=False),
-    ]
-
-
-def row_cells(s: SessionSummary) -> list[Text]:
+def row_cells(s: SessionSummary) -> list[Cell]:
     reps = f"{s.reps_done}/{s.reps_planned}" if s.reps_planned else str(s.reps_done or "-")
     return [
-        Text(session_date(s)),
-        Text(fit(s.preset_name, PRESET_WIDTH)),
-        Text(status_text(s.status), style=STATUS_STYLES.get(s.status, "")),
-        Text(format_clock(s.planned_s), justify="right"),
-        Text(format_clock(s.active_s), justify="right"),
-        Text(reps, justify="right"),
-        Text(str(s.rpe) if s.rpe is not None else "-", justify="right"),
+        Cell(session_date(s)),
+        Cell(fit(s.preset_name, PRESET_WIDTH)),
+        Cell(status_text(s.status), STATUS_STYLES.get(s.status, "")),
+        Cell(format_clock(s.planned_s)),
+        Cell(format_clock(s.active_s)),
+        Cell(reps),
+        Cell(str(s.rpe) if s.rpe is not None else "-"),
     ]
 
 
@@ -238,7 +222,7 @@ class HistoryScreen(Screen):
                 yield Static("", markup=False, id="history-period")
             yield Static("Opening the history…", markup=False, id="history-status")
             yield Static("", markup=False, id="history-message")
-            yield HistoryTable(id="history-table", cursor_type="row", zebra_stripes=True)
+            yield HistoryTable(id="history-table")
             if self._show_trends:  # otherwise built on the first `t`: a faster first frame
                 yield TrendsPanel(id="history-trends")
         yield QuietFooter()
@@ -248,7 +232,7 @@ class HistoryScreen(Screen):
         self._add_columns()
         self.query_one("#history-message").display = False
         self._show_period()
-        self.query_one("#history-table", DataTable).focus()
+        self.query_one("#history-table", HistoryTable).focus()
         self.watch(self.query_one("#history-table"), "scroll_y", self._scrolled, init=False)
         if OPEN_IN_PLACE and quick_open_possible(self.paths.history_db):
             self._open_in_place()
@@ -256,22 +240,22 @@ class HistoryScreen(Screen):
             self._open()
 
     def on_unmount(self) -> None:
+        forget_closed_watchers(self.app)  # this screen's header watched the app's title
         self._closed = True
         if self.store is not None:
             self.store.close()
             self.store = None
 
     def _add_columns(self) -> None:
-        table = self.query_one("#history-table", DataTable)
+        """The headers, with an arrow on the column the table is sorted by."""
         q = self.query_state
+        columns = []
         for c in COLUMNS:
             label = c.label
             if c.order_by == q.order_by:
                 label += " ▼" if q.descending else " ▲"
-            width = max(c.width, len(label))
-            table.add_column(
-                Text(label, justify="right" if c.right else "left"), width=width, key=c.key
-            )
+            columns.append(TableColumn(c.key, label, max(c.width, len(label)), c.right))
+        self.query_one("#history-table", HistoryTable).set_columns(columns)
 
     # --- opening ---------------------------------------------------------------------------
 
@@ -413,9 +397,8 @@ class HistoryScreen(Screen):
         self._apply_page(page.rows, page.total, offset)
 
     def _apply_page(self, rows: list[SessionSummary], total: int, offset: int) -> None:
-        table = self.query_one("#history-table", DataTable)
+        table = self.query_one("#history-table", HistoryTable)
         if offset == 0:
-            table.clear(columns=True)
             self._add_columns()
             self.rows.clear()
             self.order.clear()
@@ -423,7 +406,11 @@ class HistoryScreen(Screen):
         for r in fresh:
             self.rows[r.id] = r
             self.order.append(r.id)
-            table.add_row(*row_cells(r), key=str(r.id))
+        cells = [(str(r.id), row_cells(r)) for r in fresh]
+        if offset == 0:
+            table.set_rows(cells)
+        else:
+            table.add_rows(cells)
         self.total = max(total, len(self.order))
         self._busy = False
         self._show_counts()
@@ -452,18 +439,18 @@ class HistoryScreen(Screen):
         self.query_one("#history-status", Static).update(text)
 
     def _scrolled(self, value: float) -> None:
-        table = self.query_one("#history-table", DataTable)
+        table = self.query_one("#history-table", HistoryTable)
         if table.max_scroll_y and value >= table.max_scroll_y - 2:
             self.action_more()
 
-    @on(DataTable.RowHighlighted, "#history-table")
-    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(HistoryTable.RowHighlighted, "#history-table")
+    def _row_highlighted(self, event: HistoryTable.RowHighlighted) -> None:
         if event.cursor_row >= len(self.order) - 5:
             self.action_more()
         self._highlighted_preset()
 
     def highlighted(self) -> SessionSummary | None:
-        table = self.query_one("#history-table", DataTable)
+        table = self.query_one("#history-table", HistoryTable)
         if not self.order or table.row_count == 0:
             return None
         row = table.cursor_row
@@ -480,7 +467,7 @@ class HistoryScreen(Screen):
 
     @on(Input.Submitted, "#history-filter")
     def _filter_submitted(self) -> None:
-        self.query_one("#history-table", DataTable).focus()
+        self.query_one("#history-table", HistoryTable).focus()
 
     def action_focus_filter(self) -> None:
         self.query_one("#history-filter", Input).focus()
@@ -517,9 +504,9 @@ class HistoryScreen(Screen):
     def action_reverse_sort(self) -> None:
         self.set_sort(self.query_state.order_by, not self.query_state.descending)
 
-    @on(DataTable.HeaderSelected, "#history-table")
-    def _header_selected(self, event: DataTable.HeaderSelected) -> None:
-        column = next((c for c in COLUMNS if c.key == event.column_key.value), None)
+    @on(HistoryTable.HeaderSelected, "#history-table")
+    def _header_selected(self, event: HistoryTable.HeaderSelected) -> None:
+        column = next((c for c in COLUMNS if c.key == event.column_key), None)
         if column is None:
             return
         if column.order_by is None:
@@ -532,11 +519,10 @@ class HistoryScreen(Screen):
 
     # --- detail, edit, delete --------------------------------------------------------------
 
-    @on(DataTable.RowSelected, "#history-table")
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(HistoryTable.RowSelected, "#history-table")
+    def _row_selected(self, event: HistoryTable.RowSelected) -> None:
         """A click on a row."""
-        if event.row_key.value is not None:
-            self.open_detail(int(event.row_key.value))
+        self.open_detail(int(event.row_key))
 
     def action_open(self) -> None:
         s = self.highlighted()
@@ -601,9 +587,7 @@ class HistoryScreen(Screen):
         # a SessionDetail from the detail screen: keep only the summary (no steps in memory)
         summary = SessionSummary(**{f.name: getattr(s, f.name) for f in fields(SessionSummary)})
         self.rows[s.id] = summary
-        table = self.query_one("#history-table", DataTable)
-        for column, cell in zip(COLUMNS, row_cells(summary), strict=True):
-            table.update_cell(str(s.id), column.key, cell)
+        self.query_one("#history-table", HistoryTable).update_row(str(s.id), row_cells(summary))
 
     def action_delete(self) -> None:
         s = self.highlighted()
@@ -632,12 +616,11 @@ class HistoryScreen(Screen):
         self.notify("Session deleted", timeout=3)
 
     def _remove_row(self, session_id: int) -> None:
-        table = self.query_one("#history-table", DataTable)
+        table = self.query_one("#history-table", HistoryTable)
         removed = self.rows.pop(session_id, None)
         if removed is not None:
             self.order.remove(session_id)
-            with contextlib.suppress(RowDoesNotExist):
-                table.remove_row(str(session_id))
+            table.remove_row(str(session_id))
             self.total = max(0, self.total - 1)
             self._split_cache.pop(removed.preset_name, None)
         self._show_counts()
@@ -751,7 +734,7 @@ class HistoryScreen(Screen):
 
     def action_back(self) -> None:
         if self.query_one("#history-filter", Input).has_focus:
-            self.query_one("#history-table", DataTable).focus()
+            self.query_one("#history-table", HistoryTable).focus()
             return
         self.app.pop_screen()
 

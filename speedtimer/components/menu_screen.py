@@ -16,7 +16,7 @@ from textual.widgets.option_list import Option
 
 from speedtimer.catalog import Catalog, load_catalog
 from speedtimer.components.confirm import ConfirmScreen
-from speedtimer.components.footer import LeanFooter
+from speedtimer.components.history_footer import QuietFooter
 from speedtimer.preset import CATEGORIES, BrokenPreset, Preset, format_clock
 from speedtimer.schedule import build_schedule, outline
 
@@ -81,6 +81,18 @@ class MenuScreen(Screen):
         self.catalog = catalog
         self.shown: list[Preset | BrokenPreset] = []
         self._preset_keys: tuple = ()
+        self._times: dict[int, tuple[Preset, str]] = {}
+
+    def _time(self, preset: Preset) -> str:
+        """A preset's total time for its line, worked out once per catalog: every key typed
+        in the filter rebuilds the list, and expanding hundreds of schedules again each time
+        was most of that."""
+        known = self._times.get(id(preset))
+        if known is not None and known[0] is preset:
+            return known[1]
+        text = format_clock(build_schedule(preset).estimate_s)
+        self._times[id(preset)] = (preset, text)
+        return text
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -90,7 +102,7 @@ class MenuScreen(Screen):
                 yield OptionList(id="preset-list")
             with VerticalScroll(id="menu-right"):
                 yield Static("", markup=False, id="details")
-        yield LeanFooter()
+        yield QuietFooter()  # rebuilt only when its keys change; lets old keys go
 
     def on_mount(self) -> None:
         self.rebuild("")
@@ -112,7 +124,7 @@ class MenuScreen(Screen):
                 continue
             options.append(Option(Content.styled(category.upper(), "bold $accent"), disabled=True))
             for p in items:
-                minutes = format_clock(build_schedule(p).estimate_s)
+                minutes = self._time(p)
                 options.append(Option(Content(f"  {p.name}  ({minutes})"), id=str(len(self.shown))))
                 self.shown.append(p)
         broken = [b for b in self.catalog.broken if matches(b, words)]
@@ -267,6 +279,7 @@ class MenuScreen(Screen):
         it hides it)."""
         self.catalog = load_catalog(self.app.paths)
         self.app.catalog = self.catalog
+        self._times.clear()
         query = self.query_one("#filter", Input)
         self.rebuild(query.value)
         if select is None or self.select_source(select):

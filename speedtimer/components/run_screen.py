@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import math
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -18,7 +19,7 @@ from textual.widgets import Input, ProgressBar, Static
 
 from speedtimer.components.big_time import BigTime
 from speedtimer.components.confirm import ConfirmScreen
-from speedtimer.components.footer import QuietFooter
+from speedtimer.components.history_footer import QuietFooter
 from speedtimer.preset import format_clock, format_pace
 from speedtimer.schedule import ScheduledStep
 from speedtimer.session import Session
@@ -62,6 +63,22 @@ def split_line(n: int, split: float, step: ScheduledStep) -> str:
 REPAINT_ONLY = frozenset({"totals"})
 
 
+class StepProgress(ProgressBar):
+    """A ProgressBar that repaints only when the run screen sets a new percentage.
+
+    Textual's ProgressBar starts a once-a-second timer on mount to recompute its ETA, and the
+    new ETA repaints it even when the ETA is not shown: an extra wake-up and frame every
+    second, out of step with the clock's own. The run screen shows no ETA, so the timer is
+    never started.
+    """
+
+    def on_mount(self, event: events.Mount) -> None:
+        # Handlers run subclass first; this stops ProgressBar.on_mount (the timer) and
+        # Widget._on_mount (scrollbars for overflow: scroll, which a progress bar never has).
+        event.prevent_default()
+        self.update()
+
+
 class RunScreen(Screen):
     BINDINGS = [
         Binding("space", "pause", "Pause", id="pause"),
@@ -101,11 +118,11 @@ class RunScreen(Screen):
         with Vertical(id="info"):
             yield Static("", markup=False, id="next")
             with Horizontal(id="progress-line"):
-                yield ProgressBar(total=100, show_eta=False, show_percentage=True, id="progress")
+                yield StepProgress(total=100, show_eta=False, show_percentage=True, id="progress")
                 yield Static("", markup=False, id="totals")
             yield Static("", markup=False, id="splits")
             yield Static("", markup=False, id="status")
-        yield QuietFooter()
+        yield QuietFooter()  # rebuilt only when its keys change; lets old keys go
 
     def on_mount(self) -> None:
         self._quiet_screens_below()

@@ -8,7 +8,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Input, Label, Static
 
-from speedtimer.components.footer import LeanFooter
+from speedtimer.components.history_footer import QuietFooter
 from speedtimer.preset import format_clock, format_pace
 from speedtimer.session import Session
 
@@ -63,7 +63,7 @@ class SummaryScreen(Screen):
             with Horizontal(id="summary-buttons"):
                 yield Button("Save (ctrl+s)", id="save", variant="success")
                 yield Button("Done (esc)", id="close")
-        yield LeanFooter()
+        yield QuietFooter()  # rebuilt only when its keys change; lets old keys go
 
     def _splits_table(self) -> DataTable:
         """Filled before it is mounted: a Screen's Mount can arrive before the children of

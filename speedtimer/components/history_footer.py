@@ -1,15 +1,11 @@
-"""Textual's Footer, minus a leak a long session makes big and rebuilds that change nothing.
+"""A Footer that rebuilds only when the keys it shows change, and lets the old keys go.
 
-LeanFooter: Footer recomposes its keys whenever the bindings change (on the run screen: every
-step, every pause). Each FooterKey it makes is bound to the footer's `compact` reactive, and
-Textual keeps that watcher (and so the removed key, its styles and message queue) until
-`compact` changes, which it never does: about 10 KB per step, 20 MB over a 2-hour session.
-After each recompose the watchers of keys no longer mounted are dropped.
+Textual's Footer recomposes (a dozen new widgets, each styled) on every bindings refresh,
+and a screen that opens sends several (each focus change is one). Rebuilding once per
+refresh, and only when a key, its label or its enabled state changed, was most of the time
+the history screen took to show its first rows.
 
-QuietFooter: Footer recomposes (a dozen new widgets, each styled) on every bindings refresh,
-and a screen that opens sends several (each focus change is one); the run screen sends one at
-every step. It rebuilds once per refresh, and only when a key, its label or its enabled state
-changed: that was most of the time the history screen took to show its first rows.
+Each rebuild also leaked the keys it replaced (see watchers.py): they are let go after it.
 """
 
 from __future__ import annotations
@@ -18,22 +14,10 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
 
-
-class LeanFooter(Footer):
-    async def recompose(self) -> None:
-        await super().recompose()
-        watchers = getattr(self, "__watchers", {})  # Textual's own name for them
-        for entries in watchers.values():
-            entries[:] = [(node, callback) for node, callback in entries if _alive(node)]
+from speedtimer.components.watchers import forget_closed_watchers
 
 
-def _alive(node: object) -> bool:
-    return getattr(node, "is_attached", True) and not getattr(node, "_closing", False)
-
-
-class QuietFooter(LeanFooter):
-    """Rebuilds only when a key, its label or its enabled state changed (see above)."""
-
+class QuietFooter(Footer):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._shown: tuple | None = None
@@ -63,6 +47,10 @@ class QuietFooter(LeanFooter):
         if not self.is_attached or self._signature() == self._shown:
             return
         await self.recompose()
+
+    async def recompose(self) -> None:
+        await super().recompose()
+        forget_closed_watchers(self)  # the old keys' `compact` bindings
 
     def compose(self) -> ComposeResult:
         self._shown = self._signature() if self._bindings_ready else None
