@@ -1,10 +1,14 @@
-"""`python -m benchmarks [--quick] [--only N,...]`: speedtimer's performance figures.
+"""`python -m benchmarks [--quick] [--only N,...] [--soak]`: speedtimer's performance figures.
 
 Prints a table (figure, measured, target, PASS/FAIL) and the machine, and writes
 bench-results/latest.json. --quick uses tiny sizes (about a minute) for CI, which checks that
 the suite runs, not its figures: it exits 0 whatever the figures, and 1 only when a part of the
 suite broke (raised, or had no tmux), so a benchmark cannot rot unnoticed. The full run exits 1
 when any target is missed or a figure could not be measured.
+
+--soak runs the long real-time tests instead (pytest's `slow` marker, left out of `./test`):
+the app for 10 minutes in tmux, printing its RSS at the start and the end (benchmarks/soak.py),
+and exits with pytest's status.
 """
 
 from __future__ import annotations
@@ -52,6 +56,15 @@ def markdown(figs: list[Figure]) -> str:
     return "\n".join(lines)
 
 
+def soak() -> int:
+    """The tests marked slow, with their figures printed as they go."""
+    import subprocess
+
+    command = [sys.executable, "-m", "pytest", "-m", "slow", "-q", "-rA", "tests"]
+    print("speedtimer soak:", " ".join(command[2:]), flush=True)
+    return subprocess.run(command, cwd=REPO).returncode
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument(
@@ -59,9 +72,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--only", default="", help="comma-separated figure numbers, e.g. 1,3")
     parser.add_argument(
+        "--soak", action="store_true", help="the long real-time soak tests (about 11 minutes)"
+    )
+    parser.add_argument(
         "--output", type=Path, default=REPO / "bench-results" / "latest.json", help="JSON file"
     )
     args = parser.parse_args(argv)
+    if args.soak:
+        return soak()
     chosen = [s.strip() for s in args.only.split(",") if s.strip()] or list(SUITES)
 
     info = machine()

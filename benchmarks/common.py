@@ -254,6 +254,17 @@ def wait_for(predicate, timeout: float, interval: float = 0.005):
     return None
 
 
+def proc_status_mb(pid: int, field: str) -> float | None:
+    """A memory figure of /proc/PID/status (VmRSS, VmHWM...) in MB; None once it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
 def have_tmux() -> bool:
     return shutil.which("tmux") is not None
 

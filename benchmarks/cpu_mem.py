@@ -19,7 +19,7 @@ from pathlib import Path
 
 import psutil
 
-from benchmarks.common import PY, Figure, Tmux, child_env, shell_quote, temp_dir
+from benchmarks.common import PY, Figure, Tmux, child_env, proc_status_mb, shell_quote, temp_dir
 
 LONG_PRESET = """name = "Bench long step"
 category = "custom"
@@ -80,16 +80,6 @@ def cpu_seconds(before, after) -> tuple[float, float]:
     return precise, coarse
 
 
-def _hwm_mb(pid: int) -> float | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
-
-
 def measure(pid: int, seconds: float, settle: float) -> dict:
     root = psutil.Process(pid)
     time.sleep(settle)
@@ -116,7 +106,7 @@ def measure(pid: int, seconds: float, settle: float) -> dict:
         "cpu_source": "ticks" if ticks_more or not after[0] else "schedstat",
         "cpu_s": used,
         "cpu_ticks_s": coarse,
-        "rss_mb": _hwm_mb(pid),
+        "rss_mb": proc_status_mb(pid, "VmHWM"),
         "tree_rss_mb": peak_tree,
         "processes": len(after[1]),
         "threads": len(after[0]),

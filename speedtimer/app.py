@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # the run screen, session and sound come after the menu's fir
     from speedtimer.voice import Voice
 
 log = logging.getLogger("speedtimer")
+EXIT_FLUSH_S = 3.0  # at most this long at exit for history writes; the rest go to a file
 textual_fixes.install()
 
 
@@ -173,12 +174,27 @@ class SpeedTimerApp(App):
         else:
             self.call_from_thread(self._show_audio_problem, message)
 
+    def _history_problem(self, message: str) -> None:
+        """From the recorder's writer thread: an error notification and the status line."""
+        if threading.get_ident() == self._thread_id:
+            self._show_history_problem(message)
+        else:
+            with contextlib.suppress(RuntimeError):  # the app may have closed meanwhile
+                self.call_from_thread(self._show_history_problem, message)
+
+    def _show_history_problem(self, message: str) -> None:
+        self.report(message, "error")
+        for screen in self.screen_stack:
+            running = _running_screen(screen)
+            if running is not None:
+                running.set_status(running.HISTORY_STATUS, "history")
+
     def _show_audio_problem(self, message: str) -> None:
         self.notify(message, title="Sound", severity="warning", timeout=8)
         log.warning(message)
         running = _running_screen(self.screen)
         if running is not None:
-            running.set_status("No sound: cues use the terminal bell and a flash (see the log)")
+            running.set_status(running.SOUND_STATUS, "sound")
 
     def notify(
         self,
@@ -200,15 +216,30 @@ class SpeedTimerApp(App):
         self.notify(message, severity=severity, timeout=10)
 
     def _install_signal_handlers(self) -> None:
-        """SIGTERM ends a session as aborted, SIGHUP (terminal closed) as interrupted."""
+        """SIGTERM ends a session as aborted, SIGHUP (terminal closed) as interrupted; SIGCONT
+        resumes the terminal only if the app suspended it."""
         import asyncio
 
         try:
             loop = asyncio.get_running_loop()
             loop.add_signal_handler(signal.SIGTERM, self._on_signal, "aborted")
             loop.add_signal_handler(signal.SIGHUP, self._on_signal, "interrupted")
+            loop.add_signal_handler(signal.SIGCONT, self._on_continue)
         except (NotImplementedError, RuntimeError, ValueError):
             pass
+
+    def _on_continue(self) -> None:
+        """After Ctrl+Z (SIGTSTP) Textual's driver suspended the terminal and resumes it here.
+
+        After a plain SIGSTOP (a debugger, a job-control tool, a machine out of memory)
+        nothing was suspended, yet Textual resumed anyway: every stop and continue started
+        another pair of terminal threads, and the app then hung for good when it quit. The
+        timer catches up by itself; the screen only needs drawing again."""
+        driver = self._driver
+        if driver is not None and getattr(driver, "_must_signal_resume", False):
+            driver._sigcont_application()  # the app's own Ctrl+Z: resume as Textual does
+        else:
+            self.refresh(layout=True, repaint=True)
 
     def _on_signal(self, status: str) -> None:
         for screen in self.screen_stack:
@@ -261,7 +292,8 @@ class SpeedTimerApp(App):
                 schedule=schedule,
                 started_wall=started_wall,
                 started_mono=started_mono,
-                on_problem=lambda m: self.report(m, "error"),
+                on_problem=self._history_problem,
+                background=True,  # a locked database must never stop the countdown
             )
 
         return factory
@@ -300,6 +332,8 @@ class SpeedTimerApp(App):
             self._voice.close()
         if self._audio is not None:
             self._audio.close()
+        if "speedtimer.recorder" in sys.modules:  # a session ran: its last writes land first
+            sys.modules["speedtimer.recorder"].flush_all(timeout=EXIT_FLUSH_S)
 
 
 def preset_commands(menu: MenuScreen):
@@ -317,11 +351,19 @@ def preset_commands(menu: MenuScreen):
         yield SystemCommand("Delete preset", f"Remove {name!r}'s file", menu.action_delete_preset)
 
 
+class QuietFileHandler(logging.FileHandler):
+    """A log file that cannot be written (disk full, gone) drops the line: logging's own
+    "--- Logging error ---" report would go to stderr, across the app's drawing."""
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        pass
+
+
 def _setup_logging(paths: Paths) -> None:
     """Everything that would go to stderr goes to the log file instead."""
     try:
         paths.data_dir.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.FileHandler(paths.log_file, encoding="utf-8")
+        handler: logging.Handler = QuietFileHandler(paths.log_file, encoding="utf-8")
     except OSError:
         handler = logging.NullHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -139,9 +140,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     return _run_app(args, paths, preset)
 
 
+def _follow_the_terminal() -> None:
+    """COLUMNS/LINES in the environment (readline exports them, so do some launchers) would fix
+    the app at that size for good: Textual asks the environment before the terminal, so a
+    resize would never be followed. The full-screen app always takes the terminal's own size."""
+    if sys.stdout.isatty() or sys.stderr.isatty():
+        for name in ("COLUMNS", "LINES"):
+            os.environ.pop(name, None)
+
+
 def _run_app(args: argparse.Namespace, paths, preset=None) -> int:
     from speedtimer.app import make_app
 
+    _follow_the_terminal()
     app = make_app(
         paths, mute=args.mute, voice=args.voice, get_ready_s=args.get_ready, start_preset=preset
     )

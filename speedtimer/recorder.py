@@ -7,6 +7,12 @@ database, read-only, disk full, locked for too long), the runner is told once th
 `on_problem`, the database file is left alone from then on, and the whole session, kept in
 memory, is written to ``<data dir>/pending/<uuid>.json`` (atomically, after every step). The
 next start-up calls `import_pending()` to move those files into the history.
+
+The app records with `background=True`: the writes run in order in a thread of their own, so a
+lock held by another program for longer than the busy timeout never freezes the countdown, and
+`flush_all()` at exit waits (briefly) for them. Before every write the file at the path must
+still be the one opened: a file moved over it or written into it by another program is left
+exactly as it is (and a history moved over is copied out of the open connection first).
 """
 
 from __future__ import annotations
@@ -15,11 +21,14 @@ import contextlib
 import json
 import logging
 import os
+import queue
 import socket
 import sqlite3
 import tempfile
 import threading
+import time
 import uuid as uuidlib
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,12 +38,14 @@ from typing import Any
 from speedtimer.schedule import Schedule
 from speedtimer.store import (
     FINAL_STATUSES,
+    HEADER_BYTES,
     HistoryStore,
     ImportFormatError,
     StepRow,
     StoreError,
     describe_os_error,
     describe_sqlite_error,
+    is_history_header,
     local_offset_min,
     process_alive,
     to_iso,
@@ -116,9 +127,14 @@ class SessionRecorder:
         on_problem: Callable[[str], None] | None = None,
         open_store: Callable[[Path], HistoryStore] | None = None,
         session_uuid: str | None = None,
+        background: bool = False,
     ) -> None:
         """`started_wall` (aware) and `started_mono` are the same instant on the wall clock and
-        on the timer's monotonic scale. `open_store` replaces `HistoryStore.open` (tests)."""
+        on the timer's monotonic scale. `open_store` replaces `HistoryStore.open` (tests).
+
+        `background`: the writes happen in a thread of their own, in order, so a database
+        locked by another program (or a slow disk) never stops the caller: the app's event
+        loop, which draws the countdown. `flush()` waits for them."""
         self.db_path = Path(db_path)
         self.preset_name = preset_name
         self.preset_toml = preset_toml
@@ -131,7 +147,10 @@ class SessionRecorder:
         self.on_problem = on_problem
         self._open_store = open_store or HistoryStore.open
         self._store: HistoryStore | None = None
-        self._lock = threading.RLock()
+        self._identity: tuple[int, int] | None = None  # (device, inode) of the file opened
+        self._io = threading.RLock()  # the database and the pending file
+        self._state = threading.Lock()  # the session kept in memory; held only briefly
+        self._writer = _Writer(f"speedtimer-history-{self.uuid[:8]}") if background else None
         self.session_id: int | None = None
         self.problem: str | None = None  # the message given to on_problem, if any
         self._fallback = False
@@ -158,6 +177,8 @@ class SessionRecorder:
             "pid": os.getpid(),
             "host": socket.gethostname(),
         }
+        if background:
+            _LIVE.add(self)
 
     # --- what the run screen calls ---------------------------------------------------------
 
@@ -187,55 +208,45 @@ class SessionRecorder:
         return self.started_wall + timedelta(seconds=float(at) - self.started_mono)
 
     def begin(self) -> None:
-        with self._lock, self._guard("begin"):
-            if self._begun:
-                return
-            self._begun = True
-            try:
-                self._store = self._open_store(self.db_path)
-                self.session_id = self._store.start_session(
-                    uuid=self.uuid,
-                    preset_name=self.preset_name,
-                    preset_toml=self.preset_toml,
-                    started_at=self.started_wall,
-                    planned_s=self._session["planned_s"],
-                    reps_planned=self._session["reps_planned"],
-                    utc_offset_min=self._session["utc_offset_min"],
-                )
-            except (StoreError, sqlite3.Error, OSError) as exc:
-                self._fail(exc)
+        with self._guard("begin"):
+            with self._state:
+                if self._begun:
+                    return
+                self._begun = True
+            self._submit("begin", self._open)
 
     def step_done(self, record: StepRecord) -> None:
-        with self._lock, self._guard("step_done"):
-            if not self._begun:
-                self.begin()
-            row = step_row_for(self.schedule, record, len(self._steps), self.wall)
-            self._steps.append(row)
-            self._save(lambda s, sid: s.add_step(sid, row))
+        with self._guard("step_done"):
+            self.begin()
+            with self._state:
+                row = step_row_for(self.schedule, record, len(self._steps), self.wall)
+                self._steps.append(row)
+            self._submit("step_done", lambda: self._save(lambda s, sid: s.add_step(sid, row)))
 
     def finish(self, status: str, *, active_s: float, paused_s: float, end_mono: float) -> None:
         """Close the session (the first call wins; later ones are ignored)."""
-        with self._lock, self._guard("finish"):
-            if self._finished:
-                return
-            if not self._begun:
-                self.begin()
-            self._finished = True
-            if status not in FINAL_STATUSES:
-                log.warning("history: unknown status %r saved as 'interrupted'", status)
-                status = "interrupted"
-            totals = totals_from_steps(self._steps)
-            ended = self.wall(end_mono)
-            self._session.update(
-                status=status,
-                ended_at=to_iso(ended),
-                active_s=float(active_s),
-                paused_s=float(paused_s),
-                work_s=float(totals["work_s"]),
-                reps_done=int(totals["reps_done"]),
-            )
-            self._save(
-                lambda s, sid: s.finish_session(
+        with self._guard("finish"):
+            self.begin()
+            with self._state:
+                if self._finished:
+                    return
+                self._finished = True
+                if status not in FINAL_STATUSES:
+                    log.warning("history: unknown status %r saved as 'interrupted'", status)
+                    status = "interrupted"
+                totals = totals_from_steps(self._steps)
+                ended = self.wall(end_mono)
+                self._session.update(
+                    status=status,
+                    ended_at=to_iso(ended),
+                    active_s=float(active_s),
+                    paused_s=float(paused_s),
+                    work_s=float(totals["work_s"]),
+                    reps_done=int(totals["reps_done"]),
+                )
+
+            def write(s: HistoryStore, sid: int) -> None:
+                s.finish_session(
                     sid,
                     status=status,
                     ended_at=ended,
@@ -244,35 +255,53 @@ class SessionRecorder:
                     reps_done=int(totals["reps_done"]),
                     paused_s=float(paused_s),
                 )
-            )
+
+            self._submit("finish", lambda: self._save(write))
 
     def set_rpe_note(self, rpe: int | None, note: str | None) -> None:
-        with self._lock, self._guard("set_rpe_note"):
+        with self._guard("set_rpe_note"):
             if rpe is not None and (
                 isinstance(rpe, bool) or not isinstance(rpe, int) or not 1 <= rpe <= 10
             ):
                 log.warning("history: RPE %r is not 1-10; not saved", rpe)
                 rpe = None
-            self._session.update(rpe=rpe, note=note or "")
-            self._save(lambda s, sid: s.set_rpe_note(sid, rpe, note or ""))
+            with self._state:
+                self._session.update(rpe=rpe, note=note or "")
+            self._submit(
+                "set_rpe_note",
+                lambda: self._save(lambda s, sid: s.set_rpe_note(sid, rpe, note or "")),
+            )
 
     def close(self) -> None:
-        with self._lock:
-            if self._store is not None:
-                with contextlib.suppress(Exception):
-                    self._store.close()
-                self._store = None
+        """Let go of the database once every write so far is done (in the background too)."""
+        self._submit("close", self._close_store)
+
+    def flush(self, timeout: float = 2.0) -> bool:
+        """Wait up to `timeout` s for the writes so far; True when they are all done.
+
+        When they are not (the database is locked, the disk hangs), the whole session is
+        written to the pending file now, from memory, so ending the program loses nothing.
+        """
+        if self._writer is None or self._writer.wait(timeout):
+            return True
+        log.warning(
+            "history: writes still waiting after %.1f s; keeping %s", timeout, self.pending_path
+        )
+        self._write_pending()
+        return False
 
     def __enter__(self) -> SessionRecorder:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+        self.flush()
 
     def session_dict(self) -> dict[str, Any]:
         """The session as an export dict (what the pending file holds)."""
-        d = dict(self._session)
-        d["steps"] = [s.to_dict() for s in self._steps]
+        with self._state:
+            d = dict(self._session)
+            d["steps"] = [s.to_dict() for s in self._steps]
         return d
 
     # --- internals -------------------------------------------------------------------------
@@ -285,13 +314,53 @@ class SessionRecorder:
             yield
         except Exception as exc:  # noqa: BLE001 - the UI must never see an exception
             log.exception("history: %s failed", what)
+            self._submit(what, lambda e=exc: self._fail(e), guarded=False)
+
+    def _submit(self, what: str, job: Callable[[], None], *, guarded: bool = True) -> None:
+        def run() -> None:
+            if guarded:
+                with self._guard(what), self._io:
+                    job()
+            else:
+                with contextlib.suppress(Exception), self._io:
+                    job()
+
+        if self._writer is None:
+            run()
+        else:
+            self._writer.put(run)
+
+    def _open(self) -> None:
+        try:
+            self._store = self._open_store(self.db_path)
+            self._identity = _identity_of(self.db_path)
+            self.session_id = self._store.start_session(
+                uuid=self.uuid,
+                preset_name=self.preset_name,
+                preset_toml=self.preset_toml,
+                started_at=self.started_wall,
+                planned_s=self._session["planned_s"],
+                reps_planned=self._session["reps_planned"],
+                utc_offset_min=self._session["utc_offset_min"],
+            )
+            self._store.checkpoint()
+        except (StoreError, sqlite3.Error, OSError) as exc:
+            self._fail(exc)
+
+    def _close_store(self) -> None:
+        if self._store is not None:
             with contextlib.suppress(Exception):
-                self._fail(exc)
+                self._store.close()
+            self._store = None
 
     def _save(self, write: Callable[[HistoryStore, int], None]) -> None:
         if not self._fallback and self._store is not None and self.session_id is not None:
             try:
+                self._check_still_ours()
                 write(self._store, self.session_id)
+                # Into the main file at once: a WAL left to a later checkpoint would be
+                # written over whatever another program has put at this path meanwhile.
+                self._store.checkpoint()
                 return
             except (StoreError, sqlite3.Error, OSError) as exc:
                 self._fail(exc)
@@ -299,11 +368,36 @@ class SessionRecorder:
         if self._fallback:
             self._write_pending()
 
+    def _check_still_ours(self) -> None:
+        """The file at the path must still be the history opened, not something put there
+        since (moved over it or written into it): writing would lose the session in a
+        deleted file, or damage another program's file."""
+        problem = _changed(self.db_path, self._identity)
+        if problem is None:
+            return
+        if problem.startswith(REPLACED) and self._store is not None:
+            # The history that was there is gone from the folder, but still open here.
+            rescued = self._rescue()
+            if rescued is not None:
+                problem += f"; the history it replaced is kept in {rescued}"
+        raise StoreError(self.db_path, problem, "cannot save to history")
+
+    def _rescue(self) -> Path | None:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        target = self.db_path.with_name(f"{self.db_path.stem}.replaced-{stamp}.sqlite3")
+        try:
+            self._store.backup_to(target)
+        except (StoreError, sqlite3.Error, OSError) as exc:
+            log.warning("history: could not keep the replaced history in %s: %s", target, exc)
+            return None
+        log.warning("history: %s was replaced; its old content is kept in %s", self.db_path, target)
+        return target
+
     def _fail(self, exc: BaseException) -> None:
         """Stop using the database; keep the session in the pending file from now on."""
         first = not self._fallback
         self._fallback = True
-        self.close()
+        self._close_store()
         if first:
             log.warning("history: %s", exc)
         written = self._write_pending()
@@ -316,7 +410,7 @@ class SessionRecorder:
                 "and will be added to the history next time speedtimer starts."
             )
         else:
-            message = f"History not saved: {what}. {self._pending_problem}."
+            message = f"History not saved: {what}. {self._pending_problem}; {KEPT_IN_MEMORY}."
         self._tell(message)
 
     def _write_pending(self) -> bool:
@@ -327,6 +421,9 @@ class SessionRecorder:
                 "session": self.session_dict(),
             }
             write_json_atomic(self.pending_path, payload)
+            if self._fallback_failed:
+                self._fallback_failed = False
+                self._tell(f"This session is now kept in {self.pending_path}.")
             return True
         except (OSError, TypeError, ValueError) as exc:
             self._pending_problem = (
@@ -336,7 +433,7 @@ class SessionRecorder:
             if not self._fallback_failed:
                 log.error("history: %s", self._pending_problem)
             if not self._fallback_failed and self.problem is not None:
-                self._tell(f"{self._pending_problem}; this session will not be saved.")
+                self._tell(f"{self._pending_problem}; {KEPT_IN_MEMORY}.")
             self._fallback_failed = True
             return False
 
@@ -350,6 +447,100 @@ class SessionRecorder:
                 self.on_problem(message)
             except Exception:  # noqa: BLE001
                 log.exception("history: on_problem callback failed")
+
+
+class _Writer:
+    """A thread that runs a recorder's writes in the order they were asked for.
+
+    It ends after a few idle seconds and starts again on the next write, so a long-running
+    app keeps no thread per session it has run."""
+
+    IDLE_S = 5.0
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._lock = threading.Condition()
+        self._queued = 0
+        self._thread: threading.Thread | None = None
+
+    def put(self, job: Callable[[], None]) -> None:
+        with self._lock:
+            self._queued += 1
+            self._jobs.put(job)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+                self._thread.start()
+
+    def wait(self, timeout: float) -> bool:
+        with self._lock:
+            return self._lock.wait_for(lambda: self._queued == 0, timeout)
+
+    def _run(self) -> None:
+        while True:
+            try:
+                job = self._jobs.get(timeout=self.IDLE_S)
+            except queue.Empty:
+                with self._lock:
+                    if self._queued == 0:
+                        self._thread = None
+                        return
+                continue
+            try:
+                job()
+            except Exception:  # noqa: BLE001 - the jobs guard themselves; never die
+                log.exception("history: a background write failed")
+            finally:
+                with self._lock:
+                    self._queued -= 1
+                    self._lock.notify_all()
+
+
+_LIVE: weakref.WeakSet[SessionRecorder] = weakref.WeakSet()
+
+
+def flush_all(timeout: float = 2.0) -> bool:
+    """Wait for every background recorder's writes (at exit, before reading the history).
+
+    `timeout` is shared: a locked database costs at most that long in all, and what is not
+    written by then is kept in the pending files."""
+    deadline = time.monotonic() + timeout
+    done = True
+    for rec in list(_LIVE):
+        done = rec.flush(max(0.0, deadline - time.monotonic())) and done
+    return done
+
+
+KEPT_IN_MEMORY = "speedtimer keeps the session in memory and tries again after every step"
+REPLACED = "the file was replaced by another program while this session ran"
+
+
+def _identity_of(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _changed(path: Path, identity: tuple[int, int] | None) -> str | None:
+    """Why the file at `path` is no longer the history opened as `identity`, or None."""
+    try:
+        st = os.stat(path)
+        with open(path, "rb") as fh:
+            head = fh.read(HEADER_BYTES)
+    except FileNotFoundError:
+        return "the file was moved or deleted while this session ran"
+    except OSError as exc:
+        return describe_os_error(exc)
+    if identity is not None and (st.st_dev, st.st_ino) != identity:
+        return f"{REPLACED}; it is left as it is"
+    if not is_history_header(head):
+        return (
+            "the file was overwritten by another program while this session ran (it is not "
+            "a database any more); it is left as it is"
+        )
+    return None
 
 
 def _plain(exc: BaseException, db_path: Path) -> str:

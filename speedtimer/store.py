@@ -56,6 +56,18 @@ OTHER_HOST_STALE = timedelta(hours=48)  # an in-progress session from another co
 EXPORT_FORMAT = "speedtimer-history"
 EXPORT_VERSION = 1
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+HEADER_BYTES = 100  # an SQLite file's header: the magic string, then application_id at 68
+
+
+def is_history_header(head: bytes) -> bool:
+    """Whether the first HEADER_BYTES of a file can be a speedtimer history's.
+
+    An application_id of 0 passes: a new history's first page may still be in the WAL."""
+    if not head.startswith(_SQLITE_MAGIC):
+        return False
+    app_id = int.from_bytes(head[68:72], "big") if len(head) >= 72 else 0
+    return app_id in (0, APPLICATION_ID)
+
 
 # --- schema ------------------------------------------------------------------------------
 
@@ -877,6 +889,23 @@ class HistoryStore:
     def close(self) -> None:
         with self._lock:
             _close_quietly(self._conn)
+
+    def backup_to(self, target: Path) -> None:
+        """A consistent copy of this history in a new file `target` (never over one)."""
+        target = Path(target)
+        if target.exists():
+            raise StoreError(target, "a file is already there", "cannot copy history to")
+        dest = sqlite3.connect(str(target))
+        try:
+            with self._lock:
+                self._conn.backup(dest)
+        finally:
+            dest.close()
+
+    def checkpoint(self) -> None:
+        """Copy what the WAL holds into the main file now, without waiting for anyone."""
+        with self._lock, contextlib.suppress(sqlite3.Error):
+            self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
 
     def __enter__(self) -> HistoryStore:
         return self

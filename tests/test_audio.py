@@ -36,6 +36,7 @@ from speedtimer.cues import CUE_NAMES, cue_for, cues_for
 from speedtimer.paths import sounds_dir
 from speedtimer.schedule import Schedule, ScheduledStep
 from speedtimer.timer import Event, EventKind, Timer
+from tests.reliability import tried
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBE_BYTES = 2 * PROBE_FRAMES
@@ -171,6 +172,11 @@ def test_cues_on_time_play_everything():
     assert heard == ["pip", "pip", "pip", "rest"]
 
 
+@tried(
+    "Stalled event loop",
+    "an 8 s gap between timer ticks across two step changes (timer and cue rules)",
+    "all 5 pips and both step changes are events, in order; only the current step's cue is sounded",
+)
 def test_a_5_s_stall_drops_stale_pips_and_keeps_only_the_last_step_start():
     # work 10 s (pips at 7, 8, 9), rest 3 s (pips at 11, 12), work again from 13 s.
     sched = _schedule(("work", 10), ("rest", 3), ("work", 10))
@@ -203,6 +209,11 @@ def test_stale_threshold():
     assert cues_for(half, sched, 10.0) == []
 
 
+@tried(
+    "Stalled event loop",
+    "a 30 s gap between ticks through the end of the session",
+    "only the finish is sounded, none of the missed cues",
+)
 def test_a_stall_through_the_end_plays_only_the_finish():
     sched = _schedule(("work", 10), ("rest", 5))
     timer = Timer(sched, get_ready_s=0)
@@ -494,6 +505,12 @@ def test_a_cue_sent_ahead_is_heard_at_its_due_time_and_can_be_withdrawn(alsa, cu
     assert "cancelled rest" in (tmp_path / "speedtimer.log").read_text()
 
 
+@tried(
+    "Audio",
+    "ALSA pointed at a card that does not exist (sound helper alone)",
+    "one 'Sound unavailable' message naming the log; every play() returns False at once; ALSA's "
+    "text only in the log",
+)
 @needs_simpleaudio
 def test_no_audio_device(tmp_path, cue_files, capfd):
     env = _alsa_env(tmp_path, '{ type hw; card "speedtimer_no_such_card" }')
@@ -517,6 +534,11 @@ def test_no_audio_device(tmp_path, cue_files, capfd):
     assert capfd.readouterr() == ("", "")
 
 
+@tried(
+    "Audio",
+    "sound helper killed with SIGKILL between cues",
+    "restarted; the next cue's samples reach the device exactly; no message",
+)
 @needs_simpleaudio
 def test_killed_helper_is_restarted_and_the_next_cue_still_plays(alsa, cue_files, tmp_path):
     calls, _, on_problem = _problem_catcher()
@@ -539,6 +561,11 @@ def test_killed_helper_is_restarted_and_the_next_cue_still_plays(alsa, cue_files
     assert audio.available and calls == []
 
 
+@tried(
+    "Audio",
+    "sound device vanishes and the helper is killed: the restart fails",
+    "gives up with exactly one message; nothing on stderr",
+)
 @needs_simpleaudio
 def test_helper_that_fails_again_after_a_restart_gives_up_once(tmp_path, cue_files, capfd):
     """The device vanishes mid-session: the restarted helper's probe fails, sound gives up."""
@@ -567,6 +594,11 @@ def test_helper_that_fails_again_after_a_restart_gives_up_once(tmp_path, cue_fil
     assert capfd.readouterr() == ("", "")
 
 
+@tried(
+    "Audio",
+    "sound helper stopped (SIGSTOP) while two pips are sent, then resumed",
+    "the stale pips are dropped, not played late; the next cue plays",
+)
 @needs_simpleaudio
 def test_cues_that_reach_a_stalled_helper_late_are_dropped(alsa, cue_files, tmp_path):
     log = tmp_path / "speedtimer.log"
@@ -590,6 +622,11 @@ def test_cues_that_reach_a_stalled_helper_late_are_dropped(alsa, cue_files, tmp_
     assert log.read_text().count("dropped 'pip'") == 2
 
 
+@tried(
+    "Audio",
+    "5,000 cues sent to a stopped helper (pipe full)",
+    "play() never blocks: it returns False once the pipe is full",
+)
 @needs_simpleaudio
 def test_a_stuck_helper_never_blocks_play(alsa, cue_files, tmp_path):
     audio = ProcessAudio(cue_files, tmp_path / "speedtimer.log", env=alsa.env)
@@ -609,6 +646,11 @@ def test_a_stuck_helper_never_blocks_play(alsa, cue_files, tmp_path):
             os.kill(pid, signal.SIGKILL)
 
 
+@tried(
+    "Audio",
+    "simpleaudio not importable by the sound helper",
+    "one 'not installed' message; play() returns False; nothing on stderr",
+)
 @needs_simpleaudio
 def test_simpleaudio_missing(tmp_path, cue_files, capfd):
     shadow = tmp_path / "shadow"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -22,7 +23,8 @@ from speedtimer.recorder import (
 from speedtimer.schedule import Schedule, ScheduledStep
 from speedtimer.store import HistoryStore
 from speedtimer.timer import EventKind, State, Timer
-from tests.helpers_history import T0, record, small_schedule
+from tests.helpers_history import T0, add_session, record, small_schedule
+from tests.reliability import tried
 
 REPO = Path(__file__).resolve().parent.parent
 MONO0 = 100.0
@@ -159,6 +161,12 @@ def read_pending(rec: SessionRecorder) -> dict:
     return json.loads(rec.pending_path.read_text(encoding="utf-8"))["session"]
 
 
+@tried(
+    "History database",
+    "history file of random bytes when a session starts",
+    "one message naming both files; the session kept in a pending file and imported once the bad "
+    "file is moved; the bad file never touched",
+)
 def test_corrupt_database_falls_back_to_a_pending_file(db):
     db.parent.mkdir(parents=True)
     garbage = os.urandom(5000)
@@ -193,6 +201,11 @@ def test_corrupt_database_falls_back_to_a_pending_file(db):
     assert s.steps[1].split_s == 88.5
 
 
+@tried(
+    "History database",
+    "read-only database (query_only) during a session",
+    "one 'read-only' message; every step in the pending file, imported next start",
+)
 def test_read_only_database_falls_back(db):
     HistoryStore.open(db).close()
 
@@ -211,27 +224,39 @@ def test_read_only_database_falls_back(db):
         assert store.count_sessions() == 1
 
 
+@tried(
+    "History database",
+    "database locked by another connection for the whole session",
+    "one 'database is locked' message; the session imported next start",
+)
 def test_locked_database_falls_back(db):
-    import sqlite3
-
-    HistoryStore.open(db).close()
-    other = sqlite3.connect(db, isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")
     problems: list[str] = []
-    try:
+    with write_locked(db):
         rec = make_recorder(
             db,
             problems=problems,
             open_store=lambda p: HistoryStore.open(p, busy_timeout_ms=50, retries=0),
         )
         run_small_session(rec)
-    finally:
-        other.execute("ROLLBACK")
-        other.close()
     assert len(problems) == 1 and "database is locked" in problems[0]
     assert import_pending(db) == []
     with HistoryStore.open(db) as store:
         assert store.get_session(store.session_id_for_uuid(rec.uuid)).status == "completed"
+
+
+@contextlib.contextmanager
+def write_locked(db: Path, how: str = "IMMEDIATE"):
+    """Another connection holds the history's write lock for the duration."""
+    import sqlite3
+
+    HistoryStore.open(db).close()
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute(f"BEGIN {how}")
+    try:
+        yield
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
 
 
 def long_schedule(n: int) -> Schedule:
@@ -244,6 +269,11 @@ def long_schedule(n: int) -> Schedule:
     )
 
 
+@tried(
+    "History database",
+    "database full (max_page_count) part-way through a 60-step session",
+    "steps saved before stay; all 60 in the pending file, imported next start",
+)
 def test_disk_full_mid_session_keeps_every_step(db):
     HistoryStore.open(db).close()
 
@@ -291,6 +321,12 @@ def test_unwritable_folder(tmp_path):
         folder.chmod(0o700)
 
 
+@tried(
+    "History database",
+    "a broken UI callback, a step the schedule lacks, an RPE of 42, an unknown status, on a "
+    "garbage file",
+    "nothing raised into the app; the session kept in the pending file",
+)
 def test_the_recorder_never_raises(db):
     def boom(message):
         raise RuntimeError("the UI callback is broken")
@@ -313,6 +349,11 @@ def test_the_recorder_never_raises(db):
 # --- import_pending ----------------------------------------------------------------------
 
 
+@tried(
+    "History database",
+    "pending folder with invalid JSON, a wrong shape, a live session and a good one",
+    "the good one imported; the others left in place with a message each",
+)
 def test_import_pending_leaves_bad_files_and_running_sessions(db):
     folder = pending_dir(db)
     folder.mkdir(parents=True)
@@ -386,6 +427,11 @@ def run_and_kill(db: Path) -> tuple[str, list[str]]:
     return lines[-1].split()[1], lines[:-1]
 
 
+@tried(
+    "Signals",
+    "kill -9 of a process recording a session",
+    "next start marks it interrupted with its 3 finished steps and right totals",
+)
 def test_kill_9_mid_session_leaves_an_interrupted_session(db):
     uuid, problems = run_and_kill(db)
     assert problems == []
@@ -400,6 +446,11 @@ def test_kill_9_mid_session_leaves_an_interrupted_session(db):
     assert (s.active_s, s.work_s, s.reps_done) == (208.0, 88.0, 1)
 
 
+@tried(
+    "Signals",
+    "kill -9 while the session is kept in a pending file (garbage database)",
+    "the pending file holds the 3 steps and imports as interrupted",
+)
 def test_kill_9_while_saving_to_the_pending_file(db):
     db.parent.mkdir(parents=True)
     db.write_bytes(os.urandom(4096))
@@ -416,6 +467,11 @@ def test_kill_9_while_saving_to_the_pending_file(db):
     assert s.ended_at == datetime(2025, 3, 5, 7, 33, 28, tzinfo=UTC)
 
 
+@tried(
+    "History database",
+    "a pending file with fewer steps than the history holds for that session",
+    "not imported, left in place, with a message; the history keeps its 3 steps",
+)
 def test_import_pending_never_drops_steps_the_history_has(db):
     with make_recorder(db) as rec:
         rec.begin()
@@ -432,3 +488,96 @@ def test_import_pending_never_drops_steps_the_history_has(db):
     assert (folder / f"{rec.uuid}.json").exists()
     with HistoryStore.open(db) as store:
         assert len(store.get_session(rec.session_id).steps) == 3
+
+
+# --- the file changed under a running session ---------------------------------------------
+
+
+def _overwrite_in_place(db: Path, garbage: bytes) -> None:
+    with open(db, "r+b") as fh:  # same inode, new bytes: what a careless program does
+        fh.write(garbage)
+        fh.truncate()
+
+
+def _replace_by_rename(db: Path, garbage: bytes) -> None:
+    other = db.with_name("incoming.tmp")
+    other.write_bytes(garbage)
+    os.replace(other, db)  # what a sync tool or an "atomic save" does
+
+
+@tried(
+    "History database",
+    "history file replaced by garbage mid-session, in place and by a rename over it (recorder)",
+    "the garbage is never written to; the session goes to a pending file and is imported once "
+    "the file is moved away; a history renamed over is kept in a .replaced file",
+)
+@pytest.mark.parametrize("replace", [_overwrite_in_place, _replace_by_rename])
+def test_history_replaced_by_garbage_mid_session(db, replace):
+    with HistoryStore.open(db) as store:
+        add_session(store)
+    problems: list[str] = []
+    rec = make_recorder(db, problems=problems)
+    rec.begin()
+    rec.step_done(record(0, MONO0, 60.0))
+    garbage = os.urandom(20_000)
+    replace(db, garbage)
+    rec.step_done(record(1, MONO0 + 60, 88.0, splits=(88.0,), planned=None))
+    rec.finish("completed", active_s=148, paused_s=0, end_mono=MONO0 + 148)
+    rec.close()
+    assert db.read_bytes() == garbage  # not one byte of it written over
+    assert len(problems) == 1, problems
+    assert str(db) in problems[0] and "another program" in problems[0]
+    assert str(rec.pending_path) in problems[0]
+    assert len(read_pending(rec)["steps"]) == 2
+    rescued = sorted(db.parent.glob("history.replaced-*.sqlite3"))
+    if replace is _replace_by_rename:
+        [copy] = rescued  # the history that was renamed over, saved from the open connection
+        assert str(copy) in problems[0]
+        with HistoryStore.open(copy) as old:
+            assert old.count_sessions() == 2  # the earlier one and this one's first step
+    else:
+        assert rescued == []
+    db.rename(db.with_name("garbage.bin"))
+    assert import_pending(db) == []
+    with HistoryStore.open(db) as store:
+        s = store.get_session(store.session_id_for_uuid(rec.uuid))
+    assert (s.status, len(s.steps)) == ("completed", 2)
+
+
+def test_background_writes_never_wait_for_a_locked_database(db):
+    """The app records in the background: a lock held for longer than the busy timeout
+    costs the caller (the event loop) nothing, and the session still lands in a file."""
+    import time
+
+    problems: list[str] = []
+    with write_locked(db, "EXCLUSIVE"):
+        rec = make_recorder(
+            db,
+            problems=problems,
+            open_store=lambda p: HistoryStore.open(p, busy_timeout_ms=1000, retries=0),
+            background=True,
+        )
+        t0 = time.perf_counter()
+        run_small_session(rec)
+        # A write that waited would take the whole 1 s busy timeout; five were queued.
+        assert time.perf_counter() - t0 < 0.5
+        assert rec.flush(10.0)
+    rec.close()
+    assert len(problems) == 1 and "database is locked" in problems[0]
+    assert len(read_pending(rec)["steps"]) == 5
+    assert import_pending(db) == []
+    with HistoryStore.open(db) as store:
+        assert len(store.get_session(store.session_id_for_uuid(rec.uuid)).steps) == 5
+
+
+def test_flush_that_times_out_keeps_the_whole_session_in_the_pending_file(db):
+    with write_locked(db, "EXCLUSIVE"):
+        rec = make_recorder(db, background=True)
+        run_small_session(rec)
+        assert rec.flush(0.2) is False  # still waiting for the lock: exit now, lose nothing
+        saved = read_pending(rec)
+    assert saved["status"] == "completed" and len(saved["steps"]) == 5
+    assert rec.flush(15.0)
+    assert import_pending(db) == []
+    with HistoryStore.open(db) as store:
+        assert len(store.get_session(store.session_id_for_uuid(rec.uuid)).steps) == 5

@@ -76,6 +76,12 @@ def test_empty_file_is_a_new_history(db):
         assert store.count_sessions() == 0
 
 
+@tried(
+    "History database",
+    "8 KB of random bytes where the history file should be",
+    "refused with 'file is not a database' naming the file; every byte kept, no -wal/-shm beside "
+    "it",
+)
 def test_garbage_file_is_refused_and_left_untouched(db):
     db.parent.mkdir(parents=True)
     garbage = os.urandom(8192)
@@ -88,6 +94,11 @@ def test_garbage_file_is_refused_and_left_untouched(db):
     assert siblings(db) == before  # no -wal / -shm / journal next to it
 
 
+@tried(
+    "History database",
+    "an SQLite header followed by random bytes",
+    "refused with a message naming the file; every byte kept",
+)
 def test_damaged_sqlite_file_is_refused_and_left_untouched(db):
     db.parent.mkdir(parents=True)
     damaged = b"SQLite format 3\x00" + os.urandom(4096)
@@ -98,6 +109,11 @@ def test_damaged_sqlite_file_is_refused_and_left_untouched(db):
     assert db.read_bytes() == damaged
 
 
+@tried(
+    "History database",
+    "a real 30-session history with every page but the header scrambled",
+    "a plain 'damaged'/'not a database' error naming the file, no crash",
+)
 def test_damaged_pages_of_a_real_history_give_a_store_error(db):
     with HistoryStore.open(db) as s:
         for i in range(30):
@@ -115,6 +131,11 @@ def test_damaged_pages_of_a_real_history_give_a_store_error(db):
     assert "corrupt" in str(info.value) or "not a database" in str(info.value)
 
 
+@tried(
+    "History database",
+    "another program's SQLite database at the history's path",
+    "refused as another program's file; its tables and bytes unchanged",
+)
 def test_another_programs_sqlite_file_is_not_touched(db):
     db.parent.mkdir(parents=True)
     conn = sqlite3.connect(db)
@@ -173,6 +194,11 @@ def test_read_only_database_gives_a_plain_error(store, db):
     assert "read-only" in str(info.value)
 
 
+@tried(
+    "History database",
+    "database full (max_page_count) while 200 large steps are written",
+    "'database or disk is full' naming the file; every row saved before is still there",
+)
 def test_disk_full_gives_a_plain_error_and_loses_nothing_saved(store, db):
     sid = add_session(store, work=(60.0,) * 3)
     pages = store._conn.execute("PRAGMA page_count").fetchone()[0]
@@ -191,6 +217,11 @@ def test_disk_full_gives_a_plain_error_and_loses_nothing_saved(store, db):
 # --- locking and two processes -----------------------------------------------------------
 
 
+@tried(
+    "History database",
+    "another connection holding the write lock for 0.4 s, then for good",
+    "waits out the short lock and saves; reports the long one as 'database is locked'",
+)
 def test_waits_for_a_short_lock_and_reports_a_long_one(db):
     HistoryStore.open(db).close()
     other = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
@@ -209,6 +240,11 @@ def test_waits_for_a_short_lock_and_reports_a_long_one(db):
             other.close()
 
 
+@tried(
+    "History database",
+    "two processes writing 50 sessions each at the same moment",
+    "all 100 sessions and 500 steps saved",
+)
 def test_two_processes_writing_at_once_both_succeed(db):
     HistoryStore.open(db).close()
     ctx = multiprocessing.get_context("spawn")

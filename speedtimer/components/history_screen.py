@@ -42,7 +42,7 @@ from speedtimer.components.history_table import Cell, HistoryTable, TableColumn
 from speedtimer.components.watchers import forget_closed_watchers
 from speedtimer.paths import Paths
 from speedtimer.preset import format_clock
-from speedtimer.recorder import open_history_store, pending_dir
+from speedtimer.recorder import flush_all, open_history_store, pending_dir
 from speedtimer.store import HistoryStore, SessionSummary, SplitStats, StoreError
 
 PAGE_SIZE = 200
@@ -228,6 +228,7 @@ class HistoryScreen(Screen):
         yield QuietFooter()
 
     def on_mount(self) -> None:
+        flush_all(timeout=1.0)  # the session just run is in the list (its writes are quick)
         self._add_columns()
         self.query_one("#history-message").display = False
         self._show_period()

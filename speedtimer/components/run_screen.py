@@ -7,6 +7,7 @@ CPU while a rep runs and a cue is never late by a display tick.
 
 from __future__ import annotations
 
+import asyncio
 import math
 
 from textual import events
@@ -14,7 +15,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.timer import Timer as TextualTimer
 from textual.widgets import Input, ProgressBar, Static
 
 from speedtimer.components.big_time import BigTime
@@ -37,6 +37,8 @@ PHASE_WORDS = {
 }
 COMPACT_WIDTH = 60
 COMPACT_HEIGHT = 20
+TINY_WIDTH = 30  # below these only the phase and the clock are drawn
+TINY_HEIGHT = 10
 
 
 def step_time_text(step: ScheduledStep) -> str:
@@ -92,13 +94,17 @@ class RunScreen(Screen):
         Binding("v", "toggle_voice", "Voice", id="voice"),
     ]
 
+    SOUND_STATUS = "No sound: cues use the terminal bell and a flash (see the log)"
+    HISTORY_STATUS = "History: the session is kept in a pending file (see the notice)"
+
     def __init__(self, session: Session) -> None:
         super().__init__()
         self.session = session
-        self._wake: TextualTimer | None = None
+        self._wake: asyncio.TimerHandle | None = None
         self._shown: dict[str, object] = {}
         self._ended = False
         self._blinkers: list[Input] = []
+        self._status: dict[str, str] = {}
 
     # --- layout ----------------------------------------------------------------------------
 
@@ -123,7 +129,7 @@ class RunScreen(Screen):
         self._apply_size()
         audio = self.session.audio
         if not audio.available and audio.problem:
-            self.set_status("No sound: cues use the terminal bell and a flash (see the log)")
+            self.set_status(self.SOUND_STATUS, "sound")
         events = self.session.start()
         self._after(events)
 
@@ -142,6 +148,7 @@ class RunScreen(Screen):
                     self._blinkers.append(box)
 
     def on_unmount(self) -> None:
+        self._cancel_wake()
         for box in self._blinkers:
             if box.is_attached:
                 box.cursor_blink = True
@@ -153,6 +160,7 @@ class RunScreen(Screen):
     def _apply_size(self) -> None:
         size = self.app.size
         self.set_class(size.width < COMPACT_WIDTH or size.height < COMPACT_HEIGHT, "compact")
+        self.set_class(size.width < TINY_WIDTH or size.height < TINY_HEIGHT, "tiny")
 
     # --- the clock -------------------------------------------------------------------------
 
@@ -161,14 +169,33 @@ class RunScreen(Screen):
         self._after(self.session.tick())
 
     def _schedule(self) -> None:
-        if self._wake is not None:
-            self._wake.stop()
-            self._wake = None
+        """One wake-up at the next cue, boundary or change of the shown seconds.
+
+        Straight on the event loop, not a Textual timer: a one-shot Textual timer whose start
+        is already past its (short) delay when its task first runs skips its only tick, and
+        a delay of 0 kills its task; either way the countdown stopped for good. With other
+        threads holding the GIL (the sound helper's reader, the history writer) a delay of a
+        few ms came round every few minutes."""
+        self._cancel_wake()
         at = self.session.next_wake()
         if at is None:
             return
         delay = max(0.0, at - self.session.now())
-        self._wake = self.set_timer(delay, self.tick, name="next-event")
+        self._wake = asyncio.get_running_loop().call_later(delay, self._woken)
+
+    def _woken(self) -> None:
+        self._wake = None
+        if not self.is_attached:
+            return
+        try:
+            self.tick()
+        except Exception as exc:  # noqa: BLE001 - what a Textual timer would have done
+            self.app._handle_exception(exc)
+
+    def _cancel_wake(self) -> None:
+        if self._wake is not None:
+            self._wake.cancel()
+            self._wake = None
 
     def _after(self, events) -> None:
         self.refresh_display()
@@ -185,8 +212,7 @@ class RunScreen(Screen):
         if self._ended:
             return
         self._ended = True
-        if self._wake is not None:
-            self._wake.stop()
+        self._cancel_wake()
         from speedtimer.components.summary_screen import SummaryScreen
 
         self.app.switch_screen(SummaryScreen(self.session))
@@ -293,8 +319,10 @@ class RunScreen(Screen):
         band.add_class("flash")
         self.set_timer(0.25, lambda: band.remove_class("flash"))
 
-    def set_status(self, text: str) -> None:
-        self._set("status", text)
+    def set_status(self, text: str, key: str = "status") -> None:
+        """One line for each kind of standing problem (sound, history), each said once."""
+        self._status[key] = text
+        self._set("status", "\n".join(t for t in self._status.values() if t))
 
     # --- keys ------------------------------------------------------------------------------
 

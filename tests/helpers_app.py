@@ -1,0 +1,68 @@
+"""Shared pieces for the tests that run the whole app against faults: folders with one preset,
+the app as the runner starts it, what it shows, and leaving a finished session in tmux."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from speedtimer.app import SpeedTimerApp, make_app
+from speedtimer.components.run_screen import RunScreen
+from speedtimer.paths import Paths
+from tests.conftest import QuietAudio
+
+
+def alsa_config(folder: Path, pcm: str) -> Path:
+    """An ALSA config file whose default device is `pcm`, for ALSA_CONFIG_PATH."""
+    conf = folder / "asound.conf"
+    system = Path("/usr/share/alsa/alsa.conf")
+    lines = [f"<{system}>"] if system.is_file() else []
+    conf.write_text("\n".join([*lines, f"pcm.!default {pcm}", ""]))
+    return conf
+
+
+def preset_paths(tmp_path: Path, preset: str, data_dir: Path | None = None) -> Paths:
+    """Temp folders, with `preset` (TOML text) as the one extra preset."""
+    presets = tmp_path / "presets"
+    presets.mkdir(exist_ok=True)
+    (presets / "trial.toml").write_text(preset)
+    return Paths(
+        config_dir=tmp_path / "config",
+        data_dir=data_dir or tmp_path / "data",
+        extra_presets_dirs=(presets,),
+    )
+
+
+def quiet_app(paths: Paths, clock, **kw) -> SpeedTimerApp:
+    """The app on the fake clock, its cues played nowhere (no bell, no flash)."""
+    return make_app(
+        paths, clock=clock, wall_clock=clock.wall, audio=kw.pop("audio", QuietAudio()), **kw
+    )
+
+
+async def start_preset(app, pilot, tag: str) -> RunScreen:
+    """Type the preset's tag in the menu filter and press enter, as a runner does."""
+    await pilot.press(*tag)
+    await pilot.press("enter")
+    await pilot.pause()
+    assert isinstance(app.screen, RunScreen)
+    return app.screen
+
+
+def notices(app) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+def screen_text(app) -> str:
+    """What the terminal shows, as text (Pilot)."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def leave_finished_session(tmux, timeout: float = 20) -> str:
+    """In tmux: wait for the summary, close it, quit from the menu. The summary's screen."""
+    summary = tmux.wait_for("Session complete", timeout=timeout)
+    tmux.keys("Escape")
+    tmux.wait_for("Type to filter")
+    tmux.keys("C-q")
+    time.sleep(0.5)
+    return summary
