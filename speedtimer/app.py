@@ -81,6 +81,18 @@ class SpeedTimerApp(App):
         self.catalog: Catalog = Catalog(())
         self._apply_theme_and_keys()
 
+    def get_driver_class(self) -> type:
+        """Textual's driver, but on Linux one whose keyboard thread does not wake ten times a
+        second for nothing (components/quiet_driver.py)."""
+        from textual import constants
+
+        driver_class = super().get_driver_class()
+        if sys.platform.startswith("linux") and constants.DRIVER is None:
+            from speedtimer.components.quiet_driver import quiet_driver_for
+
+            driver_class = quiet_driver_for(driver_class)
+        return driver_class
+
     def _apply_theme_and_keys(self) -> None:
         """A theme or binding id Textual does not know is reported, not silently ignored."""
         problem = theme_problem(self.settings, set(self.available_themes))
