@@ -135,7 +135,9 @@ class SpeedTimerApp(App):
         from speedtimer.store import StoreError
 
         try:
-            store, problems = open_history_store(self.paths.history_db, self.wall_clock())
+            store, problems = open_history_store(
+                self.paths.history_db, self.wall_clock(), self.paths.spare_pending_dir
+            )
         except StoreError as exc:
             problems, store = [str(exc)], None
         if store is not None:
@@ -306,6 +308,7 @@ class SpeedTimerApp(App):
                 started_mono=started_mono,
                 on_problem=self._history_problem,
                 background=True,  # a locked database must never stop the countdown
+                spare_pending_dir=self.paths.spare_pending_dir,
             )
 
         return factory

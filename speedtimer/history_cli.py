@@ -146,7 +146,7 @@ def resolve_paths(args: argparse.Namespace, get_paths: GetPaths | None) -> Paths
 def _has_history(paths: Paths) -> bool:
     from speedtimer.recorder import has_history
 
-    return has_history(paths.history_db)
+    return has_history(paths.history_db, paths.spare_pending_dir)
 
 
 def open_history(paths: Paths) -> HistoryStore:
@@ -157,7 +157,7 @@ def open_history(paths: Paths) -> HistoryStore:
     from speedtimer.recorder import open_history_store
     from speedtimer.store import HistoryStore
 
-    store, problems = open_history_store(paths.history_db)
+    store, problems = open_history_store(paths.history_db, spare=paths.spare_pending_dir)
     for problem in problems:
         _warn(problem)
     return store if store is not None else HistoryStore.open(paths.history_db)

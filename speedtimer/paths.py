@@ -67,6 +67,12 @@ class Paths:
         return self.data_dir / "history.sqlite3"
 
     @property
+    def spare_pending_dir(self) -> Path:
+        """Sessions that cannot be kept beside the history (its folder read-only or full) wait
+        here, in another user folder, to go into it at the next start."""
+        return self.config_dir / "pending-history"
+
+    @property
     def log_file(self) -> Path:
         return self.data_dir / "speedtimer.log"
 

@@ -67,6 +67,7 @@ def run_plain(
             started_wall=started_wall,
             started_mono=started_mono,
             on_problem=lambda m: print(f"warning: {m}", file=out, flush=True),
+            spare_pending_dir=paths.spare_pending_dir,
         )
 
     session = Session(

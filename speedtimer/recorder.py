@@ -65,6 +65,14 @@ def pending_dir(db_path: Path) -> Path:
     return Path(db_path).parent / PENDING_DIR
 
 
+def pending_dirs(db_path: Path, spare: Path | None = None) -> tuple[Path, ...]:
+    """Where sessions wait to go into the history: beside it, then a spare folder elsewhere
+    (the config folder), for when the data folder itself cannot be written (read-only, full,
+    on a drive that went away)."""
+    first = pending_dir(db_path)
+    return (first,) if spare is None or Path(spare) == first else (first, Path(spare))
+
+
 def session_status(state: State, *, hangup: bool = False) -> str:
     """The history status for a session that stops with the timer in `state`.
 
@@ -128,6 +136,7 @@ class SessionRecorder:
         open_store: Callable[[Path], HistoryStore] | None = None,
         session_uuid: str | None = None,
         background: bool = False,
+        spare_pending_dir: Path | None = None,
     ) -> None:
         """`started_wall` (aware) and `started_mono` are the same instant on the wall clock and
         on the timer's monotonic scale. `open_store` replaces `HistoryStore.open` (tests).
@@ -136,6 +145,8 @@ class SessionRecorder:
         locked by another program (or a slow disk) never stops the caller: the app's event
         loop, which draws the countdown. `flush()` waits for them."""
         self.db_path = Path(db_path)
+        self._pending_dirs = pending_dirs(self.db_path, spare_pending_dir)
+        self._pending_at = 0  # which of them holds this session's file
         self.preset_name = preset_name
         self.preset_toml = preset_toml
         self.schedule = schedule
@@ -184,7 +195,7 @@ class SessionRecorder:
 
     @property
     def pending_path(self) -> Path:
-        return pending_dir(self.db_path) / f"{self.uuid}.json"
+        return self._pending_dirs[self._pending_at] / f"{self.uuid}.json"
 
     @property
     def saved_to(self) -> Path:
@@ -414,28 +425,34 @@ class SessionRecorder:
         self._tell(message)
 
     def _write_pending(self) -> bool:
-        try:
-            payload = {
-                "format": PENDING_FORMAT,
-                "version": PENDING_VERSION,
-                "session": self.session_dict(),
-            }
-            write_json_atomic(self.pending_path, payload)
-            if self._fallback_failed:
-                self._fallback_failed = False
-                self._tell(f"This session is now kept in {self.pending_path}.")
+        """Keep the session in its pending file; if that folder cannot be written, in the
+        spare one (and stay there, so there is one up-to-date copy to import)."""
+        payload = {
+            "format": PENDING_FORMAT,
+            "version": PENDING_VERSION,
+            "session": self.session_dict(),
+        }
+        failures = []
+        for index in range(self._pending_at, len(self._pending_dirs)):
+            path = self._pending_dirs[index] / f"{self.uuid}.json"
+            try:
+                write_json_atomic(path, payload)
+            except (OSError, TypeError, ValueError) as exc:
+                why = describe_os_error(exc) if isinstance(exc, OSError) else str(exc)
+                failures.append(f"{path} ({why})")
+                continue
+            moved, self._pending_at = index != self._pending_at, index
+            if self._fallback_failed or (moved and self.problem is not None):
+                self._tell(f"This session is now kept in {path}.")
+            self._fallback_failed = False
             return True
-        except (OSError, TypeError, ValueError) as exc:
-            self._pending_problem = (
-                f"It could not be kept in {self.pending_path} either "
-                f"({describe_os_error(exc) if isinstance(exc, OSError) else exc})"
-            )
-            if not self._fallback_failed:
-                log.error("history: %s", self._pending_problem)
-            if not self._fallback_failed and self.problem is not None:
-                self._tell(f"{self._pending_problem}; {KEPT_IN_MEMORY}.")
-            self._fallback_failed = True
-            return False
+        self._pending_problem = f"It could not be kept in {' or '.join(failures)} either"
+        if not self._fallback_failed:
+            log.error("history: %s", self._pending_problem)
+        if not self._fallback_failed and self.problem is not None:
+            self._tell(f"{self._pending_problem}; {KEPT_IN_MEMORY}.")
+        self._fallback_failed = True
+        return False
 
     _pending_problem = ""
 
@@ -584,14 +601,26 @@ class PendingResult:
     problems: tuple[str, ...]
 
 
+def pending_files(db_path: Path, spare: Path | None) -> list[Path]:
+    """Beside the history first, then the spare folder: a session that moved to the spare
+    folder is the newer copy, so it is imported last and replaces the older one."""
+    files: list[Path] = []
+    for folder in pending_dirs(db_path, spare):
+        try:
+            files += sorted(p for p in folder.glob("*.json") if not p.name.startswith("."))
+        except OSError:
+            continue
+    return files
+
+
 def import_pending_detailed(
-    db_path: Path, *, open_store: Callable[[Path], HistoryStore] | None = None
+    db_path: Path,
+    *,
+    open_store: Callable[[Path], HistoryStore] | None = None,
+    spare: Path | None = None,
 ) -> PendingResult:
-    folder = pending_dir(db_path)
-    try:
-        files = sorted(p for p in folder.glob("*.json") if not p.name.startswith("."))
-    except OSError:
-        files = []
+    files = pending_files(db_path, spare)
+    folder = files[0].parent if files else pending_dir(db_path)
     if not files:
         return PendingResult((), ())
     try:
@@ -640,33 +669,27 @@ def import_pending_detailed(
     return PendingResult(tuple(imported), tuple(problems))
 
 
-def import_pending(db_path: Path) -> list[str]:
+def import_pending(db_path: Path, spare: Path | None = None) -> list[str]:
     """Move sessions saved in pending JSON files into the history; call at start-up.
 
     Each file is removed only after its import committed. A file that cannot be read stays
     where it is. Returns the problems, one plain message each (empty when all went well).
     """
     try:
-        return list(import_pending_detailed(db_path).problems)
+        return list(import_pending_detailed(db_path, spare=spare).problems)
     except Exception as exc:  # noqa: BLE001 - start-up must go on
         log.exception("history: import of pending sessions failed")
         return [f"sessions saved in {pending_dir(db_path)} could not be imported: {exc}"]
 
 
-def has_history(db: Path) -> bool:
-    """A history file, or sessions waiting in the pending folder to go into one."""
+def has_history(db: Path, spare: Path | None = None) -> bool:
+    """A history file, or sessions waiting in a pending folder to go into one."""
     db = Path(db)
-    if db.exists():
-        return True
-    folder = pending_dir(db)
-    try:
-        return folder.is_dir() and any(folder.glob("*.json"))
-    except OSError:
-        return False
+    return db.exists() or bool(pending_files(db, spare))
 
 
 def open_history_store(
-    db: Path, now: datetime | None = None
+    db: Path, now: datetime | None = None, spare: Path | None = None
 ) -> tuple[HistoryStore | None, list[str]]:
     """Open and tidy the history: pending sessions in, sessions of dead processes closed.
 
@@ -674,10 +697,10 @@ def open_history_store(
     the file cannot be opened; it is then left exactly as it was. Problems while tidying
     come back as messages; the history still opens.
     """
-    if not has_history(db):
+    if not has_history(db, spare):
         return None, []
     store = HistoryStore.open(db)
-    problems = list(import_pending(db))
+    problems = list(import_pending(db, spare))
     try:
         store.recover_interrupted(now=now)
     except StoreError as exc:

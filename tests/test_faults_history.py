@@ -11,6 +11,7 @@ tests run as root, which chmod cannot stop, so that app runs without the overrid
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import shutil
 import sqlite3
@@ -339,15 +340,21 @@ def fill(folder: Path) -> Path:
     return filler
 
 
+def spare_files(paths: Paths) -> list[Path]:
+    return sorted(paths.spare_pending_dir.glob("*.json"))
+
+
 @tried(
     "History database",
-    "disk full mid-session in the app: a real 1 MB tmpfs filled up, so neither the database "
-    "nor the pending file can grow, then space freed",
+    "disk full mid-session in the app: a real 1 MB tmpfs holding the data folder and the "
+    "config folder (so neither the database, the pending file nor the spare folder can "
+    "grow) filled up, then space freed",
     "the countdown went on; a notice that the session is kept in memory, another once it is in "
     "the pending file; nothing on stderr; imported on the next start",
 )
 async def test_disk_full_mid_session(tmp_path, clock, small_disk, capfd):
     paths = make_paths(tmp_path, data_dir=small_disk / "data", preset=LONG_PRESET)
+    paths = dataclasses.replace(paths, config_dir=small_disk / "config")
     before = saved_before(paths.history_db)
     app = quiet_app(paths, clock, get_ready_s=0)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
@@ -356,18 +363,13 @@ async def test_disk_full_mid_session(tmp_path, clock, small_disk, capfd):
         recorder = run.screen.session.recorder
         await run.step()
         filler = fill(small_disk)
-        # A full disk bites when the database must grow: steps still fit in its last page.
-        done = 1
-        while not notices(app) and done < LONG_STEPS - 3:
-            await run.step()
-            done += 1
-            assert recorder.flush(10)
+        done = await steps_until_a_notice(run, recorder)
         message = await run.wait_for_notice("History not saved")
         assert "full" in message and str(paths.history_db) in message
         assert "could not be kept" in message and str(recorder.pending_path) in message
-        assert "in memory" in message
+        assert str(paths.spare_pending_dir) in message and "in memory" in message
         await run.step()
-        assert pending_files(paths) == []  # no room for it either
+        assert pending_files(paths) == [] == spare_files(paths)  # no room for it either
         filler.unlink()  # the runner frees some space
         await run.step()
         await run.wait_for_notice("is now kept in")
@@ -381,6 +383,53 @@ async def test_disk_full_mid_session(tmp_path, clock, small_disk, capfd):
     assert len(pending_files(paths)) == 1
     assert await next_start(paths, clock) == []
     assert pending_files(paths) == []
+    status, steps = the_session(paths)
+    assert (status, len(steps)) == ("completed", LONG_STEPS)
+    assert old_rows(paths.history_db) == before
+
+
+async def steps_until_a_notice(run: Run, recorder) -> int:
+    """A full disk bites when the database must grow: steps still fit in its last page."""
+    done = 1
+    while not notices(run.app) and done < LONG_STEPS - 3:
+        await run.step()
+        done += 1
+        assert recorder.flush(10)
+    return done
+
+
+@tried(
+    "History database",
+    "disk full mid-session in the app with only the data folder on the full disk (a real 1 MB "
+    "tmpfs); the config folder elsewhere",
+    "the countdown went on; one notice: the session is kept in the spare folder in the config "
+    "folder, step by step; nothing on stderr; imported with every step on the next start",
+)
+async def test_disk_full_keeps_the_session_in_the_spare_folder(tmp_path, clock, small_disk, capfd):
+    paths = make_paths(tmp_path, data_dir=small_disk / "data", preset=LONG_PRESET)
+    before = saved_before(paths.history_db)
+    app = quiet_app(paths, clock, get_ready_s=0)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        run = Run(app, pilot, clock)
+        await run.start()
+        recorder = run.screen.session.recorder
+        await run.step()
+        fill(small_disk)
+        done = await steps_until_a_notice(run, recorder)
+        message = await run.wait_for_notice("History not saved")
+        assert "full" in message and str(paths.history_db) in message
+        [kept] = spare_files(paths)
+        assert str(kept) in message and "next time speedtimer starts" in message
+        for _ in range(done, LONG_STEPS):
+            await run.step()
+        await run.leave_summary()
+        assert sum("History" in m for m in notices(app)) == 1
+    assert capfd.readouterr().err == ""
+    assert spare_files(paths) == [kept] and pending_files(paths) == []
+    for filler in small_disk.glob("filler.bin"):
+        filler.unlink()  # space again, before the next start
+    assert await next_start(paths, clock) == []
+    assert spare_files(paths) == []
     status, steps = the_session(paths)
     assert (status, len(steps)) == ("completed", LONG_STEPS)
     assert old_rows(paths.history_db) == before

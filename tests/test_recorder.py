@@ -307,6 +307,58 @@ def test_disk_full_mid_session_keeps_every_step(db):
     assert full.work_s == 300.0 and full.reps_done == 30
 
 
+@tried(
+    "History database",
+    "a session started while its data folder cannot be written at all (the folder's path "
+    "is a file: no database, no pending folder, for root too)",
+    "kept in the spare folder in the config folder, step by step, with a message naming it; "
+    "imported with every step at the next start once the data folder works again",
+)
+def test_data_folder_unusable_keeps_the_session_in_the_spare_folder(tmp_path):
+    data = tmp_path / "data"
+    data.write_text("not a folder\n")  # what a read-only or vanished drive looks like, as root
+    spare = tmp_path / "config" / "pending-history"
+    problems: list[str] = []
+    rec = make_recorder(data / "history.sqlite3", problems=problems, spare_pending_dir=spare)
+    run_small_session(rec)
+    kept = spare / f"{rec.uuid}.json"
+    assert rec.saved_to == kept
+    assert problems and str(kept) in problems[0] and "next time speedtimer starts" in problems[0]
+    assert len(json.loads(kept.read_text())["session"]["steps"]) == 5
+    assert data.read_text() == "not a folder\n"  # nothing written over what is there
+
+    data.unlink()
+    data.mkdir()  # the drive is back
+    db = data / "history.sqlite3"
+    assert import_pending(db, spare) == []
+    with HistoryStore.open(db) as store:
+        (summary,) = store.list_sessions()
+        session = store.get_session(summary.id)
+    assert session.uuid == rec.uuid and session.status == "completed"
+    assert len(session.steps) == 5 and not kept.exists()
+
+
+def test_a_newer_copy_in_the_spare_folder_wins(tmp_path):
+    """A session that moved to the spare folder mid-way leaves an older copy beside the
+    history; the import takes both in order, so the newer one stands and both files go."""
+    db = tmp_path / "data" / "history.sqlite3"
+    spare = tmp_path / "config" / "pending-history"
+    rec = make_recorder(db, spare_pending_dir=spare)
+    run_small_session(rec)
+    full = rec.session_dict()
+    older = dict(full, steps=full["steps"][:2], status="in_progress", pid=None)
+    for folder, session in ((pending_dir(db), older), (spare, full)):
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{rec.uuid}.json").write_text(json.dumps({"session": session}))
+    with HistoryStore.open(db) as store:
+        store.delete_session(rec.session_id)
+    assert import_pending(db, spare) == []
+    with HistoryStore.open(db) as store:
+        (summary,) = store.list_sessions()
+        assert len(store.get_session(summary.id).steps) == 5
+    assert not list(pending_dir(db).glob("*.json")) and not list(spare.glob("*.json"))
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions; chmod proves nothing")
 def test_unwritable_folder(tmp_path):
     folder = tmp_path / "ro"

@@ -42,7 +42,7 @@ from speedtimer.components.history_table import Cell, HistoryTable, TableColumn
 from speedtimer.components.watchers import forget_closed_watchers
 from speedtimer.paths import Paths
 from speedtimer.preset import format_clock
-from speedtimer.recorder import flush_all, open_history_store, pending_dir
+from speedtimer.recorder import flush_all, open_history_store, pending_dir, pending_files
 from speedtimer.store import HistoryStore, SessionSummary, SplitStats, StoreError
 
 PAGE_SIZE = 200
@@ -114,15 +114,9 @@ def fit(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def quick_open_possible(db: Path) -> bool:
+def quick_open_possible(db: Path, spare: Path | None = None) -> bool:
     """An existing history and no pending sessions: opening only reads."""
-    if not db.is_file():
-        return False
-    folder = pending_dir(db)
-    try:
-        return not (folder.is_dir() and any(folder.glob("*.json")))
-    except OSError:
-        return False
+    return db.is_file() and not pending_files(db, spare)
 
 
 @dataclass(frozen=True)
@@ -234,7 +228,9 @@ class HistoryScreen(Screen):
         self._show_period()
         self.query_one("#history-table", HistoryTable).focus()
         self.watch(self.query_one("#history-table"), "scroll_y", self._scrolled, init=False)
-        if OPEN_IN_PLACE and quick_open_possible(self.paths.history_db):
+        if OPEN_IN_PLACE and quick_open_possible(
+            self.paths.history_db, self.paths.spare_pending_dir
+        ):
             self._open_in_place()
         else:
             self._open()
@@ -263,10 +259,10 @@ class HistoryScreen(Screen):
         """What opening does, to run here or in a thread: open, tidy, read the first page."""
         query = self.query_state
         since = self.since(query.period)
-        db, now = self.paths.history_db, self.now()
+        db, now, spare = self.paths.history_db, self.now(), self.paths.spare_pending_dir
 
         def opening() -> tuple[HistoryStore | None, list[str], Page | None]:
-            store, problems = open_history_store(db, now)
+            store, problems = open_history_store(db, now, spare)
             if store is None:
                 return None, problems, None
             try:
