@@ -7,6 +7,7 @@ runner runs, with only the clock, folders and audio injected.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import signal
 import sys
@@ -155,7 +156,7 @@ class SpeedTimerApp(App):
             for p in problems:
                 self.report(p)
             self._audio = open_audio(
-                files, self.paths.log_file, enabled=True, on_problem=self._audio_problem
+                files, self.paths.log_file, enabled=True, on_problem=self._from_any_thread(self._show_audio_problem)
             )
         return self._audio
 
@@ -168,33 +169,28 @@ class SpeedTimerApp(App):
             cache = SpeechCache(
                 self.paths.speech_cache_dir, VoiceConfig.from_settings(self.settings)
             )
-            self._voice = Voice(cache, self.audio, on_problem=self._voice_problem)
+            self._voice = Voice(cache, self.audio, on_problem=self._from_any_thread(self.report))
         return self._voice
 
-    def _voice_problem(self, message: str) -> None:
-        if threading.get_ident() == self._thread_id:
-            self.report(message)
-        else:
-            self.call_from_thread(self.report, message)
-
+    @functools.cached_property
     def _cue_seconds(self) -> dict[str, float]:
+        """How long each cue sounds, for the voice to keep clear of: read once, not per session."""
         from speedtimer.audio import cue_lengths, resolve_cue_files
 
         return cue_lengths(resolve_cue_files(self.paths.sounds_dir, self.settings.sounds)[0])
 
-    def _audio_problem(self, message: str) -> None:
-        if threading.get_ident() == self._thread_id:
-            self._show_audio_problem(message)
-        else:
-            self.call_from_thread(self._show_audio_problem, message)
+    def _from_any_thread(self, show: Callable[[str], None]) -> Callable[[str], None]:
+        """A problem callback for the sound helper's, the speech renderer's and the history
+        writer's threads: `show` runs on the app's own thread."""
 
-    def _history_problem(self, message: str) -> None:
-        """From the recorder's writer thread: an error notification and the status line."""
-        if threading.get_ident() == self._thread_id:
-            self._show_history_problem(message)
-        else:
-            with contextlib.suppress(RuntimeError):  # the app may have closed meanwhile
-                self.call_from_thread(self._show_history_problem, message)
+        def tell(message: str) -> None:
+            if threading.get_ident() == self._thread_id:
+                show(message)
+            else:
+                with contextlib.suppress(RuntimeError):  # the app may have closed meanwhile
+                    self.call_from_thread(show, message)
+
+        return tell
 
     def _show_history_problem(self, message: str) -> None:
         self.report(message, "error")
@@ -283,7 +279,7 @@ class SpeedTimerApp(App):
             voice=voice,
             voice_on=self.voice_on,
             phrases=self.settings.phrases,
-            cue_seconds=self._cue_seconds(),
+            cue_seconds=self._cue_seconds,
         )
         screen = RunScreen(session)
         self.push_screen(screen)
@@ -306,7 +302,7 @@ class SpeedTimerApp(App):
                 schedule=schedule,
                 started_wall=started_wall,
                 started_mono=started_mono,
-                on_problem=self._history_problem,
+                on_problem=self._from_any_thread(self._show_history_problem),
                 background=True,  # a locked database must never stop the countdown
                 spare_pending_dir=self.paths.spare_pending_dir,
             )
