@@ -315,6 +315,14 @@ class SpeedTimerApp(App):
         if running is not None:
             running.flash()
 
+    def session_running(self) -> bool:
+        """A session is on the screen stack and not over yet."""
+        for screen in self.screen_stack:
+            running = _running_screen(screen)
+            if running is not None and not running.session.timer.done:
+                return True
+        return False
+
     def action_history(self) -> None:
         from speedtimer.components.history_screen import HistoryScreen
 
@@ -322,7 +330,9 @@ class SpeedTimerApp(App):
 
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)
-        yield SystemCommand("History", "Review past sessions and trends", self.action_history)
+        if not self.session_running():
+            # Not over a running session: its end closes everything above the run screen.
+            yield SystemCommand("History", "Review past sessions and trends", self.action_history)
         if isinstance(screen, MenuScreen):
             yield from preset_commands(screen)
 

@@ -209,13 +209,24 @@ class RunScreen(Screen):
         self._schedule()
 
     def _finish(self) -> None:
+        """The session is over: the summary takes this screen's place.
+
+        Whatever was opened over this screen (the end-session question, the command palette)
+        asked about a session that no longer runs, so it goes first, unanswered. Switching
+        with it still open replaced the dialog instead of this screen: closing the summary
+        then left a finished run screen with no key that did anything."""
         if self._ended:
             return
         self._ended = True
         self._cancel_wake()
+        app = self.app
+        if self not in app.screen_stack:  # the app is closing
+            return
         from speedtimer.components.summary_screen import SummaryScreen
 
-        self.app.switch_screen(SummaryScreen(self.session))
+        while app.screen is not self:
+            app.pop_screen()
+        app.switch_screen(SummaryScreen(self.session))
 
     # --- drawing ---------------------------------------------------------------------------
 
