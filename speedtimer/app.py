@@ -156,7 +156,10 @@ class SpeedTimerApp(App):
             for p in problems:
                 self.report(p)
             self._audio = open_audio(
-                files, self.paths.log_file, enabled=True, on_problem=self._from_any_thread(self._show_audio_problem)
+                files,
+                self.paths.log_file,
+                enabled=True,
+                on_problem=self._from_any_thread(self._show_audio_problem),
             )
         return self._audio
 

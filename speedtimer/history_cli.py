@@ -22,6 +22,8 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from speedtimer.core.statuses import status_word
+
 if TYPE_CHECKING:
     from speedtimer.paths import Paths
     from speedtimer.store import HistoryStore, SessionSummary
@@ -291,10 +293,6 @@ def _clock(seconds: float | None) -> str:
     return format_clock(seconds) if seconds else "-"
 
 
-def _status_text(status: str) -> str:
-    return status.replace("_", " ")
-
-
 def _fit(text: str, width: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
@@ -306,7 +304,7 @@ def format_table(rows: list[SessionSummary]) -> str:
         (
             r.local_started_at.strftime("%Y-%m-%d %H:%M"),
             _fit(r.preset_name, 32),
-            _status_text(r.status),
+            status_word(r.status),
             _clock(r.planned_s),
             _clock(r.active_s),
             f"{r.reps_done}/{r.reps_planned}" if r.reps_planned else str(r.reps_done or "-"),

@@ -2,7 +2,7 @@
 
 For scripts, screen readers and terminals where a full-screen app is unwelcome. It runs the same
 `Session` as the TUI, sleeping until the timer's next event, so cues are as exact as in the app.
-Ctrl+C ends the session (saved as aborted); lap steps are not supported here and are skipped
+Ctrl+C ends the session (saved as ended early); lap steps are not supported here and are skipped
 after their target time, or at once when they have none.
 """
 
@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+from speedtimer.core.statuses import status_word
 from speedtimer.paths import Paths
 from speedtimer.preset import Preset, format_clock
 from speedtimer.schedule import KIND_NAMES
@@ -147,7 +148,8 @@ def _print_events(session, events, out) -> None:
             s = steps[ev.index]
             when = format_clock(s.planned_s) if s.planned_s is not None else "until lap"
             pos = f" [{s.position}]" if s.position else ""
-            line = f"{KIND_NAMES[s.kind]}: {s.title} {when}{pos}"
+            name = KIND_NAMES[s.kind]  # an unlabelled step's title is its kind: say it once
+            line = f"{name}: {s.title} {when}{pos}" if s.label else f"{name}: {when}{pos}"
         elif ev.kind is EventKind.LAP:
             line = f"  lap {format_clock(ev.split_s or 0, tenths=True)}"
         elif ev.kind is EventKind.HALFWAY:
@@ -155,6 +157,8 @@ def _print_events(session, events, out) -> None:
         elif ev.kind is EventKind.SESSION_FINISHED:
             line = f"Finished: {format_clock(session.timer.active_elapsed(ev.at))} active"
         elif ev.kind is EventKind.SESSION_ABORTED:
-            line = f"Ended early ({session.status})"
+            line = f"Session {status_word(session.status or 'aborted')}"
+            if session.unsaved:
+                line += ": not saved, it ended before the first step"
         if line:
             print(line, file=out, flush=True)

@@ -17,7 +17,7 @@ import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from speedtimer.announce import (
@@ -110,14 +110,6 @@ class Session:
 
     def start(self) -> list[Event]:
         now = self.now()
-        if self.recorder_factory is not None:
-            self.recorder = self.recorder_factory(
-                preset=self.preset,
-                schedule=self.schedule,
-                started_wall=self.wall_clock(),
-                started_mono=now,
-            )
-            self.recorder.begin()
         if self.voice_on:
             self._ask_voice()
         return self._op(self.timer.start, now)
@@ -399,7 +391,29 @@ class Session:
         self.voice.say_when_ready(text, start - now)
         self._sent(sp)
 
+    def _begin_record(self, events: list[Event], now: float) -> None:
+        """History starts with the first step, not the get-ready countdown: a session ended
+        before any step ran is not a training session, and is not saved."""
+        if self.recorder is not None or self.recorder_factory is None:
+            return
+        first = next((e for e in events if e.kind is EventKind.STEP_STARTED), None)
+        if first is None:
+            return
+        self.recorder = self.recorder_factory(
+            preset=self.preset,
+            schedule=self.schedule,
+            started_wall=self.wall_clock() - timedelta(seconds=max(0.0, now - first.at)),
+            started_mono=first.at,
+        )
+        self.recorder.begin()
+
+    @property
+    def unsaved(self) -> bool:
+        """History was wanted, but the session ended before its first step: nothing kept."""
+        return self.recorder_factory is not None and self.recorder is None and self.timer.done
+
     def _handle(self, events: list[Event], now: float) -> list[Event]:
+        self._begin_record(events, now)
         sent: list[str] = []
         if self._ahead is not None and any(self._ahead_for(e.at) for e in events):
             sent = list(self._ahead[1])  # already with the sound helper, due at e.at

@@ -38,6 +38,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from speedtimer.core.statuses import STATUS_WORDS, status_code, status_word
 from speedtimer.terminal_text import control_char_problem
 
 log = logging.getLogger(__name__)
@@ -691,6 +692,14 @@ class _Check:
             raise self.fail(key, "one of " + ", ".join(allowed))
         return value
 
+    def status(self, key: str) -> str:
+        """A session status as exported ("ended early"), or the older code ("aborted")."""
+        value = self.d.get(key)
+        code = status_code(value) if isinstance(value, str) else None
+        if code is None:
+            raise self.fail(key, "one of " + ", ".join(STATUS_WORDS.values()))
+        return code
+
     def time(self, key: str, *, optional: bool = False) -> datetime | None:
         done, value = self._get(key, optional, _MISSING)
         if done:
@@ -750,7 +759,7 @@ def session_from_dict(d: Any, where: str = "session") -> _Imported:
     if len({s.idx for s in steps}) != len(steps):
         raise ImportFormatError(f"{where}: steps: two steps share the same idx")
     started = v.time("started_at")
-    status = v.choice("status", STATUSES)
+    status = v.status("status")
     ended = v.time("ended_at", optional=True)
     totals = {
         "active_s": v.number("active_s", default=0.0),
@@ -1267,6 +1276,7 @@ class HistoryStore:
                 by_session.setdefault(s[0], []).append(_step_dict(s[1:]))
             for row in rows:
                 d = dict(zip(_EXPORT_KEYS, row[1:], strict=True))
+                d["status"] = status_word(d["status"])
                 d["steps"] = by_session.get(row[0], [])
                 yield d
             last_id = rows[-1][0]

@@ -99,7 +99,7 @@ def test_list(data):
     assert "8 x 400 m track" in rows[1] and "completed" in rows[1]
     assert rows[1].split()[-3:] == ["6:57", "5/5", "7"]  # 60 + 3 x 60 + 88 + 89 s
     assert rows[2].startswith("2025-02-20 10:15")  # the runner's own clock (UTC+1)
-    assert "aborted" in rows[2] and rows[2].endswith("-")
+    assert "ended early" in rows[2] and rows[2].endswith("-")
 
 
 def test_list_filters(data):
@@ -150,7 +150,7 @@ def test_export_json_and_import_round_trip(data, tmp_path):
     assert len(exported) == 4
     by_preset = {s["preset_name"]: s for s in exported}
     assert by_preset["Tempo"]["status"] == "completed"
-    assert by_preset["Hill sprints"]["status"] == "aborted"
+    assert by_preset["Hill sprints"]["status"] == "ended early"
     track = [s for s in exported if s["preset_name"] == "8 x 400 m track"]
     assert sorted(s["status"] for s in track) == ["completed", "interrupted"]
     rich = next(s for s in track if s["status"] == "completed")
@@ -185,7 +185,7 @@ def test_export_csv(data, tmp_path):
     assert result.stdout.splitlines()[0].startswith("uuid,date_local,started_at")
     hill = next(r for r in rows if r["preset"] == "Hill sprints")
     assert hill["date_local"] == "2025-02-20 10:15"
-    assert hill["status"] == "aborted"
+    assert hill["status"] == "ended early"
     track = next(r for r in rows if r["rpe"] == "7")
     assert (track["reps_done"], track["steps"], track["note"]) == ("5", "6", "good")
 

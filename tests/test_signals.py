@@ -16,6 +16,7 @@ import time
 
 import pytest
 
+from speedtimer.core.statuses import status_word
 from tests.conftest import REPO
 from tests.reliability import tried
 from tests.test_e2e_tmux import Tmux
@@ -106,7 +107,7 @@ def test_signal_mid_session_keeps_finished_steps(tmp_path, sig, status):
             (raw_status,) = db.execute("SELECT status FROM sessions").fetchone()
         assert raw_status == status
     [session] = history(dirs)["sessions"]
-    assert session["status"] == status
+    assert session["status"] == status_word(status)
     kinds = [(s["kind"], s["ended_how"]) for s in session["steps"]]
     assert kinds[:2] == [("warmup", "time"), ("work", "time")]
     if sig != signal.SIGKILL:

@@ -600,7 +600,7 @@ def test_export_import_round_trip(tmp_path, diary):
     by_uuid = {d["uuid"]: d for d in again}
     for d in exported:
         got = by_uuid[d["uuid"]]
-        if d["status"] == "in_progress":  # its program is not here: it comes in interrupted
+        if d["status"] == "in progress":  # its program is not here: it comes in interrupted
             assert got["status"] == "interrupted"
             continue
         for key in ("pid",):

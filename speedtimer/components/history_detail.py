@@ -22,16 +22,11 @@ from speedtimer.components.confirm import ConfirmScreen
 from speedtimer.components.history_edit import EditFeedbackScreen
 from speedtimer.components.history_footer import QuietFooter
 from speedtimer.components.watchers import forget_closed_watchers
+from speedtimer.core.statuses import status_word
 from speedtimer.preset import format_clock, format_pace
 from speedtimer.schedule import KIND_NAMES
 from speedtimer.store import HistoryStore, SessionDetail, SessionSummary, StepRow, StoreError
 
-STATUS_WORDS = {
-    "completed": "completed",
-    "aborted": "ended early",
-    "interrupted": "interrupted",
-    "in_progress": "running now",
-}
 ENDED_WORDS = {
     "time": "on time",
     "lap": "lap",
@@ -50,7 +45,7 @@ def session_date(s: SessionSummary) -> str:
 
 
 def status_text(status: str) -> str:
-    return STATUS_WORDS.get(status, status.replace("_", " "))
+    return status_word(status)
 
 
 def signed(seconds: float) -> str:

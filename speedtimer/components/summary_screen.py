@@ -9,14 +9,11 @@ from textual.screen import Screen
 from textual.widgets import Button, DataTable, Input, Label, Static
 
 from speedtimer.components.history_footer import QuietFooter
+from speedtimer.core.statuses import status_word
 from speedtimer.preset import format_clock, format_pace
 from speedtimer.session import Session
 
-STATUS_WORDS = {
-    "completed": "Session complete",
-    "aborted": "Session ended early",
-    "interrupted": "Session interrupted",
-}
+NOT_SAVED = "not saved, it ended before the first step"
 
 
 class SummaryScreen(Screen):
@@ -36,11 +33,10 @@ class SummaryScreen(Screen):
     def compose(self) -> ComposeResult:
         s = self.summary
         with Vertical(id="summary"):
-            yield Static(
-                f"{STATUS_WORDS.get(s.status, s.status)} · {s.preset_name}",
-                markup=False,
-                id="summary-title",
-            )
+            title = f"Session {status_word(s.status)} · {s.preset_name}"
+            if self.session.unsaved:
+                title += f" · {NOT_SAVED}"
+            yield Static(title, markup=False, id="summary-title")
             yield Static(
                 f"Planned {format_clock(s.planned_s)}   Active {format_clock(s.active_s)}"
                 f"   Paused {format_clock(s.paused_s)}   Reps {s.reps_done}/{s.reps_planned}",
@@ -112,6 +108,10 @@ class SummaryScreen(Screen):
         if isinstance(rpe, str):
             self.query_one("#rpe-error", Static).update(rpe)
             self.query_one("#rpe", Input).focus()
+            return
+        if self.session.unsaved:
+            self.notify(f"Nothing saved: {NOT_SAVED}", timeout=5)
+            self.app.pop_screen()
             return
         note = self.query_one("#note", Input).value.strip()
         self.session.save_feedback(rpe, note)

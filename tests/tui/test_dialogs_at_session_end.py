@@ -39,9 +39,7 @@ async def advance(pilot, clock, seconds: float) -> None:
 
 
 def start(app_paths, clock, quick: str, get_ready_s: float = 1):
-    return quiet_app(
-        app_paths, clock, start_preset=parse_quick(quick), get_ready_s=get_ready_s
-    )
+    return quiet_app(app_paths, clock, start_preset=parse_quick(quick), get_ready_s=get_ready_s)
 
 
 def saved_sessions(app_paths) -> list[tuple]:
@@ -50,9 +48,7 @@ def saved_sessions(app_paths) -> list[tuple]:
 
 
 @pytest.mark.parametrize("leave", ["escape", "ctrl+s"])
-async def test_reported_case_end_question_open_when_the_session_runs_out(
-    app_paths, clock, leave
-):
+async def test_reported_case_end_question_open_when_the_session_runs_out(app_paths, clock, leave):
     """`speedtimer --get-ready 1 run --quick '0:06 work'`, q at 2 s, left unanswered."""
     app = start(app_paths, clock, "0:06 work")
     async with app.run_test(size=(80, 24)) as pilot:
