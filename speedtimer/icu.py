@@ -408,7 +408,8 @@ def parse_icu(text: str, *, name: str | None = None, path: Path | str | None = N
     """A validated preset from intervals.icu workout text, and notes on what was left out.
 
     The name is `name`, else the first line of free text before the workout, else the file's
-    stem, else "Imported workout".
+    stem, else "Imported workout". That first line is the workout's own name either way: with
+    `name` given it is dropped, not taken into the description.
     """
     reader = _Reader(text, path)
     leading, items = reader.read()
@@ -423,9 +424,10 @@ def parse_icu(text: str, *, name: str | None = None, path: Path | str | None = N
         if "repeat" in node.data and not node.data["steps"]:  # pragma: no cover - defensive
             raise reader.err("this repeat has no steps under it", node.line_no)
     items = _fold_last_rounds(items)
+    own_name, leading = (leading[0], leading[1:]) if leading else (None, leading)
     if name is None:
-        if leading:
-            name, leading = leading[0], leading[1:]
+        if own_name is not None:
+            name = own_name
         elif path is not None:
             name = Path(path).stem
         else:
