@@ -149,7 +149,39 @@ def _follow_the_terminal() -> None:
             os.environ.pop(name, None)
 
 
+def no_terminal_problem() -> str | None:
+    """Why the full-screen app cannot run here, or None.
+
+    It reads keys from stdin and draws on the terminal (stdout, and stderr where Textual
+    writes): with input from /dev/null or output into a pipe or file, Textual spins on a
+    closed or foreign stream and burns a core while showing nothing. A driver chosen
+    through TEXTUAL_DRIVER (speedtimer serve, headless runs) brings its own streams."""
+    if os.environ.get("TEXTUAL_DRIVER"):
+        return None
+    streams = (("input (stdin)", sys.stdin), ("output (stdout)", sys.stdout))
+    streams += (("error output (stderr)", sys.stderr),)
+    missing = [name for name, s in streams if s is None or not _is_tty(s)]
+    if not missing:
+        return None
+    which = missing[0] if len(missing) == 1 else f"{', '.join(missing[:-1])} and {missing[-1]}"
+    return (
+        f"the full-screen app needs a terminal, and its {which} "
+        f"{'is' if len(missing) == 1 else 'are'} not one; run a session line by line with "
+        "`speedtimer run NAME --plain` (or --quick ... --plain), or start speedtimer in a terminal"
+    )
+
+
+def _is_tty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (ValueError, OSError):  # closed
+        return False
+
+
 def _run_app(args: argparse.Namespace, paths, preset=None) -> int:
+    problem = no_terminal_problem()
+    if problem is not None:
+        return _error(problem)
     from speedtimer.app import make_app
 
     _follow_the_terminal()
