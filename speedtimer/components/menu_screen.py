@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from textual import on
@@ -21,13 +22,29 @@ from speedtimer.preset import CATEGORIES, BrokenPreset, Preset, format_clock
 from speedtimer.schedule import build_schedule, outline
 
 
-def matches(entry: Preset | BrokenPreset, words: list[str]) -> bool:
+def search_words(entry: Preset | BrokenPreset) -> frozenset[str]:
+    """What a filter word can match the start of: each tag whole, and each word of the name,
+    category and description (split at spaces, and again at punctuation).
+
+    A tag is never cut into parts, so `track` does not find presets tagged `no-track`, and a
+    word matches from its start only, so `ill` does not find "hills"."""
     if isinstance(entry, BrokenPreset):
-        hay = f"{entry.display_name} {entry.source.name} broken"
+        tags: tuple[str, ...] = ("broken",)
+        text = f"{entry.display_name} {entry.source.name}"
     else:
-        hay = f"{entry.name} {entry.category} {' '.join(entry.tags)} {entry.description}"
-    hay = hay.casefold()
-    return all(w in hay for w in words)
+        tags = entry.tags
+        text = f"{entry.name} {entry.category} {entry.description}"
+    text = text.casefold()
+    pieces = {p.strip(".,;:!?()[]\"'") for p in text.split()}
+    return frozenset(
+        {t.casefold() for t in tags} | {p for p in pieces if p} | set(re.findall(r"\w+", text))
+    )
+
+
+def matches(entry: Preset | BrokenPreset, words: list[str]) -> bool:
+    """Every filter word begins a tag or a word of the preset (`search_words`)."""
+    hay = search_words(entry)
+    return all(any(h.startswith(w) for h in hay) for w in words)
 
 
 def totals_line(preset: Preset) -> str:
