@@ -48,6 +48,7 @@ CSV_COLUMNS = (
     "rpe",
     "note",
     "steps",
+    "adjusted_s",  # added (+) or removed (-) with +/- in all; planned_s is the plan
 )
 
 GetPaths = Callable[[], "Paths"]
@@ -369,6 +370,7 @@ def csv_row(s: dict) -> list[Any]:
         "" if s.get("rpe") is None else s["rpe"],
         s.get("note") or "",
         len(s.get("steps") or ()),
+        round(sum(float(st.get("adjusted_s") or 0) for st in s.get("steps") or ()), 3),
     ]
 
 

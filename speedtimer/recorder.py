@@ -108,7 +108,7 @@ def step_row_for(
         rep_count=step.rep_count,
         set_no=step.set,
         set_count=step.set_count,
-        planned_s=record.planned_s,
+        planned_s=None if step.planned_s is None else float(step.planned_s),  # the plan
         actual_s=float(record.active_s),
         paused_s=float(record.paused_s),
         ended_how=how.value,
@@ -119,6 +119,7 @@ def step_row_for(
         split_s=split,
         pace_s_per_km=pace,
         laps=laps,
+        adjusted_s=float(record.adjusted_s),
     )
 
 

@@ -60,6 +60,7 @@ class Summary:
     reps_planned: int
     laps: list[tuple[int, float, float | None, float | None]] = field(default_factory=list)
     # (step index, split seconds, distance m, target seconds)
+    adjusted_s: float = 0.0  # added (+) or removed (-) with +/-; planned_s stays the plan
 
 
 class Session:
@@ -229,6 +230,7 @@ class Session:
             reps_done=self._reps_done(records),
             reps_planned=self.schedule.work_reps,
             laps=laps,
+            adjusted_s=sum(r.adjusted_s for r in records),
         )
 
     def _reps_done(self, records: list[StepRecord]) -> int:

@@ -131,6 +131,11 @@ MIGRATIONS: list[str] = [
     CREATE INDEX steps_lap_splits ON steps(session_id, split_s)
         WHERE kind = 'work' AND ended_how = 'lap' AND split_s IS NOT NULL;
     """,
+    # 3: the time added or removed with +/- kept apart from the plan: planned_s is the plan
+    # again. Steps written before keep 0 here (and their planned_s includes what was added).
+    """
+    ALTER TABLE steps ADD COLUMN adjusted_s REAL NOT NULL DEFAULT 0;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -284,6 +289,7 @@ class StepRow:
     split_s: float | None = None  # lap time, for lap-ended (open) steps
     pace_s_per_km: float | None = None  # actual pace, when the distance is known
     laps: tuple[float, ...] = ()  # intermediate splits taken inside the step
+    adjusted_s: float = 0.0  # added (+) or removed (-) with the +/- keys; planned_s is the plan
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -306,6 +312,7 @@ class StepRow:
             "split_s": self.split_s,
             "pace_s_per_km": self.pace_s_per_km,
             "laps": list(self.laps),
+            "adjusted_s": self.adjusted_s,
         }
 
     @classmethod
@@ -331,6 +338,7 @@ class StepRow:
             split_s=v.number("split_s", optional=True),
             pace_s_per_km=v.number("pace_s_per_km", optional=True),
             laps=v.laps("laps"),
+            adjusted_s=v.number("adjusted_s", default=0.0),
         )
 
     def _params(self, session_id: int) -> tuple:
@@ -355,15 +363,16 @@ class StepRow:
             self.split_s,
             self.pace_s_per_km,
             json.dumps([float(x) for x in self.laps]),
+            float(self.adjusted_s),
         )
 
 
 _STEP_COLUMNS = (
     "session_id, idx, step_index, kind, label, rep, rep_count, set_no, set_count, planned_s, "
     "actual_s, paused_s, ended_how, started_at, ended_at, distance_m, target_s, split_s, "
-    "pace_s_per_km, laps"
+    "pace_s_per_km, laps, adjusted_s"
 )
-_INSERT_STEP = f"INSERT OR REPLACE INTO steps ({_STEP_COLUMNS}) VALUES ({', '.join('?' * 20)})"
+_INSERT_STEP = f"INSERT OR REPLACE INTO steps ({_STEP_COLUMNS}) VALUES ({', '.join('?' * 21)})"
 
 
 @dataclass(frozen=True)
@@ -473,6 +482,7 @@ def _step_from_row(row: tuple) -> StepRow:
         split_s,
         pace,
         laps,
+        adjusted_s,
     ) = row
     try:
         laps_t = tuple(float(x) for x in json.loads(laps or "[]"))
@@ -498,6 +508,7 @@ def _step_from_row(row: tuple) -> StepRow:
         split_s=split_s,
         pace_s_per_km=pace,
         laps=laps_t,
+        adjusted_s=adjusted_s or 0.0,
     )
 
 
@@ -516,8 +527,8 @@ _RECOVER_SQL = """
 
 _STEP_SELECT = (
     "SELECT idx, step_index, kind, label, rep, rep_count, set_no, set_count, planned_s, actual_s, "
-    "paused_s, ended_how, started_at, ended_at, distance_m, target_s, split_s, pace_s_per_km, laps "
-    "FROM steps"
+    "paused_s, ended_how, started_at, ended_at, distance_m, target_s, split_s, pace_s_per_km, "
+    "laps, adjusted_s FROM steps"
 )
 
 
@@ -573,6 +584,7 @@ def _step_dict(row: tuple) -> dict[str, Any]:
             d["laps"] = [float(x) for x in json.loads(laps)]
         except (ValueError, TypeError):
             d["laps"] = []
+    d["adjusted_s"] = row[19] or 0.0
     return d
 
 
@@ -1583,6 +1595,7 @@ def generate_synthetic(
                         split,
                         pace,
                         "[]",
+                        0.0,
                     )
                 )
                 t = s_end

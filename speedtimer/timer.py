@@ -75,7 +75,8 @@ class StepRecord:
     paused_s: float
     how: Ended
     splits: tuple[float, ...] = ()
-    planned_s: float | None = None  # including time added or removed
+    planned_s: float | None = None  # the length it ran to: the plan plus `adjusted_s`
+    adjusted_s: float = 0.0  # seconds added (+) or removed (-) with the +/- keys
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,7 @@ class _Segment:
     halfway_done: bool = False
     paused_s: float = 0.0
     laps: list[float] = field(default_factory=list)  # offsets of laps taken
+    adjusted: float = 0.0  # net seconds added (+) or removed (-) in this run of the step
 
 
 class Timer:
@@ -422,6 +424,7 @@ class Timer:
                 how=how,
                 splits=splits,
                 planned_s=seg.length,
+                adjusted_s=seg.adjusted,
             )
         )
         return Event(EventKind.STEP_ENDED, at, index=seg.index, how=how, seconds=active)
@@ -476,6 +479,7 @@ class Timer:
         # round to the offset while `start + offset` is still just after `now`.
         seg.watermark = max(seg.watermark, elapsed)
         seg.length = new_length
+        seg.adjusted += change
         return [Event(EventKind.TIME_ADDED, now, index=self._index(), seconds=change)] + (
             self._advance(now)
         )

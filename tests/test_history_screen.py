@@ -480,11 +480,13 @@ async def test_detail_shows_steps_splits_fade_pauses_and_note(hpaths, history):
         steps = detail.query_one("#detail-steps", DataTable)
         rows = [[str(c) for c in steps.get_row_at(i)] for i in range(steps.row_count)]
         assert len(rows) == 9
-        assert rows[0] == ["1", "Easy jog", "10:00", "10:00.0", "±0.0", "on time", ""]
-        assert rows[1] == ["2", "400 m · rep 1/4", "lap (1:30)", "1:25.2", "-0:04.8", "lap", ""]
-        assert rows[4][5] == "on time" and rows[4][6] == "0:15"  # the paused jog
-        assert rows[6] == ["7", "Jog · rep 3/4", "1:00", "0:45.0", "-0:15.0", "skipped", ""]
-        assert rows[7][1:5] == ["400 m · rep 4/4", "lap (1:30)", "1:31.2", "+0:01.2"]
+        assert rows[0] == ["1", "Easy jog", "10:00", "", "10:00.0", "±0.0", "on time", ""]
+        assert rows[1] == [
+            "2", "400 m · rep 1/4", "lap (1:30)", "", "1:25.2", "-0:04.8", "lap", ""
+        ]  # fmt: skip
+        assert rows[4][6] == "on time" and rows[4][7] == "0:15"  # the paused jog
+        assert rows[6] == ["7", "Jog · rep 3/4", "1:00", "", "0:45.0", "-0:15.0", "skipped", ""]
+        assert rows[7][1:6] == ["400 m · rep 4/4", "lap (1:30)", "", "1:31.2", "+0:01.2"]
 
         splits = detail.query_one("#detail-splits", DataTable)
         srows = [[str(c) for c in splits.get_row_at(i)] for i in range(splits.row_count)]

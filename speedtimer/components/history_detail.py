@@ -27,7 +27,7 @@ from speedtimer.preset import format_clock, format_pace
 from speedtimer.schedule import KIND_NAMES
 from speedtimer.store import HistoryStore, SessionDetail, SessionSummary, StepRow, StoreError
 
-ENDED_WORDS = {
+ENDED_WORDS = {  # for "time": "on time", or "shortened"/"lengthened" after +/- (ended_text)
     "time": "on time",
     "lap": "lap",
     "skipped": "skipped",
@@ -61,6 +61,17 @@ def step_name(step: StepRow) -> str:
     if step.set_no is not None:
         name += f" · set {step.set_no}/{step.set_count}" if step.set_count else ""
     return name
+
+
+def ended_text(step: StepRow) -> str:
+    """How the step ended; a step whose time ran out after +/- did not end "on time"."""
+    if step.ended_how == "time" and abs(step.adjusted_s) >= 0.05:
+        return "shortened" if step.adjusted_s < 0 else "lengthened"
+    return ENDED_WORDS.get(step.ended_how, step.ended_how)
+
+
+def adjusted_text(step: StepRow) -> str:
+    return signed(step.adjusted_s) if abs(step.adjusted_s) >= 0.05 else ""
 
 
 def planned_text(step: StepRow) -> str:
@@ -150,10 +161,14 @@ def pauses_text(session: SessionSummary, steps: tuple[StepRow, ...]) -> str:
     return text
 
 
-def totals_text(s: SessionSummary) -> str:
+def totals_text(s: SessionSummary, steps: tuple[StepRow, ...] = ()) -> str:
     rpe = str(s.rpe) if s.rpe is not None else "-"
+    adjusted = sum(st.adjusted_s for st in steps)
+    plan = f"Planned {format_clock(s.planned_s)}"
+    if abs(adjusted) >= 0.05:
+        plan += f" ({signed(adjusted)} with +/-)"
     return (
-        f"Planned {format_clock(s.planned_s)} · Active {format_clock(s.active_s)}"
+        f"{plan} · Active {format_clock(s.active_s)}"
         f" · Work {format_clock(s.work_s)} · Paused {format_clock(s.paused_s)}"
         f" · Reps {s.reps_done}/{s.reps_planned} · RPE {rpe}"
     )
@@ -218,7 +233,7 @@ class HistoryDetailScreen(Screen[DetailOutcome]):
             (d.preset_name, "bold"), f" · {session_date(d)} · ", (status_text(d.status), "bold")
         )
         self.query_one("#detail-title", Static).update(title)
-        self.query_one("#detail-totals", Static).update(totals_text(d))
+        self.query_one("#detail-totals", Static).update(totals_text(d, d.steps))
         note = Text.assemble(("Note: ", "bold"), d.note or "(none: press e to add one)")
         self.query_one("#detail-note", Static).update(note)
         self.query_one("#detail-fade", Static).update(fade_text(d.steps))
@@ -229,6 +244,7 @@ class HistoryDetailScreen(Screen[DetailOutcome]):
         steps.add_column("#", key="n")
         steps.add_column("Step", key="step")
         steps.add_column(Text("Planned", justify="right"), key="planned")
+        steps.add_column(Text("+/-", justify="right"), key="adjusted")
         steps.add_column(Text("Actual", justify="right"), key="actual")
         steps.add_column(Text("Δ", justify="right"), key="delta")
         steps.add_column("Ended", key="ended")
@@ -239,9 +255,10 @@ class HistoryDetailScreen(Screen[DetailOutcome]):
                 Text(str(s.idx + 1), justify="right"),
                 Text(step_name(s)),
                 Text(planned_text(s), justify="right"),
+                Text(adjusted_text(s), justify="right"),
                 Text(format_clock(s.actual_s, tenths=True), justify="right"),
                 Text(signed(delta) if delta is not None else "", justify="right"),
-                Text(ENDED_WORDS.get(s.ended_how, s.ended_how)),
+                Text(ended_text(s)),
                 Text(format_clock(s.paused_s) if s.paused_s > 0 else "", justify="right"),
             )
         if not d.steps:

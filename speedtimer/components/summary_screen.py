@@ -8,12 +8,24 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Input, Label, Static
 
+from speedtimer.components.history_detail import signed
 from speedtimer.components.history_footer import QuietFooter
 from speedtimer.core.statuses import status_word
 from speedtimer.preset import format_clock, format_pace
-from speedtimer.session import Session
+from speedtimer.session import Session, Summary
 
 NOT_SAVED = "not saved, it ended before the first step"
+
+
+def totals_text(s: Summary) -> str:
+    """The plan as planned; time added or taken off with +/- is its own figure."""
+    text = f"Planned {format_clock(s.planned_s)}"
+    if abs(s.adjusted_s) >= 0.05:
+        text += f"   Adjusted {signed(s.adjusted_s)}"
+    return (
+        f"{text}   Active {format_clock(s.active_s)}"
+        f"   Paused {format_clock(s.paused_s)}   Reps {s.reps_done}/{s.reps_planned}"
+    )
 
 
 class SummaryScreen(Screen):
@@ -37,12 +49,7 @@ class SummaryScreen(Screen):
             if self.session.unsaved:
                 title += f" · {NOT_SAVED}"
             yield Static(title, markup=False, id="summary-title")
-            yield Static(
-                f"Planned {format_clock(s.planned_s)}   Active {format_clock(s.active_s)}"
-                f"   Paused {format_clock(s.paused_s)}   Reps {s.reps_done}/{s.reps_planned}",
-                markup=False,
-                id="summary-totals",
-            )
+            yield Static(totals_text(s), markup=False, id="summary-totals")
             yield self._splits_table()
             with Horizontal(id="feedback"):
                 yield Label("RPE 1-10", classes="field-label")
