@@ -102,11 +102,13 @@ class SpeedTimerApp(App):
         else:
             self.theme = self.settings.theme
         if self.settings.keys:
-            from speedtimer.keymap import binding_ids
+            from speedtimer.keymap import binding_ids, key_conflicts, plan_keymap
 
             known = binding_ids()
             self.startup_problems += key_problems(self.settings, known)
-            self.set_keymap({k: v for k, v in self.settings.keys.items() if k in known})
+            # a key taken from another binding on the same screen is said, not silent
+            self.startup_problems += key_conflicts(self.settings.keys, self.settings.file)
+            self.set_keymap(plan_keymap(self.settings.keys)[0])
 
     # --- start-up --------------------------------------------------------------------------
 

@@ -64,7 +64,7 @@ def effective_settings(args: argparse.Namespace) -> tuple[list[tuple[str, object
 
     from speedtimer.announce import DEFAULT_PHRASES
     from speedtimer.audio import resolve_cue_files
-    from speedtimer.keymap import binding_ids
+    from speedtimer.keymap import binding_ids, key_conflicts
     from speedtimer.settings import (
         DEFAULT_THEME,
         key_problems,
@@ -86,6 +86,7 @@ def effective_settings(args: argparse.Namespace) -> tuple[list[tuple[str, object
     files, sound_messages = resolve_cue_files(paths.sounds_dir, settings.sounds)
     problems += [theme_bad] if theme_bad else []
     problems += key_problems(settings, known_ids)
+    problems += key_conflicts(settings.keys, settings.file)
     problems += [f"{paths.settings_file}: sounds: {m}" for m in sound_messages]
 
     get_ready = settings.get_ready_s if args.get_ready is None else args.get_ready

@@ -461,13 +461,14 @@ def deep_problems(settings: Settings, sounds_dir: Path) -> list[str]:
     """Everything `load_settings` cannot see cheaply: theme names, binding ids, sound files,
     the speech command."""
     from speedtimer.audio import resolve_cue_files
-    from speedtimer.keymap import binding_ids
+    from speedtimer.keymap import binding_ids, key_conflicts
 
     problems = []
     theme = theme_problem(settings)
     if theme:
         problems.append(theme)
     problems += key_problems(settings, binding_ids())
+    problems += key_conflicts(settings.keys, settings.file)
     _, sound_messages = resolve_cue_files(sounds_dir, settings.sounds)
     problems += [f"{settings.file}: sounds: {m}" for m in sound_messages]
     voice = voice_problem(settings)
