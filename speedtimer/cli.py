@@ -52,8 +52,8 @@ def cmd_presets_list(args: argparse.Namespace) -> int:
         print(f"{'NAME':<{w0}}  {'CATEGORY':<{w1}}  {'TIME':>{w2}}  FILE")
         for r in rows:
             print(f"{r[0]:<{w0}}  {r[1]:<{w1}}  {r[2]:>{w2}}  {r[3]}")
-    for b in catalog.broken:
-        why = b.error.message if not b.error.key else str(b.error)
+    for b in catalog.broken:  # the file once, then where in it and what is wrong
+        why = f"{printable(b.error.key)}: {b.error.message}" if b.error.key else b.error.message
         print(f"BROKEN {printable(str(b.source))}: {why}")
     return 0
 
@@ -76,7 +76,9 @@ def cmd_presets_show(args: argparse.Namespace) -> int:
         print(preset.description)
     print(outline(preset))
     print()
-    print(f"{'#':>3}  {'PHASE':<9}  {'TIME':>7}  {'REP/SET':<16}  STEP")
+    # as wide as the longest "Rep 10/12 · Set 2/3", so the STEP column stays in line
+    pos_w = max([len("REP/SET"), *(len(s.position) for s in sched.steps)])
+    print(f"{'#':>3}  {'PHASE':<9}  {'TIME':>7}  {'REP/SET':<{pos_w}}  STEP")
     for s in sched.steps:
         when = format_clock(s.planned_s) if s.planned_s is not None else "lap"
         detail = s.label
@@ -85,7 +87,9 @@ def cmd_presets_show(args: argparse.Namespace) -> int:
             if s.target_s:
                 extra += f" @ {format_pace(s.pace_s_per_km)} = {format_clock(s.target_s)}"
             detail = f"{detail} ({extra})" if detail else extra
-        print(f"{s.index + 1:>3}  {KIND_NAMES[s.kind]:<9}  {when:>7}  {s.position:<16}  {detail}")
+        print(
+            f"{s.index + 1:>3}  {KIND_NAMES[s.kind]:<9}  {when:>7}  {s.position:<{pos_w}}  {detail}"
+        )
     print(f"\nTotal planned (timed steps): {format_clock(sched.total_planned_s)}")
     return 0
 

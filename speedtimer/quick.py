@@ -33,6 +33,7 @@ MAX_QUICK_CHARS = 10_000
 MAX_DIGITS = 12  # longer numbers are typos; int() of thousands of digits is slow or refused
 MAX_FRACTION_DIGITS = 30  # enough for any float written out in full (to_quick does that)
 AMBIGUOUS_M_LIMIT = 100  # a lone "Nm" under this is minutes, from it on metres (see README)
+BARE_METRES_FROM = 100  # a bare 100, 200, ... 400 could be metres or seconds: a unit is asked
 NAME_LIMIT = 80
 
 KIND_WORDS = {
@@ -232,6 +233,17 @@ def _classify(word: str, col: int, text: str) -> _Tok:
     raise QuickError(f"expected {EXPECT_NUMBER}, got {word!r}", text, col)
 
 
+def _looks_like_metres(tok: _Tok) -> bool:
+    """A bare number of 100 or more in whole hundreds ("8 x 400"): runners mean metres as
+    often as seconds, so the quick form asks rather than guess."""
+    return tok.text.isdigit() and tok.value >= BARE_METRES_FROM and tok.value % 100 == 0
+
+
+def _clock_text(seconds: int) -> str:
+    clock = _clock(seconds)
+    return clock if isinstance(clock, str) else f"0:{clock:02d}"
+
+
 def _clock(seconds: int) -> int | str:
     """As a preset file would say it, so a validator message quotes "25:00:00", not 90000."""
     if seconds < 60:
@@ -388,6 +400,14 @@ class _Parser:
                 f"a step has one duration; this is a second one (the first is at column "
                 f"{durs[0].col})",
                 durs[1],
+            )
+        if durs and _looks_like_metres(durs[0]):
+            bare = durs[0]
+            raise self.fail(
+                f"{bare.text!r} has no unit, and it reads as a track distance as much as "
+                f"seconds: write {bare.text}m for metres (a lap step) or {bare.text}s "
+                f"({_clock_text(bare.value)}) for seconds",
+                bare,
             )
         decided = bool(durs or dists or "lap" in seen or "pace" in seen)
         if ambig:

@@ -295,7 +295,7 @@ def test_a_new_format_is_one_entry_in_the_registry(dirs, tmp_path, monkeypatch):
 def test_run_quick_plain_runs_the_session_and_records_it(tmp_path, dirs):
     out = run(*dirs, "--mute", "--get-ready", "0", "run", "--quick", '1s "Go", 1s rest', "--plain")
     assert out.returncode == 0, out.stderr
-    assert out.stdout.splitlines()[:2] == ["Work: Go 0:01", "Rest: Rest 0:01"]
+    assert out.stdout.splitlines()[:2] == ["Work: Go 0:01", "Rest: 0:01"]  # said once
     history = run(*dirs, "history", "list")
     assert 'Quick: 1s "Go", 1s rest' in history.stdout and "completed" in history.stdout
 

@@ -366,7 +366,7 @@ class EditorScreen(Screen[Path | None]):
             other = "a file that does not load"
         beside = free_path(self.folder, preset)
         question = (
-            f"{existing.name} already exists in your presets folder: it holds {other}.\n"
+            f"The file {existing.name} already exists in your presets folder: it holds {other}.\n"
             f"Replace it, or save this preset as {beside.name}?"
         )
 
@@ -423,10 +423,16 @@ class EditorScreen(Screen[Path | None]):
             elif choice == "discard":
                 self._leave(quit_app)
 
-        name = self.draft.name.strip() or "this new preset"
+        name = self.draft.name.strip()
+        # a sentence starts with a capital whatever the preset is called ("tempo", or none yet)
+        question = (
+            f"The preset {name!r} has unsaved changes."
+            if name
+            else ("This new preset has unsaved changes.")
+        )
         self.app.push_screen(
             ChoiceScreen(
-                f"{name!s} has unsaved changes.",
+                question,
                 [
                     Choice("save", "Save", "s", "success"),
                     Choice("discard", "Discard", "d", "error"),

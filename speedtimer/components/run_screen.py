@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import math
 
+from rich.cells import cell_len
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -57,6 +58,24 @@ def split_line(n: int, split: float, step: ScheduledStep) -> str:
         delta = split - step.target_s
         text += f"  {'+' if delta >= 0 else '-'}{format_clock(abs(delta), tenths=True)}"
     return text
+
+
+SPLITS_SHOWN = 4  # at most the latest four splits
+SPLITS_GAP = "   "
+
+
+def splits_text(parts: list[str], width: int) -> str:
+    """The latest splits that fit whole on one line of `width` cells, newest last.
+
+    Joined and left to wrap, an entry was cut in two at the end of the line ("#3 1:2" /
+    "8.0  3:40/km"); an older split now gives way instead."""
+    shown: list[str] = []
+    for part in reversed(parts[-SPLITS_SHOWN:]):
+        line = "Splits: " + SPLITS_GAP.join([part, *shown])
+        if shown and cell_len(line) > width:
+            break
+        shown.insert(0, part)
+    return ("Splits: " + SPLITS_GAP.join(shown)) if shown else ""
 
 
 # Widgets updated every second whose size depends only on the length of their one-line text.
@@ -156,6 +175,7 @@ class RunScreen(Screen):
 
     def on_resize(self) -> None:
         self._apply_size()
+        self.refresh_display()  # the splits that fit change with the width
 
     def _apply_size(self) -> None:
         size = self.app.size
@@ -321,8 +341,9 @@ class RunScreen(Screen):
                 split_line(len(reps) + n, split, step)
                 for n, split in enumerate(timer.current_splits, 1)
             ]
-        text = ("Splits: " + "   ".join(parts[-4:])) if parts else ""
-        self._set("splits", text)
+        # the line's width: the screen less #info's padding (2 each side; 1 when compact)
+        pad = 2 if self.has_class("compact") else 4
+        self._set("splits", splits_text(parts, max(20, self.app.size.width - pad)))
 
     def flash(self) -> None:
         """The visual half of a cue when there is no sound."""
