@@ -88,7 +88,7 @@ def history(dirs) -> dict:
 @tried(
     "Signals",
     "SIGHUP (terminal closed), SIGTERM and kill -9 of the app in tmux mid-session",
-    "next start shows the session interrupted/aborted with every finished step",
+    "next start shows the session interrupted/ended early with every finished step",
 )
 @pytest.mark.parametrize(
     ("sig", "status"),
