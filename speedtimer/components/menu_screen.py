@@ -21,6 +21,8 @@ from speedtimer.components.history_footer import QuietFooter
 from speedtimer.preset import CATEGORIES, BrokenPreset, Preset, format_clock
 from speedtimer.schedule import build_schedule, outline
 
+WORD_EDGES = ".,;:!?()[]{}\"'"
+
 
 def search_words(entry: Preset | BrokenPreset) -> frozenset[str]:
     """What a filter word can match the start of: each tag whole, and each word of the name,
@@ -35,16 +37,18 @@ def search_words(entry: Preset | BrokenPreset) -> frozenset[str]:
         tags = entry.tags
         text = f"{entry.name} {entry.category} {entry.description}"
     text = text.casefold()
-    pieces = {p.strip(".,;:!?()[]\"'") for p in text.split()}
+    pieces = {p.strip(WORD_EDGES) for p in text.split()}
     return frozenset(
         {t.casefold() for t in tags} | {p for p in pieces if p} | set(re.findall(r"\w+", text))
     )
 
 
 def matches(entry: Preset | BrokenPreset, words: list[str]) -> bool:
-    """Every filter word begins a tag or a word of the preset (`search_words`)."""
+    """Every filter word begins a tag or a word of the preset (`search_words`); punctuation
+    around a word ("(2", "30/30)" from a name typed in full) is left out, as it is there."""
     hay = search_words(entry)
-    return all(any(h.startswith(w) for h in hay) for w in words)
+    wanted = [w for w in (w.strip(WORD_EDGES) for w in words) if w]
+    return all(any(h.startswith(w) for h in hay) for w in wanted)
 
 
 def totals_line(preset: Preset) -> str:

@@ -86,3 +86,11 @@ async def test_typing_track_in_the_menu(app_paths, clock):
         assert "8 x 400 m track repeats" in shown and "5 x 1000 m" in shown
         for name in ("Fartlek speed play", "Tempo 3 x 8 min", "Road mile repeats"):
             assert name not in shown
+
+
+def test_a_full_name_typed_finds_its_preset(app_paths):
+    """Names with brackets, slashes and dots ("30-30s (2 x 10 x 30/30)") typed in full."""
+    catalog = load_catalog(app_paths)
+    for preset in catalog.presets:
+        assert preset.name in listed(catalog, preset.name), preset.name
+    assert "Road mile repeats" in listed(catalog, "(road, mile...)")
