@@ -73,7 +73,7 @@ def preset_text(durations: list[int]) -> str:
 
 def expected_cues(preset_path: Path, get_ready: float) -> list[tuple[str, float]]:
     """(cue, offset from the session start) by replaying the pure timer with a fake clock."""
-    from speedtimer.core.preset import load_preset
+    from speedtimer.formats.preset_toml import load_preset
     from speedtimer.session import Session
 
     now = [0.0]

@@ -20,7 +20,8 @@ from typing import Any
 
 import tomli_w
 
-from speedtimer.core.preset import MILE_M, Preset, Repeat, Step, parse_preset
+from speedtimer.core.preset import MILE_M, Preset, Repeat, Step
+from speedtimer.formats.preset_toml import parse_preset
 
 MAX_STEM = 60
 WINDOWS_RESERVED = frozenset(

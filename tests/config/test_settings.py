@@ -20,9 +20,9 @@ from speedtimer.config.settings import (
 )
 from speedtimer.config.template import create_settings_file
 from speedtimer.core.announce import DEFAULT_PHRASES, PHRASE_KEYS
-from speedtimer.core.preset import load_preset
 from speedtimer.formats.catalog import load_catalog
 from speedtimer.formats.preset_save import preset_to_toml, save_preset
+from speedtimer.formats.preset_toml import load_preset
 from speedtimer.sound.audio import NullAudio
 from speedtimer.tui.app import make_app
 from speedtimer.tui.screens.run import RunScreen

@@ -17,9 +17,10 @@ from hypothesis.stateful import (
     rule,
 )
 
-from speedtimer.core.preset import PresetError, parse_preset, preset_from_dict
+from speedtimer.core.preset import PresetError
 from speedtimer.core.schedule import Schedule, build_schedule
 from speedtimer.core.timer import HALFWAY_MIN_S, Ended, Event, EventKind, State, Timer
+from speedtimer.formats.preset_toml import parse_preset, preset_from_dict
 from tests.reliability import stateful_cases, tried
 
 K = EventKind

@@ -9,17 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from speedtimer.core.preset import (
-    MAX_FILE_BYTES,
-    MILE_M,
-    PresetError,
-    Repeat,
-    Step,
-    load_preset,
-    preset_from_dict,
-)
+from speedtimer.core.preset import MAX_FILE_BYTES, MILE_M, PresetError, Repeat, Step
 from speedtimer.core.schedule import build_schedule
 from speedtimer.formats.intervals_icu import IcuError, load_icu, parse_icu, to_icu
+from speedtimer.formats.preset_toml import load_preset, preset_from_dict
 from speedtimer.formats.quick import parse_quick
 
 REPO = Path(__file__).resolve().parents[2]

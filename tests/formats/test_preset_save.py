@@ -7,7 +7,6 @@ import os
 import pytest
 
 from speedtimer.config.paths import bundled_presets_dir
-from speedtimer.core.preset import load_folder, load_preset, parse_preset, preset_from_dict
 from speedtimer.core.schedule import build_schedule
 from speedtimer.formats.preset_save import (
     SaveError,
@@ -16,6 +15,7 @@ from speedtimer.formats.preset_save import (
     safe_stem,
     save_preset,
 )
+from speedtimer.formats.preset_toml import load_folder, load_preset, parse_preset, preset_from_dict
 from tests.reliability import tried
 
 BUNDLED = sorted(bundled_presets_dir().glob("*.toml"))

@@ -10,17 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from speedtimer.core.preset import (
-    CATEGORIES,
-    MAX_DEPTH,
-    MILE_M,
-    PresetError,
-    Repeat,
-    Step,
-    load_preset,
-    preset_from_dict,
-)
+from speedtimer.core.preset import CATEGORIES, MAX_DEPTH, MILE_M, PresetError, Repeat, Step
 from speedtimer.core.schedule import build_schedule
+from speedtimer.formats.preset_toml import load_preset, preset_from_dict
 from speedtimer.formats.quick import MAX_QUICK_CHARS, QuickError, parse_quick, to_quick
 from tests.reliability import tried
 
