@@ -39,6 +39,7 @@ from benchmarks.common import (
     temp_dir,
     wait_for,
 )
+from speedtimer.core.cues import BOUNDARY_CUES
 
 STAMP_C = Path(__file__).with_name("stamp.c")
 STAMP_PY = """\
@@ -55,8 +56,6 @@ while True:
 with open(sys.argv[1], "a") as f:
     f.write(f"{m0:.6f} {m1:.6f} {w1:.6f} {n}\\n")
 """
-
-BOUNDARY_CUES = ("warmup", "work", "rest", "cooldown", "finished")
 
 
 def short_steps(n: int) -> list[int]:

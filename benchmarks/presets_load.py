@@ -1,4 +1,4 @@
-"""Figure 5: `formats.preset_toml.load_folder` on 1,000 generated preset files (in-process, warm cache)."""
+"""Figure 5: `load_folder` (formats/preset_toml.py) on 1,000 generated preset files, warm cache."""
 
 from __future__ import annotations
 

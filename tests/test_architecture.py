@@ -76,3 +76,27 @@ def test_the_cycle_finder_finds_a_cycle():
     graph.add_import(importer="speedtimer.c", imported="speedtimer.a")  # inside a function, say
     graph.add_import(importer="speedtimer.c", imported="speedtimer.d")
     assert _cycles(graph) == [["speedtimer.a", "speedtimer.b", "speedtimer.c"]]
+
+
+def test_every_table_by_step_kind_covers_exactly_the_one_list_of_kinds():
+    """The step kinds live in one place (core/preset.py KINDS); every table keyed by kind is
+    checked against it, so a new kind cannot be half added."""
+    from speedtimer.core import announce, cues, schedule
+    from speedtimer.core.preset import KINDS
+    from speedtimer.formats import fit_workout, intervals_icu, quick
+    from speedtimer.history import import_format  # noqa: F401 - validates kinds with KINDS
+    from speedtimer.tui.screens import run
+    from speedtimer.tui.widgets import step_tree
+
+    exact = {
+        "schedule.KIND_NAMES": schedule.KIND_NAMES,
+        "tui.widgets.step_tree.KIND_STYLES": step_tree.KIND_STYLES,
+        "formats.fit_workout.INTENSITY": fit_workout.INTENSITY,
+        "formats.intervals_icu.KIND_TO_INTENSITY": intervals_icu.KIND_TO_INTENSITY,
+    }
+    for name, table in exact.items():
+        assert set(table) == set(KINDS), name
+    assert set(KINDS) <= set(run.PHASE_WORDS) and set(KINDS) <= set(run.PHASES)
+    assert set(KINDS) <= set(announce.DEFAULT_PHRASES)
+    assert set(quick.KIND_SHORT) | {"work"} == set(KINDS)
+    assert cues.STEP_CUES == KINDS
