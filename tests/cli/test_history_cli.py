@@ -90,7 +90,8 @@ def test_list(data):
     result = run(data, "list")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["ID", "Date", "Preset", "Status", "Planned", "Active", "Reps", "RPE"]
+    headers = ["ID", "Date", "Preset", "Status", "Planned", "Active", "Reps", "RPE"]
+    assert lines[0].split() == headers
     # each row starts with the session's id (for `history export --session ID`)
     ids = [line.split()[0] for line in lines[2:]]
     assert all(i.isdigit() for i in ids) and len(set(ids)) == len(ids)
