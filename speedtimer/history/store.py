@@ -75,6 +75,14 @@ OTHER_HOST_STALE = timedelta(hours=48)  # an in-progress session from another co
 
 
 @dataclass(frozen=True)
+class PaceHeart:
+    week_start: date
+    pace_s_per_km: float
+    avg_bpm: float
+    reps: int
+
+
+@dataclass(frozen=True)
 class AttachedHeartRate:
     source: str  # the watch file's name
     offset_s: float  # added to the watch's times
@@ -572,6 +580,26 @@ class HistoryStore:
         """
         best, latest = self._read(lambda c: c.execute(sql, (preset_name,)).fetchone())
         return SplitStats(best, latest)
+
+    def pace_and_heart_rate_by_week(self, preset_name: str, weeks: int = 12) -> list[PaceHeart]:
+        """Per local week with both, oldest first: the preset's average work pace (lap-timed
+        reps with a distance) and the average heart rate over those same reps, from the watch
+        files attached. The same pace at a lower heart rate is a fitter runner."""
+        sql = f"""
+            SELECT {
+            _LOCAL_WEEK.replace("started_at", "s.started_at").replace(
+                "utc_offset_min", "s.utc_offset_min"
+            )
+        } AS w,
+                avg(st.pace_s_per_km), avg(h.avg_bpm), count(*)
+            FROM sessions s
+            JOIN steps st ON st.session_id = s.id
+            JOIN step_heart_rate h ON h.session_id = st.session_id AND h.idx = st.idx
+            WHERE s.preset_name = ? AND st.kind = 'work' AND st.pace_s_per_km IS NOT NULL
+            GROUP BY 1 ORDER BY 1 DESC LIMIT ?
+        """
+        rows = self._read(lambda c: c.execute(sql, (preset_name, max(1, int(weeks)))).fetchall())
+        return [PaceHeart(date.fromisoformat(w), p, b, n) for w, p, b, n in reversed(rows)]
 
     # --- export / import -------------------------------------------------------------------
 

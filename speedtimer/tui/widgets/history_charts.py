@@ -17,8 +17,9 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Static
 
-from speedtimer.core.preset import format_clock
+from speedtimer.core.preset import format_clock, format_pace
 from speedtimer.history.rows import SplitStats, WeekTrend
+from speedtimer.history.store import PaceHeart
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 
@@ -127,6 +128,7 @@ class TrendsPanel(Vertical):
                 yield WeekBars(id="trends-sessions")
                 yield Static("", markup=False, id="trends-sessions-stats", classes="trends-stats")
         yield Static("", markup=False, id="trends-split")
+        yield Static("", markup=False, id="trends-heart")
 
     def show_trends(self, trends: Sequence[WeekTrend], streak: int) -> None:
         weeks = [t.week_start for t in trends]
@@ -178,3 +180,27 @@ class TrendsPanel(Vertical):
             else:
                 parts.append(" (the best)")
         label.update(Text.assemble(*parts))
+
+    def show_pace_heart(self, preset: str | None, weeks: Sequence[PaceHeart]) -> None:
+        """The preset's work pace against heart rate, week by week (watch files attached)."""
+        label = self.query_one("#trends-heart", Static)
+        if not preset or not weeks:
+            label.update("")
+            label.display = False
+            return
+        label.display = True
+        shown = [
+            f"{short_date(w.week_start)} {format_pace(w.pace_s_per_km)} at {round(w.avg_bpm)}"
+            for w in weeks[-4:]
+        ]
+        parts: list = [("Pace vs heart rate", "bold"), ": ", " · ".join(shown)]
+        if len(weeks) >= 2:
+            first, last = beats_per_km(weeks[0]), beats_per_km(weeks[-1])
+            verdict = "fitter" if last < first else "no fitter yet"
+            parts.append(f" · heartbeats per km {first} → {last} ({verdict})")
+        label.update(Text.assemble(*parts))
+
+
+def beats_per_km(week: PaceHeart) -> int:
+    """Heartbeats a kilometre of the reps took: the same pace at a lower heart rate is fewer."""
+    return round(week.avg_bpm * week.pace_s_per_km / 60)
