@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from speedtimer.quick import QuickError, parse_quick
+from speedtimer.formats.quick import QuickError, parse_quick
 from tests.conftest import REPO
 
 

@@ -7,10 +7,10 @@ import dataclasses
 
 import pytest
 
-from speedtimer.cli import main
-from speedtimer.icu import parse_icu, to_icu
-from speedtimer.preset import load_preset
-from speedtimer.quick import parse_quick
+from speedtimer.cli.main import main
+from speedtimer.formats.intervals_icu import parse_icu, to_icu
+from speedtimer.formats.preset_toml import load_preset
+from speedtimer.formats.quick import parse_quick
 
 WORKOUT = (
     "Tuesday track\nFast but relaxed, even splits.\n\nMain set 6x\n- 400mtr 3:45/km Pace\n- 90s\n"

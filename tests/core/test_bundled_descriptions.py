@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from speedtimer.preset import Preset, Repeat, Step, load_preset
-from speedtimer.schedule import build_schedule
+from speedtimer.core.preset import Preset, Repeat, Step
+from speedtimer.core.schedule import build_schedule
+from speedtimer.formats.preset_toml import load_preset
 
 PRESETS = sorted((Path(__file__).resolve().parents[2] / "presets").glob("*.toml"))
 NUMBER_WORDS = {

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from tests.conftest import REPO
-from tests.test_e2e_tmux import Tmux
+from tests.e2e.test_e2e_tmux import Tmux
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 

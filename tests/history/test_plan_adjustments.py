@@ -13,16 +13,17 @@ import sqlite3
 import pytest
 from textual.widgets import DataTable
 
-from speedtimer.components.history_detail import HistoryDetailScreen
-from speedtimer.components.run_screen import RunScreen
-from speedtimer.components.summary_screen import SummaryScreen
-from speedtimer.paths import Paths
-from speedtimer.quick import parse_quick
-from speedtimer.schedule import build_schedule
-from speedtimer.store import SCHEMA_VERSION, HistoryStore, migrate
-from speedtimer.timer import Timer
+from speedtimer.config.paths import Paths
+from speedtimer.core.schedule import build_schedule
+from speedtimer.core.timer import Timer
+from speedtimer.formats.quick import parse_quick
+from speedtimer.history.schema import SCHEMA_VERSION, migrate
+from speedtimer.history.store import HistoryStore
+from speedtimer.tui.screens.history_detail import HistoryDetailScreen
+from speedtimer.tui.screens.run import RunScreen
+from speedtimer.tui.screens.summary import SummaryScreen
+from tests.cli.test_history_cli import run
 from tests.helpers_app import quiet_app
-from tests.test_history_cli import run
 
 QUICK = "0:20 work, 0:15 rest, 0:20 work"  # planned 0:55
 

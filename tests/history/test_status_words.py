@@ -12,9 +12,10 @@ from datetime import UTC, datetime
 import pytest
 
 from speedtimer.core.statuses import STATUS_WORDS, status_code, status_word
-from speedtimer.store import HistoryStore, ImportFormatError
+from speedtimer.history.errors import ImportFormatError
+from speedtimer.history.store import HistoryStore
+from tests.cli.test_history_cli import run
 from tests.helpers_history import add_session, make_v1_database
-from tests.test_history_cli import run
 
 
 @pytest.fixture

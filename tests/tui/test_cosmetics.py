@@ -7,12 +7,12 @@ import pytest
 from rich.cells import cell_len
 from textual.widgets import Input
 
-from speedtimer.components.choice import ChoiceScreen
-from speedtimer.components.editor_screen import EditorScreen
-from speedtimer.components.run_screen import RunScreen, splits_text
-from speedtimer.components.step_tree import StepTree
-from speedtimer.paths import Paths
-from speedtimer.quick import parse_quick
+from speedtimer.config.paths import Paths
+from speedtimer.formats.quick import parse_quick
+from speedtimer.tui.modals.choice import ChoiceScreen
+from speedtimer.tui.screens.editor import EditorScreen
+from speedtimer.tui.screens.run import RunScreen, splits_text
+from speedtimer.tui.widgets.step_tree import StepTree
 from tests.helpers_app import quiet_app, screen_text
 
 

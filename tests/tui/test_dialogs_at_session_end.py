@@ -12,12 +12,12 @@ import sqlite3
 import pytest
 from textual.command import CommandPalette
 
-from speedtimer.components.confirm import ConfirmScreen
-from speedtimer.components.menu_screen import MenuScreen
-from speedtimer.components.run_screen import RunScreen
-from speedtimer.components.summary_screen import SummaryScreen
-from speedtimer.paths import Paths
-from speedtimer.quick import parse_quick
+from speedtimer.config.paths import Paths
+from speedtimer.formats.quick import parse_quick
+from speedtimer.tui.modals.confirm import ConfirmScreen
+from speedtimer.tui.screens.menu import MenuScreen
+from speedtimer.tui.screens.run import RunScreen
+from speedtimer.tui.screens.summary import SummaryScreen
 from tests.helpers_app import quiet_app
 
 

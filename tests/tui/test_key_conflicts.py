@@ -11,8 +11,10 @@ import sys
 
 import pytest
 
-from speedtimer.keymap import _applied, _binding_namespaces, _keys_by_id, binding_ids, plan_keymap
-from speedtimer.paths import Paths
+from speedtimer.config.paths import Paths
+from speedtimer.tui.app import SpeedTimerApp
+from speedtimer.tui.keymap import _applied, _binding_namespaces, _keys_by_id, binding_ids
+from speedtimer.tui.keymap import plan_keymap as plan_for
 from tests.conftest import REPO
 from tests.helpers_app import notices, quiet_app
 
@@ -20,6 +22,10 @@ from tests.helpers_app import notices, quiet_app
 @pytest.fixture
 def app_paths(tmp_path) -> Paths:
     return Paths(config_dir=tmp_path / "config", data_dir=tmp_path / "data")
+
+
+def plan_keymap(keymap: dict[str, str]):
+    return plan_for(keymap, SpeedTimerApp)
 
 
 def settings_with(paths: Paths, keys: str) -> None:
@@ -48,13 +54,13 @@ def test_the_apps_priority_quit_key_is_reported_too():
     assert "never gets it on the run screen" in conflict.message("s", "ctrl+q")
 
 
-@pytest.mark.parametrize("bid", sorted(binding_ids()))
+@pytest.mark.parametrize("bid", sorted(binding_ids(SpeedTimerApp)))
 def test_a_remap_to_a_free_key_takes_nothing_from_anyone(bid):
     """Every binding id, moved to a key nothing uses: no conflict, and every other binding
     keeps all of its keys on every screen (Textual alone would drop shared ones)."""
     completed, conflicts = plan_keymap({bid: "f19"})
     assert conflicts == []
-    for _, bindings in _binding_namespaces():
+    for _, bindings in _binding_namespaces(SpeedTimerApp):
         before = _keys_by_id(bindings)
         after = _keys_by_id(_applied(bindings, completed))
         for other, keys in before.items():
@@ -71,7 +77,7 @@ def test_swaps_and_moves_that_take_nothing_are_silent():
 
 
 async def test_the_app_reports_the_conflict_and_does_what_it_says(app_paths, clock):
-    from speedtimer.quick import parse_quick
+    from speedtimer.formats.quick import parse_quick
 
     settings_with(app_paths, 'skip = "enter"')
     app = quiet_app(app_paths, clock, start_preset=parse_quick("1:00 work, 1:00 rest"))
@@ -89,7 +95,7 @@ async def test_the_app_reports_the_conflict_and_does_what_it_says(app_paths, clo
 
 
 async def test_pause_moved_keeps_resume_on_space(app_paths, clock):
-    from speedtimer.quick import parse_quick
+    from speedtimer.formats.quick import parse_quick
 
     settings_with(app_paths, 'pause = "p"')
     app = quiet_app(app_paths, clock, start_preset=parse_quick("1:00 work, 1:00 rest"))

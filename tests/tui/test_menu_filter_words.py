@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from textual.widgets import OptionList
 
-from speedtimer.catalog import load_catalog
-from speedtimer.components.menu_screen import matches
-from speedtimer.paths import Paths
-from speedtimer.preset import BrokenPreset, Preset
+from speedtimer.config.paths import Paths
+from speedtimer.core.preset import BrokenPreset, Preset
+from speedtimer.formats.catalog import load_catalog
+from speedtimer.tui.screens.menu import matches
 from tests.helpers_app import quiet_app
 
 EXTRA = """
