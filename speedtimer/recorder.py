@@ -48,6 +48,7 @@ from speedtimer.store import (
     is_history_header,
     local_offset_min,
     process_alive,
+    process_start,
     to_iso,
     totals_from_steps,
 )
@@ -186,6 +187,7 @@ class SessionRecorder:
             "rpe": None,
             "note": "",
             "pid": os.getpid(),
+            "pid_started": process_start(os.getpid()),
             "host": socket.gethostname(),
         }
         if background:
@@ -718,7 +720,8 @@ def _still_running(session: dict, store: HistoryStore) -> bool:
         since = datetime.fromisoformat(session["started_at"])
     except (KeyError, TypeError, ValueError):
         since = None
-    return process_alive(pid, since=since)
+    started = session.get("pid_started")
+    return process_alive(pid, since=since, started=started if isinstance(started, str) else None)
 
 
 def _short(exc: BaseException) -> str:

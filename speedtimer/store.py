@@ -130,6 +130,10 @@ MIGRATIONS: list[str] = [
     CREATE INDEX steps_lap_splits ON steps(session_id, split_s)
         WHERE kind = 'work' AND ended_how = 'lap' AND split_s IS NOT NULL;
     """,
+    # 3: which process wrote an unfinished session, by an identity no clock change can move
+    """
+    ALTER TABLE sessions ADD COLUMN pid_started TEXT;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -798,39 +802,77 @@ def _boot_time() -> float | None:
     return None
 
 
-def process_alive(pid: int | None, *, since: datetime | None = None) -> bool:
-    """Is `pid` a live process on this computer that could have written since `since`?
+def _proc_stat_fields(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name, or None without /proc."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            stat = fh.read()
+    except OSError:
+        return None
+    return stat[stat.rfind(")") + 2 :].split()
 
-    A zombie counts as dead; so does a process that started after `since` (its number was
-    reused after a reboot or a crash), when /proc can tell.
+
+def process_start(pid: int) -> str | None:
+    """Who process `pid` is, in a form no clock change can move: on Linux this boot's id and
+    the clock ticks from boot to the process's start (/proc), elsewhere its start time as the
+    system recorded it when it started (psutil). None when it cannot be told.
+
+    A pid with the same identity later is the same process; a reused pid (after a reboot or
+    a crash) has another one, whatever the wall clock did in between."""
+    fields = _proc_stat_fields(pid)
+    if fields is not None:
+        try:
+            with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as fh:
+                boot = fh.read().strip()
+        except OSError:
+            boot = "?"
+        return f"linux:{boot}:{fields[19]}" if len(fields) > 19 else None
+    try:
+        import psutil
+
+        return f"psutil:{psutil.Process(pid).create_time():.3f}"
+    except Exception:  # noqa: BLE001 - psutil missing, process gone, access denied
+        return None
+
+
+def process_alive(
+    pid: int | None, *, since: datetime | None = None, started: str | None = None
+) -> bool:
+    """Is `pid` a live process on this computer: the one that wrote the session?
+
+    A zombie counts as dead. With `started` (the writer's `process_start`, saved with the
+    session) the process must still have that identity: a pid reused by another process is
+    dead, and no change of the wall clock matters. Without it (sessions written before it was
+    saved), a process that started more than a minute after `since` counts as a reused pid
+    when /proc can tell; that comparison goes by the wall clock.
     """
-    if pid is None or pid <= 0:
+    if pid is None or isinstance(pid, bool) or pid <= 0:
         return False
     if pid == os.getpid():
-        return True
+        return started is None or started == process_start(pid)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         pass  # it exists, owned by someone else
-    except OSError:
+    except (OSError, OverflowError):
         return False
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
-            stat = fh.read()
-    except OSError:
+    fields = _proc_stat_fields(pid)
+    if fields is not None and fields and fields[0] in ("Z", "X"):
+        return False
+    if started is not None:
+        now = process_start(pid)
+        return now is None or now == started  # None: nothing to tell by; trust kill()
+    if fields is None:
         return True  # no /proc (macOS): trust kill()
-    fields = stat[stat.rfind(")") + 2 :].split()
-    if fields and fields[0] in ("Z", "X"):
-        return False
     if since is not None and len(fields) > 19:
         boot = _boot_time()
         try:
-            started = boot + int(fields[19]) / os.sysconf("SC_CLK_TCK") if boot else None
+            begun = boot + int(fields[19]) / os.sysconf("SC_CLK_TCK") if boot else None
         except (ValueError, OSError):
-            started = None
-        if started is not None and started > since.timestamp() + 60:
+            begun = None
+        if begun is not None and begun > since.timestamp() + 60:
             return False
     return True
 
@@ -969,10 +1011,14 @@ class HistoryStore:
         pid: int | None = None,
         host: str | None = None,
         utc_offset_min: int | None = None,
+        pid_started: str | None = None,
     ) -> int:
         """Insert a session 'in_progress'; returns its id. `utc_offset_min` defaults to the
-        offset `started_at` carries, or this computer's local offset for a UTC time."""
-        pid = os.getpid() if pid is None else pid
+        offset `started_at` carries, or this computer's local offset for a UTC time.
+        `pid` defaults to this process, and then `pid_started` to its `process_start`."""
+        if pid is None:
+            pid = os.getpid()
+            pid_started = process_start(pid) if pid_started is None else pid_started
         host = self.host if host is None else host
         offset = _offset_of(started_at) if utc_offset_min is None else int(utc_offset_min)
         params = (
@@ -985,11 +1031,12 @@ class HistoryStore:
             int(reps_planned),
             pid,
             host,
+            pid_started,
         )
         sql = (
             "INSERT INTO sessions (uuid, preset_name, preset_toml, started_at, utc_offset_min,"
-            " status, planned_s, reps_planned, pid, host)"
-            " VALUES (?, ?, ?, ?, ?, 'in_progress', ?, ?, ?, ?)"
+            " status, planned_s, reps_planned, pid, host, pid_started)"
+            " VALUES (?, ?, ?, ?, ?, 'in_progress', ?, ?, ?, ?, ?)"
         )
         return self._write(lambda c: c.execute(sql, params).lastrowid)
 
@@ -1046,23 +1093,24 @@ class HistoryStore:
     def recover_interrupted(self, *, now: datetime | None = None) -> list[int]:
         """Mark 'interrupted' the sessions left 'in_progress' by a program that is gone.
 
-        On this computer: its process is dead (or its pid was reused). From another computer
-        (a synced folder): nothing written for 48 hours. The end becomes the last step's end
+        On this computer: its process is dead (or its pid was reused: told by the process's
+        identity, `process_start`, not by the clock). From another computer (a synced folder):
+        nothing written for 48 hours. The end becomes the last step's end
         (or the start) and the totals are added up from the steps that were saved.
         """
         now = now or datetime.now(UTC)
         rows = self._read(
             lambda c: c.execute(
                 "SELECT s.id, s.pid, s.host, s.started_at,"
-                " (SELECT max(ended_at) FROM steps WHERE session_id = s.id)"
+                " (SELECT max(ended_at) FROM steps WHERE session_id = s.id), s.pid_started"
                 " FROM sessions s WHERE s.status = 'in_progress'"
             ).fetchall()
         )
         dead = []
-        for sid, pid, host, started, last in rows:
+        for sid, pid, host, started, last, pid_started in rows:
             started_dt = from_iso(started)
             if host == self.host or host is None:
-                if process_alive(pid, since=started_dt):
+                if process_alive(pid, since=started_dt, started=pid_started):
                     continue
             elif now - from_iso(last or started) < OTHER_HOST_STALE:
                 continue
