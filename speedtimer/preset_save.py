@@ -20,7 +20,7 @@ from typing import Any
 
 import tomli_w
 
-from speedtimer.preset import MILE_M, Preset, Repeat, Step, parse_preset
+from speedtimer.preset import MILE_M, Preset, Repeat, Step, format_pace, parse_preset, preset_clock
 
 MAX_STEM = 60
 WINDOWS_RESERVED = frozenset(
@@ -34,11 +34,7 @@ class SaveError(OSError):
 
 def _clock(seconds: int) -> str | int:
     """Short durations stay plain seconds (`45`); longer ones read better as m:ss."""
-    if seconds < 60:
-        return seconds
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+    return preset_clock(seconds)
 
 
 def format_target_pace(step: Step) -> str | None:
@@ -46,12 +42,8 @@ def format_target_pace(step: Step) -> str | None:
     if step.pace_s_per_km is None:
         return None
     if step.pace_unit == "mi":
-        total = round(step.pace_s_per_km * MILE_M / 1000)
-        unit = "mi"
-    else:
-        total = round(step.pace_s_per_km)
-        unit = "km"
-    return f"{total // 60}:{total % 60:02d}/{unit}"
+        return format_pace(step.pace_s_per_km * MILE_M / 1000, "mi")
+    return format_pace(step.pace_s_per_km)
 
 
 def _number(x: float) -> int | float:

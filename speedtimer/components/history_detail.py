@@ -22,7 +22,7 @@ from speedtimer.components.confirm import ConfirmScreen
 from speedtimer.components.history_edit import EditFeedbackScreen
 from speedtimer.components.history_footer import QuietFooter
 from speedtimer.components.watchers import forget_closed_watchers
-from speedtimer.preset import format_clock, format_pace
+from speedtimer.preset import NO_TIME, finite_seconds, format_clock, format_pace
 from speedtimer.schedule import KIND_NAMES
 from speedtimer.store import HistoryStore, SessionDetail, SessionSummary, StepRow, StoreError
 
@@ -54,6 +54,8 @@ def status_text(status: str) -> str:
 
 
 def signed(seconds: float) -> str:
+    if finite_seconds(seconds) is None:
+        return NO_TIME
     if abs(seconds) < 0.05:
         return "±0.0"
     return ("+" if seconds > 0 else "-") + format_clock(abs(seconds), tenths=True)
