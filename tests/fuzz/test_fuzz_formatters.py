@@ -65,7 +65,7 @@ CLOCK_LIKE = (preset_clock, icu_clock, quick_clock, save_clock)
 
 
 @tried(
-    "formatting",
+    "Formatting numbers",
     "every clock, pace and duration formatter (clock, tenths, pace per km and mile, spoken "
     "times, deltas, chart numbers, intervals.icu and quick durations, preset clocks) with any "
     "float, NaN, infinities, ints of 400 digits, -1.7e308 and 1.7e308",
@@ -131,7 +131,7 @@ def step(**numbers) -> StepRow:
 
 
 @tried(
-    "formatting",
+    "Formatting numbers",
     "the history detail and `history list` of a session whose every number (planned, actual, "
     "paused, split, target, distance, pace, laps, session totals) is any float or 64-bit int, "
     "as an older version may have stored it",

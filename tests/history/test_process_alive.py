@@ -54,7 +54,7 @@ def start(store: HistoryStore, pid: int, started: datetime, pid_started: str | N
 
 
 @tried(
-    "history",
+    "History database",
     "a live session's process (a real child process) while the wall clock is set forward "
     "2 minutes, 10 minutes and a day, and back an hour",
     "still running: never marked interrupted; the same pid with another identity (reused) and "

@@ -131,7 +131,7 @@ def step_rows(db: Path) -> list[tuple[str, float, float, str, str]]:
 
 
 @tried(
-    "sleep",
+    "Sleeping computer",
     "laptop lid closed for 2:03 with 30 s of rest left (fake CLOCK_BOOTTIME jumps, monotonic "
     "does not)",
     "paused at the moment of sleep; the rest still had its 30 s; pause recorded with its true "
@@ -291,7 +291,7 @@ def alive(pid: int) -> bool:
 
 
 @tried(
-    "sleep",
+    "Sleeping computer",
     "a session start and end with systemd-inhibit on PATH (a stand-in script that logs), and "
     "with no such command",
     "the idle inhibitor runs for exactly the session (started with it, gone within a second of "

@@ -55,7 +55,7 @@ def table_text(table: DataTable) -> str:
 
 
 @tried(
-    "history screen",
+    "History screen",
     "a session whose every number is -1.7e308, 1.7e308, 1e300, -5, +inf or -inf (stored by an "
     "older import): listed, moved onto (trends follow it), opened, trends drawn",
     "every screen drawn, the numbers shown as --:-- or >9999:59:59; no OverflowError",
