@@ -73,7 +73,7 @@ def preset_text(durations: list[int]) -> str:
 
 def expected_cues(preset_path: Path, get_ready: float) -> list[tuple[str, float]]:
     """(cue, offset from the session start) by replaying the pure timer with a fake clock."""
-    from speedtimer.preset import load_preset
+    from speedtimer.core.preset import load_preset
     from speedtimer.session import Session
 
     now = [0.0]
@@ -121,8 +121,8 @@ def build_stamper(folder: Path) -> tuple[list[str], str]:
 
 
 def wav_sizes() -> dict[int, str]:
-    from speedtimer.audio import resolve_cue_files
-    from speedtimer.paths import sounds_dir
+    from speedtimer.config.paths import sounds_dir
+    from speedtimer.sound.audio import resolve_cue_files
 
     files, _ = resolve_cue_files(sounds_dir(), {})
     sizes: dict[int, str] = {}

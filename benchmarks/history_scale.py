@@ -32,7 +32,7 @@ _ESCAPES = re.compile(r"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\
 
 
 def make_db(data: Path, n: int) -> float:
-    from speedtimer.store import HistoryStore, generate_synthetic
+    from speedtimer.history.store import HistoryStore, generate_synthetic
 
     data.mkdir(parents=True, exist_ok=True)
     t0 = time.monotonic()
@@ -94,11 +94,11 @@ async def _settle(pilot, app) -> None:
 
 
 async def _screen_times(data: Path, config: Path, filters: list[str], reps: int) -> dict:
-    from speedtimer.app import make_app
-    from speedtimer.audio import NullAudio
-    from speedtimer.components.history_detail import session_date
-    from speedtimer.paths import Paths
-    from speedtimer.store import HistoryStore
+    from speedtimer.config.paths import Paths
+    from speedtimer.history.store import HistoryStore
+    from speedtimer.sound.audio import NullAudio
+    from speedtimer.tui.app import make_app
+    from speedtimer.tui.screens.history_detail import session_date
 
     paths = Paths.resolve(data_dir=str(data), config_dir=str(config), presets_dirs=None)
     with HistoryStore.open(paths.history_db) as store:  # what each frame must show

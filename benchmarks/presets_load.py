@@ -8,7 +8,7 @@ from benchmarks.common import Figure, median, temp_dir, write_presets
 
 
 def run(quick: bool) -> list[Figure]:
-    from speedtimer.preset import BrokenPreset, load_folder
+    from speedtimer.core.preset import BrokenPreset, load_folder
 
     n = 1_000
     runs = 3 if quick else 7

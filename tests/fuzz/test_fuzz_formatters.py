@@ -14,9 +14,16 @@ from datetime import UTC, datetime
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from speedtimer.announce import spoken_run_time, spoken_time
-from speedtimer.components.history_charts import number
-from speedtimer.components.history_detail import (
+from speedtimer.cli.history import format_table
+from speedtimer.core.announce import spoken_run_time, spoken_time
+from speedtimer.core.preset import CLOCK_LIMIT_S, NO_TIME, format_clock, format_pace, preset_clock
+from speedtimer.formats.intervals_icu import _clock as icu_clock
+from speedtimer.formats.intervals_icu import _icu_duration
+from speedtimer.formats.preset_save import _clock as save_clock
+from speedtimer.formats.quick import _clock as quick_clock
+from speedtimer.formats.quick import _duration_text
+from speedtimer.history.store import SessionSummary, StepRow
+from speedtimer.tui.screens.history_detail import (
     fade_text,
     pauses_text,
     planned_text,
@@ -25,14 +32,7 @@ from speedtimer.components.history_detail import (
     step_delta,
     totals_text,
 )
-from speedtimer.history_cli import format_table
-from speedtimer.icu import _clock as icu_clock
-from speedtimer.icu import _icu_duration
-from speedtimer.preset import CLOCK_LIMIT_S, NO_TIME, format_clock, format_pace, preset_clock
-from speedtimer.preset_save import _clock as save_clock
-from speedtimer.quick import _clock as quick_clock
-from speedtimer.quick import _duration_text
-from speedtimer.store import SessionSummary, StepRow
+from speedtimer.tui.widgets.history_charts import number
 from tests.reliability import tried
 
 # any float, any int (as JSON can carry), and the values the outside attack used

@@ -17,23 +17,23 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from speedtimer.cli import main
-from speedtimer.components.history_detail import (
-    fade_text,
-    pauses_text,
-    planned_text,
-    split_rows,
-    totals_text,
-)
-from speedtimer.store import (
+from speedtimer.cli.main import main
+from speedtimer.history.store import (
     MAX_PAUSE_S,
     MAX_SESSION_S,
     MAX_STEP_S,
     SPLIT_SLACK_S,
     HistoryStore,
 )
+from speedtimer.tui.screens.history_detail import (
+    fade_text,
+    pauses_text,
+    planned_text,
+    split_rows,
+    totals_text,
+)
+from tests.fuzz.test_fuzz_history_import import check_outcome, contents, make_history
 from tests.reliability import tried
-from tests.test_fuzz_history_import import check_outcome, contents, make_history
 
 SESSION_KEYS = ("planned_s", "active_s", "work_s", "paused_s", "reps_done", "reps_planned")
 STEP_KEYS = (

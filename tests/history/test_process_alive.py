@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from speedtimer import store as store_module
-from speedtimer.store import HistoryStore, process_alive, process_start
+from speedtimer.history import store as store_module
+from speedtimer.history.store import HistoryStore, process_alive, process_start
 from tests.reliability import tried
 
 

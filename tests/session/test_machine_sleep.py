@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from speedtimer.components.run_screen import RunScreen
+from speedtimer.core.preset import parse_preset
+from speedtimer.core.timer import EventKind, State
+from speedtimer.history.recorder import SessionRecorder
+from speedtimer.history.store import from_iso
 from speedtimer.machine_sleep import KeepAwake, SleepWatch
-from speedtimer.preset import parse_preset
-from speedtimer.recorder import SessionRecorder
 from speedtimer.session import Session
-from speedtimer.store import from_iso
-from speedtimer.timer import EventKind, State
+from speedtimer.tui.screens.run import RunScreen
 from tests.helpers_app import preset_paths, quiet_app, screen_text, start_preset
 from tests.reliability import tried
 

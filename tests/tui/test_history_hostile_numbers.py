@@ -14,11 +14,11 @@ from datetime import UTC, datetime
 import pytest
 from textual.widgets import DataTable
 
-from speedtimer.cli import main
-from speedtimer.components.history_detail import HistoryDetailScreen
-from speedtimer.store import HistoryStore
+from speedtimer.cli.main import main
+from speedtimer.history.store import HistoryStore
+from speedtimer.tui.screens.history_detail import HistoryDetailScreen
 from tests.reliability import tried
-from tests.test_history_screen import build, fill, open_history, settle, text
+from tests.tui.test_history_screen import build, fill, open_history, settle, text
 
 SIZE = (100, 30)
 HOSTILE = [-1.7e308, 1.7e308, 1e300, -5.0, float("inf"), float("-inf")]
@@ -26,7 +26,7 @@ HOSTILE = [-1.7e308, 1.7e308, 1e300, -5.0, float("inf"), float("-inf")]
 
 @pytest.fixture
 def hpaths(tmp_path):
-    from speedtimer.paths import Paths
+    from speedtimer.config.paths import Paths
 
     return Paths(config_dir=tmp_path / "config", data_dir=tmp_path / "data")
 
