@@ -59,7 +59,6 @@ def start(store: HistoryStore, pid: int, started: datetime, pid_started: str | N
     "2 minutes, 10 minutes and a day, and back an hour",
     "still running: never marked interrupted; the same pid with another identity (reused) and "
     "a dead process are marked interrupted",
-    cases=4,
 )
 @pytest.mark.parametrize("jump_s", [120.0, 600.0, 86400.0, -3600.0])
 def test_a_wall_clock_jump_does_not_end_a_live_session(tmp_path, monkeypatch, child, jump_s):

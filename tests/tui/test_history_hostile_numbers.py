@@ -105,7 +105,6 @@ def export_with(tmp_path, source_db, step_key: str, value) -> tuple[str, object]
     "than its step, or a lap of -1 s, then the history screen opened",
     "refused with the file, session, step and key named and the bounds expected; nothing "
     "imported; the history screen opens on the history as it was",
-    cases=4,
 )
 @pytest.mark.parametrize(
     "key, value, expected",
