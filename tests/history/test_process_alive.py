@@ -106,3 +106,37 @@ def test_a_recorded_session_saves_its_process_identity(tmp_path):
     with sqlite3.connect(tmp_path / "h.sqlite3") as conn:
         pid, ident = conn.execute("SELECT pid, pid_started FROM sessions").fetchone()
     assert pid == os.getpid() and ident == process_start(os.getpid())
+
+
+@pytest.mark.parametrize("same_process", [True, False], ids=["its-own", "pid-reused"])
+def test_a_pending_session_of_a_live_process_waits_whatever_the_clock(
+    tmp_path, monkeypatch, child, same_process
+):
+    """A session kept in a pending file by a speedtimer still running stays there (that
+    program is writing it); one whose pid now belongs to another process goes in."""
+    import json
+    import socket
+
+    from speedtimer.history.recorder import import_pending_detailed, pending_dir
+
+    db = tmp_path / "history.sqlite3"
+    identity = process_start(child.pid)
+    session = {
+        "uuid": "pending-live",
+        "preset_name": "Live",
+        "started_at": datetime.now(UTC).isoformat(),
+        "status": "in_progress",
+        "pid": child.pid,
+        "host": socket.gethostname(),
+        "pid_started": identity if same_process else f"{identity}9",
+        "steps": [],
+    }
+    folder = pending_dir(db)
+    folder.mkdir(parents=True)
+    (folder / "pending-live.json").write_text(json.dumps({"session": session}))
+    with HistoryStore.open(db):
+        pass
+    wall_jump(monkeypatch, 300.0)
+    result = import_pending_detailed(db)
+    assert result.imported == (() if same_process else ("pending-live",))
+    assert (folder / "pending-live.json").exists() == same_process

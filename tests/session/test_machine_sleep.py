@@ -373,3 +373,18 @@ async def test_no_inhibitor_command_says_nothing(tmp_path, monkeypatch, clock):
         )
         assert "inhibit" not in screen_text(app).lower()
         assert isinstance(app.screen, RunScreen)
+
+
+def test_plain_mode_says_the_computer_slept(tmp_path):
+    import io
+
+    from speedtimer.cli.plain import _print_events
+
+    machine = Machine()
+    session = make_session(machine, tmp_path / "h.sqlite3", Audio(), resume_after_sleep=True)
+    session.start()
+    run_to(session, machine, 1010.0)
+    machine.suspend(123.0)
+    out = io.StringIO()
+    _print_events(session, session.tick(), out)
+    assert out.getvalue() == "The computer was asleep for 2:03; paused for that time\n"
