@@ -1,4 +1,4 @@
-"""Figure 4: the history at scale (synthetic DBs from store.generate_synthetic).
+"""Figure 4: the history at scale (synthetic DBs from benchmarks/synthetic.py).
 
 The history screen is timed in the real app under Textual's Pilot (headless, 120x40). Every
 frame the screen's compositor hands to the app is stamped as it is made; a figure runs from
@@ -32,7 +32,8 @@ _ESCAPES = re.compile(r"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\
 
 
 def make_db(data: Path, n: int) -> float:
-    from speedtimer.history.store import HistoryStore, generate_synthetic
+    from benchmarks.synthetic import generate_synthetic
+    from speedtimer.history.store import HistoryStore
 
     data.mkdir(parents=True, exist_ok=True)
     t0 = time.monotonic()

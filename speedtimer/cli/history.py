@@ -14,7 +14,6 @@ import io
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from datetime import time as dtime
@@ -24,7 +23,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from speedtimer.config.paths import Paths
-    from speedtimer.history.store import HistoryStore, SessionSummary
+    from speedtimer.history.rows import SessionSummary
+    from speedtimer.history.store import HistoryStore
 
 PROG = "speedtimer"
 DEFAULT_LIMIT = 20
@@ -164,7 +164,7 @@ def open_history(paths: Paths) -> HistoryStore:
 
 
 def history_list(args: argparse.Namespace, *, get_paths: GetPaths | None = None) -> int:
-    from speedtimer.history.store import StoreError
+    from speedtimer.history.errors import StoreError
 
     try:
         paths = resolve_paths(args, get_paths)
@@ -188,7 +188,7 @@ def history_list(args: argparse.Namespace, *, get_paths: GetPaths | None = None)
 
 
 def history_export(args: argparse.Namespace, *, get_paths: GetPaths | None = None) -> int:
-    from speedtimer.history.store import StoreError, describe_os_error
+    from speedtimer.history.errors import StoreError, describe_os_error
 
     fmt = getattr(args, "format", "json") or "json"
     output: Path | None = getattr(args, "output", None)
@@ -219,7 +219,7 @@ def history_export(args: argparse.Namespace, *, get_paths: GetPaths | None = Non
 
 
 def history_import(args: argparse.Namespace, *, get_paths: GetPaths | None = None) -> int:
-    from speedtimer.history.store import ImportFormatError, StoreError
+    from speedtimer.history.errors import ImportFormatError, StoreError
 
     file: Path = args.file
     try:
@@ -247,7 +247,7 @@ def history_import(args: argparse.Namespace, *, get_paths: GetPaths | None = Non
 def read_export(file: Path) -> list[Any]:
     """The sessions list of a JSON export. ValueError with a plain message otherwise."""
     from speedtimer.files import FileRefused, read_regular_file
-    from speedtimer.history.store import describe_os_error
+    from speedtimer.history.errors import describe_os_error
 
     try:
         raw = read_regular_file(file, MAX_IMPORT_BYTES, "history exports")
@@ -328,7 +328,8 @@ def format_table(rows: list[SessionSummary]) -> str:
 
 def _json_chunks(sessions: Iterable[dict]) -> Iterator[tuple[str, int]]:
     """Stream the export; each chunk comes with how many sessions it holds."""
-    from speedtimer.history.store import EXPORT_FORMAT, EXPORT_VERSION, to_iso
+    from speedtimer.history.import_format import EXPORT_FORMAT, EXPORT_VERSION
+    from speedtimer.history.rows import to_iso
 
     head = {
         "format": EXPORT_FORMAT,
@@ -345,7 +346,7 @@ def _json_chunks(sessions: Iterable[dict]) -> Iterator[tuple[str, int]]:
 
 
 def csv_row(s: dict) -> list[Any]:
-    from speedtimer.history.store import from_iso
+    from speedtimer.history.rows import from_iso
 
     started = from_iso(s["started_at"])
     local = started.astimezone(timezone(timedelta(minutes=s.get("utc_offset_min") or 0)))
@@ -397,19 +398,10 @@ def _write_stream(out: TextIO, chunks: Iterable[tuple[str, int]]) -> int:
 
 def _write_file(path: Path, chunks: Iterable[tuple[str, int]]) -> int:
     """All or nothing: a temp file beside `path`, renamed over it when complete."""
-    path = path.expanduser()
-    folder = path.parent
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            count = _write_stream(fh, chunks)
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return count
+    from speedtimer.files import atomic_writer
+
+    with atomic_writer(path.expanduser(), newline="") as fh:
+        return _write_stream(fh, chunks)
 
 
 def _quiet_stdout() -> None:

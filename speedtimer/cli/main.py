@@ -91,8 +91,9 @@ def cmd_presets_show(args: argparse.Namespace) -> int:
 
 
 def cmd_presets_validate(args: argparse.Namespace) -> int:
-    from speedtimer.core.preset import PresetError, format_clock, load_preset
+    from speedtimer.core.preset import PresetError, format_clock
     from speedtimer.core.schedule import build_schedule
+    from speedtimer.formats.preset_toml import load_preset
 
     bad = 0
     for raw in args.paths:

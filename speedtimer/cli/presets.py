@@ -128,9 +128,10 @@ def detect_format(path: Path, text: str) -> str:
 
 
 def cmd_presets_import(args: argparse.Namespace, paths: Paths) -> int:
-    from speedtimer.core.preset import PresetError, parse_preset, preset_from_dict
+    from speedtimer.core.preset import PresetError
     from speedtimer.formats.intervals_icu import parse_icu, read_text
     from speedtimer.formats.preset_save import SaveError, preset_to_dict
+    from speedtimer.formats.preset_toml import parse_preset, preset_from_dict
 
     path = Path(args.file).expanduser()
     notes: list[str] = []

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from speedtimer.core.announce import DEFAULT_PHRASES, PHRASE_KEYS, template_problem
+from speedtimer.core.text import describe_value
 from speedtimer.files import FileRefused, read_regular_file
 
 DEFAULT_GET_READY_S = 5
@@ -175,21 +176,6 @@ class Settings:
     from_file: frozenset[str] = frozenset()  # keys the file set validly, for `config show`
 
 
-def _what(value: object) -> str:
-    kind = {
-        bool: "a boolean",
-        int: "an integer",
-        float: "a number",
-        str: "a string",
-        list: "a list",
-        dict: "a table",
-    }.get(type(value), type(value).__name__)
-    text = repr(value)
-    if len(text) > 40:
-        text = text[:37] + "..."
-    return f"{kind} ({text})"
-
-
 _TOML_POSITION = re.compile(r"^(?P<msg>.*) \(at line (?P<line>\d+), column (?P<col>\d+)\)$")
 
 
@@ -230,8 +216,8 @@ def settings_from_dict(data: dict, path: Path) -> tuple[Settings, list[str]]:
 
     def bad(key: str, expected: str, default: str) -> None:
         problems.append(
-            f"{path}: {key}: expected {expected}, got {_what(data[key])}; using the default "
-            f"{default}"
+            f"{path}: {key}: expected {expected}, got {describe_value(data[key])}; "
+            f"using the default {default}"
         )
 
     for key in data:
@@ -287,7 +273,7 @@ def settings_from_dict(data: dict, path: Path) -> tuple[Settings, list[str]]:
             values["voice_command"] = argv
         else:
             problems.append(
-                f"{path}: voice_command: {problem}, got {_what(data['voice_command'])}; "
+                f"{path}: voice_command: {problem}, got {describe_value(data['voice_command'])}; "
                 "using the default (espeak-ng)"
             )
     if "voice_name" in data:
@@ -317,7 +303,7 @@ def settings_from_dict(data: dict, path: Path) -> tuple[Settings, list[str]]:
         raw = data[table]
         if not isinstance(raw, dict):
             problems.append(
-                f"{path}: {table}: expected a table [{table}], got {_what(raw)}; ignored"
+                f"{path}: {table}: expected a table [{table}], got {describe_value(raw)}; ignored"
             )
             continue
         good = {}
@@ -326,7 +312,8 @@ def settings_from_dict(data: dict, path: Path) -> tuple[Settings, list[str]]:
                 good[k] = v.strip()
             else:
                 problems.append(
-                    f"{path}: {table}.{k}: expected a non-empty string, got {_what(v)}; ignored"
+                    f"{path}: {table}.{k}: expected a non-empty string, "
+                    f"got {describe_value(v)}; ignored"
                 )
         values[table] = good
     from_file = frozenset(
@@ -366,7 +353,9 @@ def _voice_command(value: object) -> tuple[tuple[str, ...], str | None]:
 def _phrases(raw: object, path: Path) -> tuple[dict[str, str], list[str]]:
     """The valid [phrases] entries and a message for each bad one (which keeps its default)."""
     if not isinstance(raw, dict):
-        return {}, [f"{path}: phrases: expected a table [phrases], got {_what(raw)}; ignored"]
+        return {}, [
+            f"{path}: phrases: expected a table [phrases], got {describe_value(raw)}; ignored"
+        ]
     good: dict[str, str] = {}
     problems = []
     for key, value in raw.items():
@@ -382,7 +371,7 @@ def _phrases(raw: object, path: Path) -> tuple[dict[str, str], list[str]]:
         if not isinstance(value, str):
             problems.append(
                 f'{path}: phrases.{key}: expected a string ("" switches it off), got '
-                f"{_what(value)}; {default}"
+                f"{describe_value(value)}; {default}"
             )
             continue
         problem = template_problem(key, value)

@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from speedtimer.core.cues import cue_for
-from speedtimer.core.preset import CLOCK_LIMIT_S, finite_seconds
+from speedtimer.core.preset import CLOCK_LIMIT_S, KINDS, finite_seconds
 from speedtimer.core.schedule import Schedule, ScheduledStep
 from speedtimer.core.timer import HALFWAY_MIN_S, EventKind, SegmentView
 
@@ -36,7 +36,7 @@ TEN_SECONDS_S = 10.0
 TEN_SECONDS_MIN_S = HALFWAY_MIN_S  # "10 seconds." only in timed steps longer than this
 CUE_FALLBACK_S = 1.0  # a cue of unknown length is taken to last this long
 
-STEP_PHRASES = ("warmup", "work", "rest", "cooldown", "last_rep")
+STEP_PHRASES = (*KINDS, "last_rep")
 PHRASE_KEYS: tuple[str, ...] = (*STEP_PHRASES, "halfway", "ten_seconds", "finished")
 DEFAULT_PHRASES: dict[str, str] = {
     "warmup": "Warm-up. {what}. {duration}.",
@@ -206,16 +206,11 @@ def _number(n: int | None) -> str:
     return "" if n is None else str(n)
 
 
-def _last_work_index(schedule: Schedule) -> int | None:
-    works = [s.index for s in schedule.steps if s.kind == "work"]
-    return works[-1] if len(works) > 1 else None
-
-
 def step_phrase(phrases: Mapping[str, str], schedule: Schedule, index: int) -> str:
     """What is said as step `index` starts ("" when that phrase is switched off)."""
     step = schedule.steps[index]
     key = step.kind if step.kind in STEP_PHRASES else "work"
-    if index == _last_work_index(schedule) and phrases.get("last_rep"):
+    if index == schedule.last_work_index and phrases.get("last_rep"):
         key = "last_rep"
     return fill(phrases.get(key, ""), step_values(step))
 

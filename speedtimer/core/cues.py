@@ -19,11 +19,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from speedtimer.core.preset import KINDS
 from speedtimer.core.schedule import Schedule
 from speedtimer.core.timer import Event, EventKind
 
-STEP_CUES = ("warmup", "work", "rest", "cooldown")
+# The one list of cues: a step's start sounds its kind; the rest are moments in a step.
+STEP_CUES = KINDS
 CUE_NAMES: tuple[str, ...] = (*STEP_CUES, "pip", "halfway", "lap", "finished")
+# Cues that mark a step boundary (a step starts, or the session ends): what cue timing is
+# measured on.
+BOUNDARY_CUES: tuple[str, ...] = (*STEP_CUES, "finished")
 
 STALE_AFTER_S = 0.25
 _SAME_INSTANT_S = 1e-6

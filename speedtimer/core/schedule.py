@@ -99,6 +99,12 @@ class Schedule:
         return sum(s.estimate_s for s in self.steps)
 
     @property
+    def last_work_index(self) -> int | None:
+        """The index of the session's last work rep, when there is more than one."""
+        works = [s.index for s in self.steps if s.kind == "work"]
+        return works[-1] if len(works) > 1 else None
+
+    @property
     def work_reps(self) -> int:
         return sum(1 for s in self.steps if s.kind == "work")
 

@@ -58,3 +58,19 @@ def printable(text: str) -> str:
     if not any(_unprintable(c) for c in text):
         return text
     return "".join(_spelled(c) if _unprintable(c) else c for c in text)
+
+
+def describe_value(value: object) -> str:
+    """What a value from a file is, for an error message: `an integer (5)`, `a table ({...})`."""
+    kind = {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
+    text = repr(value)
+    if len(text) > 40:
+        text = text[:37] + "..."
+    return f"{kind} ({text})"

@@ -15,13 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from speedtimer.config.paths import Paths
-from speedtimer.core.preset import (
-    BrokenPreset,
-    Preset,
-    PresetError,
-    load_folder,
-    load_preset,
-)
+from speedtimer.core.preset import BrokenPreset, Preset, PresetError
+from speedtimer.formats.preset_toml import load_folder, load_preset
 
 if TYPE_CHECKING:
     from speedtimer.config.settings import Settings

@@ -11,9 +11,6 @@ Imported lazily by the CLI: fit-tool takes a quarter of a second to import.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 import unicodedata
 import zlib
 from dataclasses import dataclass
@@ -35,6 +32,7 @@ from fit_tool.profile.profile_type import (
 
 from speedtimer.core.preset import MILE_M, Preset, Repeat, Step, format_clock
 from speedtimer.core.schedule import KIND_NAMES
+from speedtimer.files import atomic_write
 from speedtimer.formats.preset_save import SaveError, format_target_pace
 
 INTENSITY = {
@@ -368,16 +366,6 @@ def _write_atomic(path: Path, data: bytes) -> None:
     if not path.parent.is_dir():
         raise SaveError(f"cannot write {path}: folder {path.parent} does not exist")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        atomic_write(path, data)
     except OSError as exc:
-        raise SaveError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
         raise SaveError(f"cannot write {path}: {exc.strerror or exc}") from exc

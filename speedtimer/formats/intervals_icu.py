@@ -31,9 +31,10 @@ from speedtimer.core.preset import (
     Step,
     finite_seconds,
     preset_clock,
-    preset_from_dict,
 )
 from speedtimer.files import FileRefused, read_regular_file
+from speedtimer.formats.keypath import position_of
+from speedtimer.formats.preset_toml import preset_from_dict
 
 YARD_M = 0.9144
 NAME_LIMIT = 200
@@ -389,20 +390,6 @@ def _to_dicts(nodes: list[_Node], prefix: str, spans: dict[str, int]) -> list[di
     return out
 
 
-_LAST_PART = re.compile(r"(?:\.[A-Za-z_]+|\[\d+\])$")
-
-
-def _line_for(key: str, spans: dict[str, int]) -> int | None:
-    while key:
-        if key in spans:
-            return spans[key]
-        shorter = _LAST_PART.sub("", key)
-        if shorter == key:
-            return None
-        key = shorter
-    return None
-
-
 def parse_icu(text: str, *, name: str | None = None, path: Path | str | None = None) -> IcuResult:
     """A validated preset from intervals.icu workout text, and notes on what was left out.
 
@@ -440,7 +427,7 @@ def parse_icu(text: str, *, name: str | None = None, path: Path | str | None = N
     try:
         preset = preset_from_dict(data, path)
     except PresetError as exc:
-        line_no = _line_for(exc.key, spans) if exc.key.startswith("steps[") else None
+        line_no = position_of(exc.key, spans) if exc.key.startswith("steps[") else None
         message = exc.message.replace("skip_last_rest", "the dropped last rest")
         if exc.key and line_no is None:
             message = f"{exc.key}: {message}"

@@ -10,25 +10,16 @@ leaves half a preset behind.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import tempfile
 import unicodedata
 from pathlib import Path
 from typing import Any
 
 import tomli_w
 
-from speedtimer.core.preset import (
-    MILE_M,
-    Preset,
-    Repeat,
-    Step,
-    format_pace,
-    parse_preset,
-    preset_clock,
-)
+from speedtimer.core.preset import MILE_M, Preset, Repeat, Step, format_pace, preset_clock
+from speedtimer.files import atomic_write
+from speedtimer.formats.preset_toml import parse_preset
 
 MAX_STEM = 60
 WINDOWS_RESERVED = frozenset(
@@ -140,18 +131,8 @@ def write_atomic(path: Path, text: str) -> None:
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        atomic_write(path, text)
     except OSError as exc:
-        raise SaveError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
         raise SaveError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 

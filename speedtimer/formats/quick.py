@@ -27,8 +27,9 @@ from speedtimer.core.preset import (
     Repeat,
     Step,
     preset_clock,
-    preset_from_dict,
 )
+from speedtimer.formats.keypath import LAST_PART, position_of
+from speedtimer.formats.preset_toml import preset_from_dict
 
 MAX_QUICK_CHARS = 10_000
 MAX_DIGITS = 12  # longer numbers are typos; int() of thousands of digits is slow or refused
@@ -476,20 +477,6 @@ def _to_dicts(
     return out
 
 
-_LAST_PART = re.compile(r"(?:\.[A-Za-z_]+|\[\d+\])$")
-
-
-def _column_for(key: str, spans: dict[str, int]) -> int | None:
-    while key:
-        if key in spans:
-            return spans[key]
-        shorter = _LAST_PART.sub("", key)
-        if shorter == key:
-            break
-        key = shorter
-    return None
-
-
 def default_name(text: str) -> str:
     """The session's own text, so the history shows what was run."""
     flat = " ".join(text.split())
@@ -530,12 +517,12 @@ def parse_quick(
         return preset_from_dict(data)
     except PresetError as exc:
         if exc.key.startswith("steps"):
-            last = _LAST_PART.search(exc.key)
+            last = LAST_PART.search(exc.key)
             field_name = last.group(0).lstrip(".") if last else ""
             what = FIELD_NAMES.get(field_name)
             message = exc.message.replace("skip_last_rest", '"!" (no last rest)')
             message = f"{what}: {message}" if what else message
-            raise QuickError(message, text, _column_for(exc.key, spans) or 1) from None
+            raise QuickError(message, text, position_of(exc.key, spans) or 1) from None
         message = f"{exc.key}: {exc.message}" if exc.key else exc.message
         raise QuickError(message, text, None) from None
 

@@ -24,7 +24,6 @@ import os
 import queue
 import socket
 import sqlite3
-import tempfile
 import threading
 import time
 import uuid as uuidlib
@@ -37,22 +36,23 @@ from typing import Any
 
 from speedtimer.core.schedule import Schedule
 from speedtimer.core.timer import Ended, State, StepRecord
-from speedtimer.history.store import (
-    FINAL_STATUSES,
-    HEADER_BYTES,
-    HistoryStore,
+from speedtimer.files import atomic_writer
+from speedtimer.history.errors import (
     ImportFormatError,
-    StepRow,
     StoreError,
     describe_os_error,
     describe_sqlite_error,
-    is_history_header,
+)
+from speedtimer.history.processes import process_alive, process_start
+from speedtimer.history.rows import (
+    FINAL_STATUSES,
+    StepRow,
     local_offset_min,
-    process_alive,
-    process_start,
     to_iso,
     totals_from_steps,
 )
+from speedtimer.history.schema import HEADER_BYTES, is_history_header
+from speedtimer.history.store import HistoryStore
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())  # never print into the TUI; the app decides where logs go
@@ -575,23 +575,8 @@ def _plain(exc: BaseException, db_path: Path) -> str:
 def write_json_atomic(path: Path, payload: Any) -> None:
     """Write JSON to a temp file beside `path`, fsync, then rename over it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(payload, fh, ensure_ascii=False, indent=1)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    with contextlib.suppress(OSError):
-        dfd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
+    with atomic_writer(path) as fh:
+        json.dump(payload, fh, ensure_ascii=False, indent=1)
 
 
 # --- start-up ----------------------------------------------------------------------------

@@ -141,8 +141,8 @@ class SpeedTimerApp(App):
         sessions kept in pending JSON files go into the database, so the history is right
         whether or not the runner ever opens the history screen.
         """
+        from speedtimer.history.errors import StoreError
         from speedtimer.history.recorder import open_history_store
-        from speedtimer.history.store import StoreError
 
         try:
             store, problems = open_history_store(

@@ -18,8 +18,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from speedtimer.core.preset import Preset, PresetError, preset_from_dict
+from speedtimer.core.preset import Preset, PresetError
 from speedtimer.formats.preset_save import preset_to_dict
+from speedtimer.formats.preset_toml import preset_from_dict
 
 
 @dataclass(eq=False)

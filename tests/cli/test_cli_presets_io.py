@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from speedtimer.cli.main import main
-from speedtimer.core.preset import Repeat, load_preset
+from speedtimer.core.preset import Repeat
 from speedtimer.core.schedule import build_schedule
 from speedtimer.formats.intervals_icu import parse_icu
+from speedtimer.formats.preset_toml import load_preset
 from speedtimer.formats.quick import parse_quick
 from tests.conftest import REPO
 

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from speedtimer.cli.main import main
 from speedtimer.config.paths import sounds_dir
-from speedtimer.core.preset import load_preset
+from speedtimer.formats.preset_toml import load_preset
 from speedtimer.history.store import HistoryStore
 from speedtimer.sound.audio import check_wav, resolve_cue_files
 from tests.conftest import REPO

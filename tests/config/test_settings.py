@@ -20,9 +20,9 @@ from speedtimer.config.settings import (
 )
 from speedtimer.config.template import create_settings_file
 from speedtimer.core.announce import DEFAULT_PHRASES, PHRASE_KEYS
-from speedtimer.core.preset import load_preset
 from speedtimer.formats.catalog import load_catalog
 from speedtimer.formats.preset_save import preset_to_toml, save_preset
+from speedtimer.formats.preset_toml import load_preset
 from speedtimer.sound.audio import NullAudio
 from speedtimer.tui.app import make_app
 from speedtimer.tui.screens.run import RunScreen
@@ -463,3 +463,15 @@ def test_with_the_voice_on_a_missing_speech_command_is_a_problem(tmp_path):
     )
     path.write_text('voice = false\nvoice_command = ["no-such-speaker", "{file}", "{text}"]\n')
     assert deep_check(load_settings(path)[0], sounds_dir()) == []  # off: nothing to say
+
+
+def test_settings_doc_lists_every_cue_name_in_order():
+    """docs/settings.md names the [sounds] keys: exactly the app's cues (core/cues.py)."""
+    import re
+
+    from speedtimer.core.cues import CUE_NAMES
+
+    text = " ".join(DOCS.read_text(encoding="utf-8").split())
+    m = re.search(r"\*\*`\[sounds\]`\*\*: cue names are ((?:`\w+`(?:, )?)+)\.", text)
+    assert m, "the [sounds] entry of docs/settings.md no longer lists the cue names"
+    assert re.findall(r"`(\w+)`", m.group(1)) == list(CUE_NAMES)

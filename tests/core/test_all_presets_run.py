@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from speedtimer.config.paths import Paths, bundled_presets_dir
-from speedtimer.core.preset import load_preset
+from speedtimer.formats.preset_toml import load_preset
 from speedtimer.tui.app import make_app
 from speedtimer.tui.screens.run import RunScreen
 from speedtimer.tui.screens.summary import SummaryScreen

@@ -25,9 +25,9 @@ from speedtimer.core.announce import (
     template_problem,
     texts_for,
 )
-from speedtimer.core.preset import parse_preset
 from speedtimer.core.schedule import build_schedule
 from speedtimer.core.timer import Timer
+from speedtimer.formats.preset_toml import parse_preset
 
 CUES = {
     "warmup": 0.5,

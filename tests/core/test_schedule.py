@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from speedtimer.core.preset import load_preset, parse_preset
 from speedtimer.core.schedule import Schedule, build_schedule, outline
+from speedtimer.formats.preset_toml import load_preset, parse_preset
 
 PRESETS_DIR = Path(__file__).resolve().parents[2] / "presets"
 

@@ -10,7 +10,6 @@ import random
 
 import pytest
 
-from speedtimer.core.preset import parse_preset
 from speedtimer.core.schedule import Schedule, ScheduledStep, build_schedule
 from speedtimer.core.timer import (
     BACK_GRACE_S,
@@ -21,6 +20,7 @@ from speedtimer.core.timer import (
     StepRecord,
     Timer,
 )
+from speedtimer.formats.preset_toml import parse_preset
 
 K = EventKind
 

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from speedtimer.core.preset import parse_preset
 from speedtimer.core.schedule import build_schedule
 from speedtimer.core.timer import Ended, EventKind, State, Timer
+from speedtimer.formats.preset_toml import parse_preset
 
 K = EventKind
 

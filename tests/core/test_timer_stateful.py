@@ -17,9 +17,10 @@ from hypothesis.stateful import (
     rule,
 )
 
-from speedtimer.core.preset import PresetError, parse_preset, preset_from_dict
+from speedtimer.core.preset import KINDS, PresetError
 from speedtimer.core.schedule import Schedule, build_schedule
 from speedtimer.core.timer import HALFWAY_MIN_S, Ended, Event, EventKind, State, Timer
+from speedtimer.formats.preset_toml import parse_preset, preset_from_dict
 from tests.reliability import stateful_cases, tried
 
 K = EventKind
@@ -29,12 +30,12 @@ TOL = 1e-6
 
 # --- random presets ------------------------------------------------------------------------
 
-KINDS = st.sampled_from(["warmup", "work", "rest", "cooldown"])
+ANY_KIND = st.sampled_from(KINDS)
 
 timed_step = st.fixed_dictionaries(
-    {"kind": KINDS, "duration": st.one_of(st.integers(1, 30), st.integers(1, 400))}
+    {"kind": ANY_KIND, "duration": st.one_of(st.integers(1, 30), st.integers(1, 400))}
 )
-open_step = st.fixed_dictionaries({"kind": KINDS, "until": st.just("lap")})
+open_step = st.fixed_dictionaries({"kind": ANY_KIND, "until": st.just("lap")})
 leaf = st.one_of(timed_step, timed_step, open_step)
 
 

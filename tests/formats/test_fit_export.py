@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from speedtimer.config.paths import bundled_presets_dir
-from speedtimer.core.preset import MILE_M, PresetError, load_preset, preset_from_dict
+from speedtimer.core.preset import KINDS, MILE_M, PresetError
 from speedtimer.core.schedule import build_schedule
 from speedtimer.formats.fit_workout import (
     PACE_TOLERANCE,
@@ -27,6 +27,7 @@ from speedtimer.formats.fit_workout import (
     WORKOUT_NAME_MAX,
     write_fit_workout,
 )
+from speedtimer.formats.preset_toml import load_preset, preset_from_dict
 from tests.conftest import REPO
 
 BUNDLED = sorted(bundled_presets_dir().glob("*.toml"))
@@ -365,7 +366,7 @@ _pace = st.builds(
 
 @st.composite
 def _leaf(draw):
-    d = {"kind": draw(st.sampled_from(["warmup", "work", "rest", "cooldown"]))}
+    d = {"kind": draw(st.sampled_from(KINDS))}
     if draw(st.booleans()):
         d["duration"] = draw(st.integers(1, 3600))
     else:

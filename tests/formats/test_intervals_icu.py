@@ -9,17 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from speedtimer.core.preset import (
-    MAX_FILE_BYTES,
-    MILE_M,
-    PresetError,
-    Repeat,
-    Step,
-    load_preset,
-    preset_from_dict,
-)
+from speedtimer.core.preset import KINDS, MAX_FILE_BYTES, MILE_M, PresetError, Repeat, Step
 from speedtimer.core.schedule import build_schedule
 from speedtimer.formats.intervals_icu import IcuError, load_icu, parse_icu, to_icu
+from speedtimer.formats.preset_toml import load_preset, preset_from_dict
 from speedtimer.formats.quick import parse_quick
 
 REPO = Path(__file__).resolve().parents[2]
@@ -362,7 +355,7 @@ _pace = st.builds(
 
 @st.composite
 def _leaf(draw):
-    d = {"kind": draw(st.sampled_from(["warmup", "work", "rest", "cooldown"]))}
+    d = {"kind": draw(st.sampled_from(KINDS))}
     if draw(st.booleans()):
         d["duration"] = draw(st.integers(1, 86_400))
     else:

@@ -24,12 +24,11 @@ from speedtimer.core.preset import (
     PresetError,
     Repeat,
     Step,
-    load_folder,
-    load_preset,
     parse_duration,
     parse_pace,
 )
 from speedtimer.core.schedule import build_schedule
+from speedtimer.formats.preset_toml import load_folder, load_preset
 from tests.reliability import tried
 
 PRESETS_DIR = Path(__file__).resolve().parents[2] / "presets"

@@ -7,7 +7,6 @@ import os
 import pytest
 
 from speedtimer.config.paths import bundled_presets_dir
-from speedtimer.core.preset import load_folder, load_preset, parse_preset, preset_from_dict
 from speedtimer.core.schedule import build_schedule
 from speedtimer.formats.preset_save import (
     SaveError,
@@ -16,6 +15,7 @@ from speedtimer.formats.preset_save import (
     safe_stem,
     save_preset,
 )
+from speedtimer.formats.preset_toml import load_folder, load_preset, parse_preset, preset_from_dict
 from tests.reliability import tried
 
 BUNDLED = sorted(bundled_presets_dir().glob("*.toml"))
@@ -128,7 +128,7 @@ def test_unwritable_folder_gives_a_clear_error(tmp_path):
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from speedtimer.core.preset import CATEGORIES, PresetError  # noqa: E402
+from speedtimer.core.preset import CATEGORIES, KINDS, PresetError  # noqa: E402
 
 _text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
 _pace = st.builds(
@@ -145,7 +145,7 @@ _duration = st.one_of(
 
 @st.composite
 def _leaf(draw):
-    d = {"kind": draw(st.sampled_from(["warmup", "work", "rest", "cooldown"]))}
+    d = {"kind": draw(st.sampled_from(KINDS))}
     if draw(st.booleans()):
         d["duration"] = draw(_duration)
     else:

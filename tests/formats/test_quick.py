@@ -10,17 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from speedtimer.core.preset import (
-    CATEGORIES,
-    MAX_DEPTH,
-    MILE_M,
-    PresetError,
-    Repeat,
-    Step,
-    load_preset,
-    preset_from_dict,
-)
+from speedtimer.core.preset import CATEGORIES, KINDS, MAX_DEPTH, MILE_M, PresetError, Repeat, Step
 from speedtimer.core.schedule import build_schedule
+from speedtimer.formats.preset_toml import load_preset, preset_from_dict
 from speedtimer.formats.quick import MAX_QUICK_CHARS, QuickError, parse_quick, to_quick
 from tests.reliability import tried
 
@@ -351,7 +343,7 @@ _pace = st.builds(
 
 @st.composite
 def _leaf(draw):
-    d = {"kind": draw(st.sampled_from(["warmup", "work", "rest", "cooldown"]))}
+    d = {"kind": draw(st.sampled_from(KINDS))}
     if draw(st.booleans()):
         d["duration"] = draw(st.integers(1, 86_400))
     else:

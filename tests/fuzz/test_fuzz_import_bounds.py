@@ -18,13 +18,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from speedtimer.cli.main import main
-from speedtimer.history.store import (
+from speedtimer.history.import_format import (
     MAX_PAUSE_S,
     MAX_SESSION_S,
     MAX_STEP_S,
     SPLIT_SLACK_S,
-    HistoryStore,
 )
+from speedtimer.history.store import HistoryStore
 from speedtimer.tui.screens.history_detail import (
     fade_text,
     pauses_text,

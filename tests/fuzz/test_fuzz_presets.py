@@ -29,12 +29,11 @@ from speedtimer.core.preset import (
     BrokenPreset,
     Preset,
     PresetError,
-    load_folder,
-    load_preset,
 )
 from speedtimer.core.schedule import build_schedule
 from speedtimer.core.text import printable
 from speedtimer.formats.catalog import load_catalog
+from speedtimer.formats.preset_toml import load_folder, load_preset
 from tests.conftest import REPO
 from tests.reliability import tried
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from speedtimer.core.preset import PresetError, load_preset
+from speedtimer.core.preset import PresetError
 from speedtimer.core.schedule import build_schedule
+from speedtimer.formats.preset_toml import load_preset
 from speedtimer.formats.quick import MAX_QUICK_CHARS, QuickError, parse_quick, to_quick
 from tests.conftest import REPO
 from tests.reliability import tried

@@ -182,7 +182,7 @@ async def test_hostile_text_is_shown_as_text_everywhere(hostile, tmp_path):
 def test_file_names_that_are_not_utf8_are_listed_as_escapes(tmp_path):
     """Undecodable bytes in a file name reach Python as lone surrogates, which cannot be
     written to the terminal at all; they are spelled out instead."""
-    from speedtimer.core.preset import load_folder
+    from speedtimer.formats.preset_toml import load_folder
 
     folder = tmp_path / "p"
     folder.mkdir()

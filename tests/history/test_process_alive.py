@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from speedtimer.history import store as store_module
+from speedtimer.history import processes as store_module
 from speedtimer.history.store import HistoryStore, process_alive, process_start
 from tests.reliability import tried
 

@@ -14,17 +14,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from speedtimer.history.store import (
-    APPLICATION_ID,
-    SCHEMA_VERSION,
-    HistoryStore,
-    ImportFormatError,
-    StepRow,
-    StoreError,
-    generate_synthetic,
-    process_alive,
-    week_start,
-)
+from benchmarks.synthetic import generate_synthetic
+from speedtimer.history.errors import ImportFormatError, StoreError
+from speedtimer.history.processes import process_alive
+from speedtimer.history.rows import StepRow, week_start
+from speedtimer.history.schema import APPLICATION_ID, SCHEMA_VERSION
+from speedtimer.history.store import HistoryStore
 from tests.helpers_history import T0, add_session, make_v1_database, step_row, write_sessions_worker
 from tests.reliability import tried
 

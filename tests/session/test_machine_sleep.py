@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from speedtimer.core.preset import parse_preset
 from speedtimer.core.timer import EventKind, State
+from speedtimer.formats.preset_toml import parse_preset
 from speedtimer.history.recorder import SessionRecorder
 from speedtimer.history.store import from_iso
 from speedtimer.machine_sleep import KeepAwake, SleepWatch

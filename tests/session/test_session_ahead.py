@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from speedtimer.core.preset import parse_preset
+from speedtimer.formats.preset_toml import parse_preset
 from speedtimer.session import LEAD_S, Session
 
 PRESET = """

@@ -15,7 +15,7 @@ import pytest
 
 from speedtimer.config.paths import sounds_dir
 from speedtimer.core.announce import GAP_S
-from speedtimer.core.preset import parse_preset
+from speedtimer.formats.preset_toml import parse_preset
 from speedtimer.session import LEAD_S, Session
 from speedtimer.sound.audio import cue_lengths, resolve_cue_files
 from speedtimer.sound.voice import SpeechCache, Voice, VoiceConfig

@@ -372,7 +372,7 @@ async def test_silent_cue_falls_back_to_bell_and_flash(app_paths, clock):
 
 
 async def test_run_command_starts_directly(app_paths, clock, presets_dir):
-    from speedtimer.core.preset import load_preset
+    from speedtimer.formats.preset_toml import load_preset
 
     preset = load_preset(presets_dir / "short.toml")
     app = build(app_paths, clock, start_preset=preset)

@@ -9,8 +9,9 @@ import pytest
 from textual.widgets import Input, Static
 
 from speedtimer.config.paths import Paths, bundled_presets_dir
-from speedtimer.core.preset import Preset, load_preset
+from speedtimer.core.preset import Preset
 from speedtimer.core.schedule import build_schedule
+from speedtimer.formats.preset_toml import load_preset
 from speedtimer.sound.audio import NullAudio
 from speedtimer.tui.app import make_app
 from speedtimer.tui.modals.choice import ChoiceScreen

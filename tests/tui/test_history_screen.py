@@ -16,9 +16,11 @@ import pytest
 from textual.widgets import DataTable, Input, Static
 from textual.worker import WorkerState
 
+from benchmarks.synthetic import generate_synthetic
 from speedtimer.config.paths import Paths
 from speedtimer.history.recorder import pending_dir
-from speedtimer.history.store import HistoryStore, StepRow, generate_synthetic
+from speedtimer.history.rows import StepRow
+from speedtimer.history.store import HistoryStore
 from speedtimer.sound.audio import NullAudio
 from speedtimer.tui.app import make_app
 from speedtimer.tui.modals.confirm import ConfirmScreen

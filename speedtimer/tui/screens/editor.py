@@ -29,9 +29,10 @@ from textual.widget import Widget
 from textual.widgets import Header, Static, Tree
 
 from speedtimer.config.paths import Paths
-from speedtimer.core.preset import Preset, PresetError, load_preset
+from speedtimer.core.preset import Preset, PresetError
 from speedtimer.core.schedule import outline, totals_line
 from speedtimer.formats.preset_save import SaveError, free_path, save_preset
+from speedtimer.formats.preset_toml import load_preset
 from speedtimer.tui import textual_patches
 from speedtimer.tui.editor_draft import (
     DraftBlock,

@@ -29,8 +29,10 @@ from textual.widgets import Header, Input, Static
 
 from speedtimer.config.paths import Paths
 from speedtimer.core.preset import format_clock
+from speedtimer.history.errors import StoreError
 from speedtimer.history.recorder import flush_all, open_history_store, pending_dir, pending_files
-from speedtimer.history.store import HistoryStore, SessionSummary, SplitStats, StoreError
+from speedtimer.history.rows import SessionSummary, SplitStats
+from speedtimer.history.store import HistoryStore
 from speedtimer.tui.modals.confirm import ConfirmScreen
 from speedtimer.tui.modals.history_edit import EditFeedbackScreen
 from speedtimer.tui.screens.history_detail import (

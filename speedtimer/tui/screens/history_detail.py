@@ -20,13 +20,9 @@ from textual.widgets import DataTable, Header, Static
 
 from speedtimer.core.preset import NO_TIME, finite_seconds, format_clock, format_pace
 from speedtimer.core.schedule import KIND_NAMES
-from speedtimer.history.store import (
-    HistoryStore,
-    SessionDetail,
-    SessionSummary,
-    StepRow,
-    StoreError,
-)
+from speedtimer.history.errors import StoreError
+from speedtimer.history.rows import SessionDetail, SessionSummary, StepRow
+from speedtimer.history.store import HistoryStore
 from speedtimer.tui.modals.confirm import ConfirmScreen
 from speedtimer.tui.modals.history_edit import EditFeedbackScreen
 from speedtimer.tui.textual_patches.watchers import forget_closed_watchers

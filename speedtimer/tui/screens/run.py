@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Input, ProgressBar, Static
 
-from speedtimer.core.preset import format_clock, format_pace
+from speedtimer.core.preset import KINDS, format_clock, format_pace
 from speedtimer.core.schedule import ScheduledStep
 from speedtimer.core.timer import Ended, EventKind, State
 from speedtimer.session import Session
@@ -26,7 +26,7 @@ from speedtimer.tui.modals.confirm import ConfirmScreen
 from speedtimer.tui.widgets.big_time import BigTime
 from speedtimer.tui.widgets.footer import QuietFooter
 
-PHASES = ("ready", "warmup", "work", "rest", "cooldown", "paused", "finished")
+PHASES = ("ready", *KINDS, "paused", "finished")
 PHASE_WORDS = {
     "ready": "GET READY",
     "warmup": "WARM-UP",

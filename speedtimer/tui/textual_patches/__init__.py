@@ -19,26 +19,9 @@ of Textual's objects (a test reads every module to be sure). The app calls `inst
 
 from __future__ import annotations
 
-import logging
+from speedtimer.tui.textual_patches.degrade import PINNED_TEXTUAL, degraded
 
-PINNED_TEXTUAL = "8.2.8"
-
-log = logging.getLogger("speedtimer.textual_patches")
-_said: set[str] = set()
-
-
-def degraded(patch: str, why: str) -> None:
-    """One log line per patch and run: the patch is off, Textual's own behaviour applies."""
-    if patch in _said:
-        return
-    _said.add(patch)
-    log.warning(
-        "textual patch %r is off (%s): Textual's own behaviour applies; this Textual is not "
-        "the %s speedtimer was written against",
-        patch,
-        why,
-        PINNED_TEXTUAL,
-    )
+__all__ = ["PINNED_TEXTUAL", "binding_for", "degraded", "install", "quiet_driver_for"]
 
 
 def install() -> None:

@@ -10,7 +10,7 @@ which is always safe.
 
 from __future__ import annotations
 
-from speedtimer.tui.textual_patches import degraded
+from speedtimer.tui.textual_patches.degrade import degraded
 
 UPSTREAM = {
     "textual.drivers.linux_driver:LinuxDriver._sigcont_application": "1d7463a74df118a4",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from speedtimer.tui.textual_patches import degraded
+from speedtimer.tui.textual_patches.degrade import degraded
 
 # The upstream code this relies on: the method it replaces (sha256 of its source).
 UPSTREAM = {

@@ -10,7 +10,7 @@ them all) grew to pauses of 100-200 ms after a few visits to the history.
 
 from __future__ import annotations
 
-from speedtimer.tui.textual_patches import degraded
+from speedtimer.tui.textual_patches.degrade import degraded
 
 # The upstream code this relies on: where Textual keeps the watchers (`__watchers` on the
 # watched object, as a dict of lists of (node, callback)) and how it drops closed ones.

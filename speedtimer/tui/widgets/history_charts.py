@@ -18,7 +18,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from speedtimer.core.preset import finite_seconds, format_clock
-from speedtimer.history.store import SplitStats, WeekTrend
+from speedtimer.history.rows import SplitStats, WeekTrend
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 CHART_LIMIT = 1e9  # more minutes (or sessions) in a week than any real one
