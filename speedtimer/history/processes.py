@@ -1,5 +1,9 @@
 """Whether the process that wrote an unfinished session is still running: such a session is
-still in progress, not interrupted. Not storage: an operating-system question the store asks."""
+still in progress, not interrupted. Not storage: an operating-system question the store asks.
+
+The answer never depends on the wall clock: the writer's identity (`process_start`: boot id
+and start ticks since boot on Linux) is saved with the session and compared as it is, so a
+clock set forward or back cannot make a live session look abandoned."""
 
 from __future__ import annotations
 
