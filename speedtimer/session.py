@@ -195,9 +195,10 @@ class Session:
             return []
         self.sleeps.append(slept)
         now = self.now()
+        was_paused = self.timer.state is State.PAUSED  # by the runner: stays paused
         self._withdraw_ahead(now - slept)
         events = self._handle(self.timer.suspended(now, slept), now, sound=False)
-        if self.resume_after_sleep and self.timer.state is State.PAUSED:
+        if self.resume_after_sleep and not was_paused and self.timer.state is State.PAUSED:
             events += self._handle(self.timer.resume(now), now)
         return events
 

@@ -211,6 +211,10 @@ def test_plain_mode_goes_on_after_sleep_with_the_pause_recorded(tmp_path):
     assert kinds[:3] == [EventKind.PAUSED, EventKind.SLEPT, EventKind.RESUMED]
     assert session.timer.state is State.RUNNING
     assert session.timer.step_remaining(session.now()) == pytest.approx(49.5)
+    session.toggle_pause()  # paused by hand before a sleep: still paused after it
+    machine.suspend(30.0)
+    kinds = [e.kind for e in session.tick()]
+    assert kinds == [EventKind.SLEPT] and session.timer.state is State.PAUSED
 
 
 def test_small_clock_differences_are_not_sleeps():
