@@ -451,7 +451,7 @@ class _Reader:
                 facts.has_target = True
                 return n
             inner = self.target(tokens, i + 1, True, facts) if i + 1 < len(tokens) else 0
-            return 1 + inner
+            return 1 + inner if inner else 0  # "ramp" alone is a word
         if low == "rpe" and structure and re.fullmatch(r"\d{1,2}(?:-\d{1,2})?", nxt):
             self._effort_rpe(nxt, f"RPE {nxt}", facts)
             return 2
@@ -478,8 +478,10 @@ class _Reader:
         if not n:
             return 0
         # "315w - 330w": a range written with spaces
-        if i + 2 < len(tokens) and tokens[i + 1] in ("-", "–") and (
-            _ABSOLUTE.match(tokens[i + 2]) or _PERCENT.match(tokens[i + 2])
+        if (
+            i + 2 < len(tokens)
+            and tokens[i + 1] in ("-", "–")
+            and (_ABSOLUTE.match(tokens[i + 2]) or _PERCENT.match(tokens[i + 2]))
         ):
             n += 2
         while i + n < len(tokens) and tokens[i + n].lower() in _TARGET_WORDS:
@@ -501,9 +503,7 @@ class _Reader:
         if facts.effort is None or effort > facts.effort:
             facts.effort, facts.effort_text = effort, text
 
-    def check_minutes(
-        self, line_no: int, duration: int | None, token: str, paced: bool
-    ) -> None:
+    def check_minutes(self, line_no: int, duration: int | None, token: str, paced: bool) -> None:
         """`400m` is 400 minutes in intervals.icu: say so when that can't have been meant."""
         if duration is None or not token:
             return

@@ -167,12 +167,8 @@ class BrokenPreset:
 _CLOCK = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})$")
 # A unit-less pace ("3:30") is per km, as intervals.icu reads it with metric settings.
 _PACE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*(?:/\s*(km|mi))?\s*$")
-_PACE_RANGE = re.compile(
-    r"^\s*(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})\s*(?:/\s*(km|mi))?\s*$"
-)
-PACE_EXPECTED = (
-    'a pace like "3:45/km", "6:00/mi", "3:30" (per km) or a range like "3:13-3:18/km"'
-)
+_PACE_RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})\s*(?:/\s*(km|mi))?\s*$")
+PACE_EXPECTED = 'a pace like "3:45/km", "6:00/mi", "3:30" (per km) or a range like "3:13-3:18/km"'
 MILE_M = 1609.344
 
 
