@@ -787,6 +787,12 @@ def _icu_duration(seconds: int) -> str:
 
 
 def _icu_distance(metres: float) -> str:
+    """Whole kilometres as km, whole quarter miles as mi (as runners write them), else mtr;
+    always a value import reads back to the very same metres."""
+    for unit, size in (("km", Decimal(1000)), ("mi", Decimal(str(MILE_M)))):
+        count = Decimal(round(float(metres) / float(size) * 4)) / 4
+        if count > 0 and float(count * size) == float(metres) and (unit == "mi" or count % 1 == 0):
+            return f"{format(count.normalize(), 'f')}{unit}"
     if float(metres).is_integer():
         return f"{int(metres)}mtr"
     return f"{format(Decimal(repr(float(metres))), 'f')}mtr"

@@ -348,7 +348,7 @@ def test_export_writes_the_documented_form():
         "- Jog 1m30s intensity=rest\n"
         "\n"
         "- 400 m 400mtr 3:45/km Pace intensity=active\n"
-        "- 7m 1609.344mtr 6:40/mi Pace intensity=active\n"
+        "- 7m 1mi 6:40/mi Pace intensity=active\n"
         "- 10m intensity=cooldown\n"
     )
     assert notes == []
@@ -366,7 +366,7 @@ def test_distance_steps_end_at_the_distance_unless_the_lap_button_is_asked_for()
     back = parse_icu(text).preset
     assert all(s.lap_button for s in back.steps[0].steps if s.distance_m)
     # a step imported with press lap keeps it on the way out; one without stays a distance step
-    for line in ("- 400mtr 3:45/km Pace press lap intensity=active", "- 1000mtr intensity=active"):
+    for line in ("- 400mtr 3:45/km Pace press lap intensity=active", "- 1km intensity=active"):
         assert to_icu(parse_icu(line).preset)[0].splitlines()[-1] == line
 
 
@@ -489,3 +489,87 @@ def test_any_text_imports_or_fails_with_an_icu_error(text):
         str(exc)
         return
     assert build_schedule(preset).steps
+
+
+# --- minutes that were meant as metres (issue 12, bug 3) ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line, hint",
+    [
+        ("- 400m 3:45/km Pace", "400mtr"),
+        ("- 100m", "100mtr"),
+        ("- 800m Z5 Pace", "800mtr"),
+        ("- 70m 4:00/km Pace", "70mtr"),  # a paced step of more than an hour
+    ],
+)
+def test_an_implausible_minute_count_is_imported_with_a_warning(line, hint):
+    result = parse_icu(line)
+    minutes = int(line.split()[1][:-1])
+    assert result.preset.steps[0].duration_s == minutes * 60  # refused nothing, changed nothing
+    assert any(f"did you mean {hint}?" in n and "m means minutes" in n for n in result.notes)
+
+
+@pytest.mark.parametrize("line", ["- 99m", "- 45m 4:30/km Pace", "- 1h30m 4:00/km Pace", "- 60m"])
+def test_plausible_minutes_are_not_questioned(line):
+    assert not any("did you mean" in n for n in parse_icu(line).notes)
+
+
+@pytest.mark.parametrize(
+    "text, hint",
+    [
+        ("Main set 12x\n- 400m 3:45/km Pace\n- 90s Z1\n", "400mtr"),
+        ("- 2000m\n", "2000mtr"),
+    ],
+)
+def test_a_refusal_caused_by_minutes_says_what_was_probably_meant(text, hint):
+    with pytest.raises(IcuError) as info:
+        parse_icu(text)
+    assert f"did you mean {hint}?" in str(info.value)
+
+
+# --- notes, headers and repeat forms (issue 18, points 1 and 2) ------------------------------
+
+
+def test_markdown_notes_become_the_description_and_never_abort():
+    text = (
+        "Sunset run\n**Goal:** negative split\n---\n*Sunset 8:14pm*\n\n"
+        "Warmup\n- 10m Z1\n\n---\n**Then:** the reps\nMain set 2x\n- 1km 4:00/km Pace\n"
+        "- 2m Z1\n\n- Shake out the legs\n"
+    )
+    result = parse_icu(text)
+    assert result.preset.name == "Sunset run"
+    assert result.preset.description.splitlines() == [
+        "**Goal:** negative split", "---", "*Sunset 8:14pm*", "---", "**Then:** the reps",
+        "- Shake out the legs",
+    ]  # fmt: skip
+    assert sum("kept in the description" in n for n in result.notes) == 4
+    assert [type(i).__name__ for i in result.preset.steps] == ["Step", "Repeat"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Main Set 4x\n- 1km 4:00/km Pace\n- 2m Z1\n",
+        "Main Set\n4x\n- 1km 4:00/km Pace\n- 2m Z1\n",
+        "Main Set: 4x\n- 1km 4:00/km Pace\n- 2m Z1\n",
+    ],
+)
+def test_every_documented_repeat_header_keeps_its_label(text):
+    (block,) = parse_icu(text).preset.steps
+    assert isinstance(block, Repeat) and (block.label, block.count) == ("Main Set", 4)
+    assert [s.kind for s in block.steps] == ["work", "rest"]
+
+
+def test_a_dash_repeat_line_imports_the_steps_once_and_says_so():
+    result = parse_icu("Main set\n- 4x\n- 400mtr 3:45/km Pace\n- 90s Z1\n")
+    assert [s.distance_m or s.duration_s for s in result.preset.steps] == [400, 90]
+    assert any("line 2:" in n and "imported once" in n for n in result.notes)
+
+
+def test_a_header_without_a_repeat_is_written_back_where_it_was():
+    text = "Tempo\n- 20m 4:30/km Pace intensity=active\n\nCooldown\n- 10m Z1 intensity=cooldown\n"
+    preset = parse_icu(text).preset
+    assert [s.section for s in preset.steps] == ["Tempo", "Cooldown"]
+    out, _ = to_icu(preset)
+    assert out.endswith(text)

@@ -33,7 +33,7 @@ def matches(entry: Preset | BrokenPreset, words: list[str]) -> bool:
 def totals_line(preset: Preset) -> str:
     sched = build_schedule(preset)
     return (
-        f"Total {format_clock(sched.estimate_s)} · {sched.work_reps} work reps"
+        f"Total {sched.totals.label} · {sched.work_reps} work reps"
         f" · work {format_clock(sched.work_s)}"
     )
 
@@ -90,7 +90,7 @@ class MenuScreen(Screen):
         known = self._times.get(id(preset))
         if known is not None and known[0] is preset:
             return known[1]
-        text = format_clock(build_schedule(preset).estimate_s)
+        text = build_schedule(preset).totals.label
         self._times[id(preset)] = (preset, text)
         return text
 

@@ -45,16 +45,37 @@ def step_time_text(step: ScheduledStep) -> str:
     if step.planned_s is not None:
         return format_clock(step.planned_s)
     if step.target_s:
-        return f"lap, target {format_clock(step.target_s)}"
+        return f"lap, target {target_time_text(step)}"
     return "until lap"
+
+
+def target_time_text(step: ScheduledStep) -> str:
+    """ "1:30", or "1:17–1:19" for a pace range."""
+    bounds = step.target_range_s
+    if bounds is not None and round(bounds[0]) != round(bounds[1]):
+        return f"{format_clock(bounds[0])}–{format_clock(bounds[1])}"
+    return format_clock(step.target_s or 0)
+
+
+def step_target_text(step: ScheduledStep) -> str:
+    """What the step asks for, after its title: target time and pace (a range as a range),
+    a timed step's pace, and the targets speedtimer cannot measure, as written."""
+    parts = []
+    if step.target_s:
+        parts.append(f"target {target_time_text(step)} ({step.pace_text})")
+    elif step.pace_text:
+        parts.append(f"target {step.pace_text}")
+    if step.target_text:
+        parts.append(step.target_text)
+    return "  · ".join(parts)
 
 
 def split_line(n: int, split: float, step: ScheduledStep) -> str:
     text = f"#{n} {format_clock(split, tenths=True)}"
     if step.distance_m:
         text += f"  {format_pace(split / step.distance_m * 1000)}"
-    if step.target_s:
-        delta = split - step.target_s
+    delta = step.delta_s(split)  # 0 inside a target range, else to its nearer end
+    if delta is not None:
         text += f"  {'+' if delta >= 0 else '-'}{format_clock(abs(delta), tenths=True)}"
     return text
 
@@ -276,10 +297,9 @@ class RunScreen(Screen):
             label = step.title
             if step.is_open:
                 label += "  · counting up, lap to finish"
-            if step.target_s:
-                label += f"  · target {format_clock(step.target_s)}"
-                if step.pace_s_per_km:
-                    label += f" ({format_pace(step.pace_s_per_km)})"
+            target = step_target_text(step)
+            if target:
+                label += f"  · {target}"
         elif timer.in_get_ready:
             label = "Get ready"
         else:

@@ -19,6 +19,14 @@ STATUS_WORDS = {
 }
 
 
+def _target_text(step) -> str:
+    """A target time, or its range ("1:17–1:19") when the pace is a range."""
+    bounds = step.target_range_s
+    if bounds is not None and round(bounds[0]) != round(bounds[1]):
+        return f"{format_clock(bounds[0])}–{format_clock(bounds[1])}"
+    return format_clock(step.target_s) if step.target_s else ""
+
+
 class SummaryScreen(Screen):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="save"),
@@ -42,7 +50,7 @@ class SummaryScreen(Screen):
                 id="summary-title",
             )
             yield Static(
-                f"Planned {format_clock(s.planned_s)}   Active {format_clock(s.active_s)}"
+                f"Planned {self.session.schedule.totals.label}   Active {format_clock(s.active_s)}"
                 f"   Paused {format_clock(s.paused_s)}   Reps {s.reps_done}/{s.reps_planned}",
                 markup=False,
                 id="summary-totals",
@@ -74,14 +82,14 @@ class SummaryScreen(Screen):
         for n, (index, split, distance, target) in enumerate(self.summary.laps, start=1):
             pace = format_pace(split / distance * 1000) if distance else ""
             delta = ""
-            if target:
-                d = split - target
+            d = steps[index].delta_s(split) if target else None  # 0 inside a target range
+            if d is not None:
                 delta = ("+" if d >= 0 else "-") + format_clock(abs(d), tenths=True)
             table.add_row(
                 f"{n} {steps[index].title}",
                 format_clock(split, tenths=True),
                 pace,
-                format_clock(target) if target else "",
+                _target_text(steps[index]) if target else "",
                 delta,
             )
         table.display = bool(self.summary.laps)
