@@ -22,6 +22,9 @@ from speedtimer.preset import Preset, PresetError, preset_from_dict
 from speedtimer.preset_save import preset_to_dict
 
 
+KEPT_STEP_KEYS = ("lap_button", "section")
+
+
 @dataclass(eq=False)
 class DraftStep:
     kind: str = "work"
@@ -30,6 +33,10 @@ class DraftStep:
     until_lap: bool = False
     distance: str = ""
     pace: str = ""
+    target_text: str = ""
+    # Keys the form does not show (lap_button, section from an intervals.icu import): carried
+    # through unchanged so that saving never loses them.
+    kept: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"kind": self.kind}
@@ -43,6 +50,9 @@ class DraftStep:
             d["distance_m"] = _number(self.distance)
         if self.pace.strip():
             d["target_pace"] = self.pace.strip()
+        if self.target_text.strip():
+            d["target_text"] = self.target_text.strip()
+        d.update(self.kept)
         return d
 
 
@@ -158,6 +168,8 @@ def _node_from_dict(d: dict[str, Any]) -> Node:
         until_lap=d.get("until") == "lap",
         distance="" if distance is None else str(distance),
         pace=d.get("target_pace", ""),
+        target_text=d.get("target_text", ""),
+        kept={k: d[k] for k in KEPT_STEP_KEYS if k in d},
     )
 
 
