@@ -21,7 +21,6 @@ from typing import Any
 from speedtimer.preset import Preset, PresetError, preset_from_dict
 from speedtimer.preset_save import preset_to_dict
 
-
 KEPT_STEP_KEYS = ("lap_button", "section")
 
 
