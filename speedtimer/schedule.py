@@ -71,6 +71,28 @@ class ScheduledStep:
             return ""
         return format_pace(self.pace_s_per_km, self.pace_hi_s_per_km)
 
+    @property
+    def target_time_text(self) -> str:
+        """ "1:30", "1:17–1:19" for a pace range, or "" without a target time."""
+        bounds = self.target_range_s
+        if bounds is not None and round(bounds[0]) != round(bounds[1]):
+            return f"{format_clock(bounds[0])}–{format_clock(bounds[1])}"
+        return format_clock(self.target_s) if self.target_s else ""
+
+    @property
+    def targets_text(self) -> str:
+        """What the step asks for, as every screen says it: "target 1:17–1:19 (3:13–3:18/km)",
+        a timed step's "target 4:30/km", then the targets speedtimer cannot measure, as
+        written ("Z3 HR"); "" when it asks for nothing."""
+        parts = []
+        if self.target_s:
+            parts.append(f"target {self.target_time_text} ({self.pace_text})")
+        elif self.pace_text:
+            parts.append(f"target {self.pace_text}")
+        if self.target_text:
+            parts.append(self.target_text)
+        return " · ".join(parts)
+
     def delta_s(self, split: float) -> float | None:
         """Split minus target: 0 inside a target range, else the distance to its nearer end."""
         bounds = self.target_range_s

@@ -45,29 +45,8 @@ def step_time_text(step: ScheduledStep) -> str:
     if step.planned_s is not None:
         return format_clock(step.planned_s)
     if step.target_s:
-        return f"lap, target {target_time_text(step)}"
+        return f"lap, target {step.target_time_text}"
     return "until lap"
-
-
-def target_time_text(step: ScheduledStep) -> str:
-    """ "1:30", or "1:17–1:19" for a pace range."""
-    bounds = step.target_range_s
-    if bounds is not None and round(bounds[0]) != round(bounds[1]):
-        return f"{format_clock(bounds[0])}–{format_clock(bounds[1])}"
-    return format_clock(step.target_s or 0)
-
-
-def step_target_text(step: ScheduledStep) -> str:
-    """What the step asks for, after its title: target time and pace (a range as a range),
-    a timed step's pace, and the targets speedtimer cannot measure, as written."""
-    parts = []
-    if step.target_s:
-        parts.append(f"target {target_time_text(step)} ({step.pace_text})")
-    elif step.pace_text:
-        parts.append(f"target {step.pace_text}")
-    if step.target_text:
-        parts.append(step.target_text)
-    return "  · ".join(parts)
 
 
 def split_line(n: int, split: float, step: ScheduledStep) -> str:
@@ -297,9 +276,8 @@ class RunScreen(Screen):
             label = step.title
             if step.is_open:
                 label += "  · counting up, lap to finish"
-            target = step_target_text(step)
-            if target:
-                label += f"  · {target}"
+            if step.targets_text:  # target time and pace, a range as a range, target text
+                label += f"  · {step.targets_text}"
         elif timer.in_get_ready:
             label = "Get ready"
         else:

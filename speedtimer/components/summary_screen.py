@@ -19,14 +19,6 @@ STATUS_WORDS = {
 }
 
 
-def _target_text(step) -> str:
-    """A target time, or its range ("1:17–1:19") when the pace is a range."""
-    bounds = step.target_range_s
-    if bounds is not None and round(bounds[0]) != round(bounds[1]):
-        return f"{format_clock(bounds[0])}–{format_clock(bounds[1])}"
-    return format_clock(step.target_s) if step.target_s else ""
-
-
 class SummaryScreen(Screen):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="save"),
@@ -89,7 +81,7 @@ class SummaryScreen(Screen):
                 f"{n} {steps[index].title}",
                 format_clock(split, tenths=True),
                 pace,
-                _target_text(steps[index]) if target else "",
+                steps[index].target_time_text if target else "",
                 delta,
             )
         table.display = bool(self.summary.laps)

@@ -92,3 +92,21 @@ async def test_the_menu_and_the_editor_say_the_same_total(tmp_path, clock):
         await pilot.pause()
         assert isinstance(app.screen, EditorScreen)
         assert f"Total {LABEL} · " in str(app.screen.query_one("#editor-outline").content)
+
+
+def test_plain_output_shows_the_targets_as_the_run_screen_does(tmp_path):
+    import subprocess
+    import sys
+
+    preset = tmp_path / "t.toml"
+    preset.write_text(
+        'name = "Plain targets"\ncountdown = 0\n[[steps]]\nkind = "work"\nlabel = "Tempo"\n'
+        'duration = 1\ntarget_pace = "4:25-4:35/km"\ntarget_text = "Z3 HR"\n'
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "speedtimer", "--config-dir", str(tmp_path / "c"), "--data-dir",
+         str(tmp_path / "d"), "--mute", "--get-ready", "0", "run", str(preset), "--plain"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[0] == "Work: Tempo 0:01 · target 4:25–4:35/km · Z3 HR"
