@@ -18,9 +18,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
-from speedtimer.preset import format_clock
-from speedtimer.schedule import ScheduledStep
+from speedtimer.core.preset import format_clock
+
+
+class ScheduledStep(Protocol):
+    """What the rule reads of a schedule's step (core/schedule.py, which imports this)."""
+
+    @property
+    def planned_s(self) -> int | None: ...
+    @property
+    def distance_m(self) -> float | None: ...
+    @property
+    def target_s(self) -> float | None: ...
+
 
 PaceFor = Callable[[ScheduledStep], float | None]
 

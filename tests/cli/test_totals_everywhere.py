@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 
-from speedtimer.cli import main
-from speedtimer.components.editor_screen import EditorScreen
-from speedtimer.paths import Paths
+from speedtimer.cli.main import main
+from speedtimer.config.paths import Paths
+from speedtimer.tui.screens.editor import EditorScreen
 from tests.helpers_app import quiet_app
 
 PRESET = """

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from speedtimer.core.schedule import build_schedule
 from speedtimer.core.totals import session_totals
-from speedtimer.preset import preset_from_dict
-from speedtimer.schedule import build_schedule
+from speedtimer.formats.preset_toml import preset_from_dict
 
 
 def steps(*items: dict) -> tuple:

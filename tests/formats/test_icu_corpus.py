@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from speedtimer.fit_export import workout_bytes
-from speedtimer.icu import load_icu, parse_icu, to_icu
-from speedtimer.preset import Repeat, Step, parse_preset
-from speedtimer.preset_save import format_target_pace, preset_to_toml
+from speedtimer.core.preset import Repeat, Step
+from speedtimer.formats.fit_workout import workout_bytes
+from speedtimer.formats.intervals_icu import load_icu, parse_icu, to_icu
+from speedtimer.formats.preset_save import format_target_pace, preset_to_toml
+from speedtimer.formats.preset_toml import parse_preset
 
 CORPUS = Path(__file__).parent / "icu_corpus"
 FILES = sorted(CORPUS.glob("*.txt"))
@@ -197,7 +198,7 @@ def test_nothing_the_author_wrote_is_lost():
 
 
 def test_the_issue_example_counts_six_work_reps_not_twelve():
-    from speedtimer.schedule import build_schedule
+    from speedtimer.core.schedule import build_schedule
 
     result = parse_icu("Main set 6x\n- 400mtr 3:45/km Pace\n- 90s Z1\n\n- 5m easy\n")
     schedule = build_schedule(result.preset)

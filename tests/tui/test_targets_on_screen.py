@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from speedtimer.components.summary_screen import SummaryScreen
+from speedtimer.tui.screens.summary import SummaryScreen
 from tests.helpers_app import preset_paths, quiet_app, start_preset
 
 PRESET = """
