@@ -161,12 +161,13 @@ class Schedule:
         return sum(s.estimate_s for s in self.steps)
 
     @property
-    def totals(self):  # -> speedtimer.core.totals.Totals (which imports this module)
+    def totals(self):  # -> speedtimer.core.totals.Totals
         """The session's total as every screen and command says it (see core/totals.py)."""
         from speedtimer.core.totals import session_totals
 
         return session_totals(self.steps)
 
+    @property
     def last_work_index(self) -> int | None:
         """The index of the session's last work rep, when there is more than one."""
         works = [s.index for s in self.steps if s.kind == "work"]
