@@ -447,10 +447,11 @@ class _Reader:
         low = tok.lower()
         nxt = tokens[i + 1].lower() if i + 1 < len(tokens) else ""
         if low == "ramp":
-            if i + 1 < len(tokens) and _PACE.match(tokens[i + 1]):
-                n = 2 + (i + 2 < len(tokens) and tokens[i + 2].lower() == "pace")
+            nxt2 = tokens[i + 2].lower() if i + 2 < len(tokens) else ""
+            pm = _PACE.match(tokens[i + 1]) if i + 1 < len(tokens) else None
+            if pm and (pm.group(3) or pm.group(6) or nxt2 == "pace"):
                 facts.has_target = True
-                return n
+                return 2 + (nxt2 == "pace")
             inner = self.target(tokens, i + 1, True, facts) if i + 1 < len(tokens) else 0
             return 1 + inner if inner else 0  # "ramp" alone is a word
         if low == "rpe" and structure and re.fullmatch(r"\d{1,2}(?:-\d{1,2})?", nxt):
