@@ -615,3 +615,32 @@ def test_import_export_import_is_the_identity_on_generated_workouts(items, secti
         first.description,
         first.steps,
     )
+
+
+_ICU_WORDS = ["10m", "90s", "1m30", "5'", '30"', "400mtr", "1km", "0.25mi", "3:45/km", "Pace",
+              "3:13-3:18/km", "Z1", "Z2", "HR", "Z2-Z3", "60-70%", "75%", "LTHR", "220w", "170rpm",
+              "RPE", "8", "ramp", "press", "lap", "easy", "jog", "Strides", "fast", "5:00",
+              "intensity=rest", "-", "freeride", "**Goal:**", "hr=lap", "MMP", "warm",
+              "cool"]  # fmt: skip
+_ICU_HEADERS = ["Warmup", "Main set 4x", "Main Set", "4x", "Cooldown", "Tempo", "---", "*note*", ""]
+_icu_line = st.one_of(
+    st.sampled_from(_ICU_HEADERS),
+    st.lists(st.sampled_from(_ICU_WORDS), min_size=1, max_size=5).map(lambda w: "- " + " ".join(w)),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_icu_line, min_size=1, max_size=8))
+def test_any_workout_text_survives_export_and_import_or_export_says_why(lines):
+    try:
+        first = parse_icu("\n".join(lines) + "\n").preset
+    except IcuError:
+        return
+    text, notes = to_icu(first)
+    again = parse_icu(text).preset
+    same = (again.name, again.description, again.steps) == (
+        first.name,
+        first.description,
+        first.steps,
+    )
+    assert same or any("reads back differently" in n for n in notes), (text, notes)
