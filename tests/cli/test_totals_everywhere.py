@@ -87,7 +87,10 @@ async def test_the_menu_and_the_editor_say_the_same_total(tmp_path, clock):
         options = app.screen.query_one("#preset-list")
         prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
         assert f"  Mixed totals  ({LABEL})" in prompts
-        assert f"Total {LABEL} · " in str(app.screen.query_one("#details").content)
+        details = str(app.screen.query_one("#details").content)
+        assert f"Total {LABEL} · " in details
+        assert "~ lap-ended steps counted at their target pace." in details
+        assert "+ lap-ended steps without a pace: not counted." in details
         await pilot.press("ctrl+e")
         await pilot.pause()
         assert isinstance(app.screen, EditorScreen)

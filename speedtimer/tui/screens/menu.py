@@ -46,8 +46,11 @@ def preset_details(entry: Preset | BrokenPreset) -> Content:
         parts.append(f"{entry.description}\n\n")
     parts.append((outline(entry) + "\n\n", "bold"))
     parts.append(totals_line(entry) + "\n")
-    if any(s.is_open for s in sched.steps):
-        parts.append("Lap-ended reps count as their target time.\n")
+    totals = sched.totals
+    if totals.is_estimate:
+        parts.append("~ lap-ended steps counted at their target pace.\n")
+    if totals.left_out:
+        parts.append("+ lap-ended steps without a pace: not counted.\n")
     source = "bundled (read-only)" if entry.bundled else str(entry.source)
     parts.append((f"\n{source}", "dim"))
     return Content.assemble(*parts)
