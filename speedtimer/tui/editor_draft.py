@@ -22,8 +22,6 @@ from speedtimer.core.preset import Preset, PresetError
 from speedtimer.formats.preset_save import preset_to_dict
 from speedtimer.formats.preset_toml import preset_from_dict
 
-KEPT_STEP_KEYS = ("lap_button", "section")
-
 
 @dataclass(eq=False)
 class DraftStep:
@@ -34,9 +32,8 @@ class DraftStep:
     distance: str = ""
     pace: str = ""
     target_text: str = ""
-    # Keys the form does not show (lap_button, section from an intervals.icu import): carried
-    # through unchanged so that saving never loses them.
-    kept: dict[str, Any] = field(default_factory=dict)
+    lap_button: bool = False  # ends on the lap button on a watch too (exports: press lap)
+    section: str = ""  # the header written above it in intervals.icu text
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"kind": self.kind}
@@ -52,7 +49,10 @@ class DraftStep:
             d["target_pace"] = self.pace.strip()
         if self.target_text.strip():
             d["target_text"] = self.target_text.strip()
-        d.update(self.kept)
+        if self.lap_button:
+            d["lap_button"] = True
+        if self.section.strip():
+            d["section"] = self.section.strip()
         return d
 
 
@@ -169,7 +169,8 @@ def _node_from_dict(d: dict[str, Any]) -> Node:
         distance="" if distance is None else str(distance),
         pace=d.get("target_pace", ""),
         target_text=d.get("target_text", ""),
-        kept={k: d[k] for k in KEPT_STEP_KEYS if k in d},
+        lap_button=bool(d.get("lap_button", False)),
+        section=d.get("section", ""),
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, Static
+from textual.widgets import Checkbox, Input, Static
 
 from speedtimer.config.paths import Paths, bundled_presets_dir
 from speedtimer.core.preset import Preset
@@ -597,6 +597,11 @@ async def test_the_editor_writes_back_ranges_target_text_and_imported_keys(app_p
         target = ed.query_one("#f-target-text", Input)
         assert target.has_focus
         await keys(pilot, *"RPE 7")
+        await keys(pilot, "escape", "down")  # the jog: an imported press lap, shown and kept
+        assert cursor_data(pilot).lap_button is True
+        assert ed.query_one("#f-lap-button", Checkbox).value is True
+        await keys(pilot, "up")
+        assert ed.query_one("#f-lap-button", Checkbox).value is False
         await keys(pilot, "ctrl+s")
         assert isinstance(app.screen, MenuScreen)
     saved = load_preset(mine)

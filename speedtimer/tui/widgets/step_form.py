@@ -49,6 +49,8 @@ STEP_FIELDS = {
     "f-distance": "distance",
     "f-pace": "pace",
     "f-target-text": "target_text",
+    "f-lap-button": "lap_button",
+    "f-section": "section",
 }
 BLOCK_FIELDS = {
     "f-repeat": "repeat",
@@ -75,6 +77,8 @@ STEP_KEYS = {
     "distance_m": "f-distance",
     "target_pace": "f-pace",
     "target_text": "f-target-text",
+    "lap_button": "f-lap-button",
+    "section": "f-section",
 }
 BLOCK_KEYS = {
     "repeat": "f-repeat",
@@ -182,6 +186,13 @@ class NodeForm(VerticalScroll):
             yield from _row(
                 "Target",
                 Input(id="f-target-text", compact=True, placeholder="shown as written: Z2 HR"),
+            )
+            yield from _row(
+                "Watch",
+                Checkbox("ends on the lap button (exports)", id="f-lap-button", compact=True),
+            )
+            yield from _row(
+                "Header", Input(id="f-section", compact=True, placeholder="e.g. Warmup (exports)")
             )
         with Vertical(id="form-block", classes="form-group"):
             yield from _row(
