@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from speedtimer.core.preset import Preset, Repeat, Step, format_clock, format_pace
+from speedtimer.core.preset import Preset, Repeat, Step, format_clock, format_pace_range
 
 KIND_NAMES = {
     "warmup": "Warm-up",
@@ -69,7 +69,7 @@ class ScheduledStep:
         """ "3:45/km", "3:13–3:18/km", or "" without a target pace."""
         if self.pace_s_per_km is None:
             return ""
-        return format_pace(self.pace_s_per_km, self.pace_hi_s_per_km)
+        return format_pace_range(self.pace_s_per_km, self.pace_hi_s_per_km)
 
     @property
     def target_time_text(self) -> str:
@@ -270,9 +270,9 @@ def _outline_item(item: Step | Repeat) -> str:
     if item.distance_m:
         dist = f"{item.distance_m:g} m"
         if item.pace_s_per_km:
-            dist += f" @ {format_pace(item.pace_s_per_km, item.pace_hi_s_per_km)}"
+            dist += f" @ {format_pace_range(item.pace_s_per_km, item.pace_hi_s_per_km)}"
         name = dist
     elif item.pace_s_per_km:
-        name += f" @ {format_pace(item.pace_s_per_km, item.pace_hi_s_per_km)}"
+        name += f" @ {format_pace_range(item.pace_s_per_km, item.pace_hi_s_per_km)}"
     when = format_clock(item.duration_s) if item.duration_s else "lap"
     return f"{name} {when}" if item.duration_s else f"{name}, lap"
