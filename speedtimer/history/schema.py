@@ -111,7 +111,11 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (session_id, idx)
     );
     """,
-    # 4: the time added or removed with +/- kept apart from the plan: planned_s is the plan
+    # 4: which process wrote an unfinished session, by an identity no clock change can move
+    """
+    ALTER TABLE sessions ADD COLUMN pid_started TEXT;
+    """,
+    # 5: the time added or removed with +/- kept apart from the plan: planned_s is the plan
     # again. Steps written before keep 0 here (and their planned_s includes what was added).
     """
     ALTER TABLE steps ADD COLUMN adjusted_s REAL NOT NULL DEFAULT 0;

@@ -17,9 +17,10 @@ from speedtimer.tui.widgets.footer import QuietFooter
 NOT_SAVED = "not saved, it ended before the first step"
 
 
-def totals_text(s: Summary) -> str:
-    """The plan as planned; time added or taken off with +/- is its own figure."""
-    text = f"Planned {format_clock(s.planned_s)}"
+def totals_text(s: Summary, planned: str) -> str:
+    """The plan as planned (`planned`: the schedule's totals label); time added or taken off
+    with +/- is its own figure."""
+    text = f"Planned {planned}"
     if abs(s.adjusted_s) >= 0.05:
         text += f"   Adjusted {signed(s.adjusted_s)}"
     return (
@@ -49,7 +50,11 @@ class SummaryScreen(Screen):
             if self.session.unsaved:
                 title += f" · {NOT_SAVED}"
             yield Static(title, markup=False, id="summary-title")
-            yield Static(totals_text(s), markup=False, id="summary-totals")
+            yield Static(
+                totals_text(s, self.session.schedule.totals.label),
+                markup=False,
+                id="summary-totals",
+            )
             yield self._splits_table()
             with Horizontal(id="feedback"):
                 yield Label("RPE 1-10", classes="field-label")
@@ -77,14 +82,14 @@ class SummaryScreen(Screen):
         for n, (index, split, distance, target) in enumerate(self.summary.laps, start=1):
             pace = format_pace(split / distance * 1000) if distance else ""
             delta = ""
-            if target:
-                d = split - target
+            d = steps[index].delta_s(split) if target else None  # 0 inside a target range
+            if d is not None:
                 delta = ("+" if d >= 0 else "-") + format_clock(abs(d), tenths=True)
             table.add_row(
                 f"{n} {steps[index].title}",
                 format_clock(split, tenths=True),
                 pace,
-                format_clock(target) if target else "",
+                steps[index].target_time_text if target else "",
                 delta,
             )
         table.display = bool(self.summary.laps)
