@@ -17,6 +17,7 @@ from speedtimer.config.paths import Paths
 from speedtimer.core.schedule import build_schedule
 from speedtimer.core.timer import Timer
 from speedtimer.formats.quick import parse_quick
+from speedtimer.history.errors import ImportFormatError
 from speedtimer.history.schema import SCHEMA_VERSION, migrate
 from speedtimer.history.store import HistoryStore
 from speedtimer.tui.screens.history_detail import HistoryDetailScreen
@@ -185,3 +186,25 @@ def test_an_export_without_adjustments_imports(tmp_path):
         [s] = store.list_sessions(limit=5)
         assert s.status == "aborted"
         assert store.get_session(s.id).steps[0].adjusted_s == 0.0
+
+
+@pytest.mark.parametrize("bad", [1e12, -1e12, "ten", float("nan")])
+def test_an_adjustment_from_a_file_is_bounded(tmp_path, bad):
+    """A number from outside is checked before it is stored: a clear message, nothing in."""
+    step = {
+        "idx": 0, "step_index": 0, "kind": "work", "planned_s": 60, "actual_s": 60,
+        "ended_how": "time", "started_at": "2025-01-01T07:00:00Z",
+        "ended_at": "2025-01-01T07:01:00Z", "adjusted_s": bad,
+    }  # fmt: skip
+    session = {
+        "uuid": "u2",
+        "preset_name": "Bad",
+        "started_at": "2025-01-01T07:00:00Z",
+        "status": "completed",
+        "steps": [step],
+    }
+    with HistoryStore.open(tmp_path / "history.sqlite3") as store:
+        with pytest.raises(ImportFormatError) as err:
+            store.import_sessions([session])
+        assert store.count_sessions() == 0
+    assert "adjusted_s" in str(err.value) and "expected a number from" in str(err.value)
