@@ -182,3 +182,34 @@ async def test_history_is_not_offered_over_a_running_session(app_paths, clock):
         await pilot.press("escape")
         await pilot.pause()
         assert "History" in [c.title for c in app.get_system_commands(app.screen)]
+
+
+@pytest.mark.parametrize(
+    ("signal_status", "saved"), [("aborted", "aborted"), ("interrupted", "interrupted")]
+)
+async def test_a_signal_with_the_end_question_open(app_paths, clock, signal_status, saved):
+    """SIGTERM / SIGHUP (app-level) while the question is open: the session ends as the
+    signal says, the app closes, and the history has it with its finished step."""
+    app = start(app_paths, clock, "0:05 work, 0:30 rest", get_ready_s=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await advance(pilot, clock, 6)
+        await pilot.press("q")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        app._on_signal(signal_status)
+        await pilot.pause()
+    assert app.return_code == 0
+    assert [s[0] for s in saved_sessions(app_paths)] == [saved]
+
+
+async def test_quit_with_the_end_question_open(app_paths, clock):
+    """ctrl+q (the app's priority key) with the question open closes the app at once."""
+    app = start(app_paths, clock, "0:05 work, 0:30 rest", get_ready_s=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("q")
+        await pilot.pause()
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert app.return_code == 0
