@@ -28,6 +28,7 @@ from speedtimer.components.menu_screen import MenuScreen
 from speedtimer.paths import Paths
 from speedtimer.preset import Preset
 from speedtimer.settings import Settings, key_problems, load_settings, theme_problem
+from speedtimer.tui.textual_patches.key_order import OrderedKeys
 
 if TYPE_CHECKING:  # the run screen, session and sound come after the menu's first frame
     from speedtimer.audio import Audio
@@ -45,7 +46,7 @@ def _running_screen(screen: object) -> RunScreen | None:
     return screen if module is not None and isinstance(screen, module.RunScreen) else None
 
 
-class SpeedTimerApp(App):
+class SpeedTimerApp(OrderedKeys):  # keys of a burst go where the focus moved (key_order.py)
     CSS_PATH = "app.tcss"
     TITLE = "speedtimer"
     ENABLE_COMMAND_PALETTE = True
