@@ -18,11 +18,11 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from textual import work
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 
-from speedtimer.catalog import Catalog, load_catalog
+from speedtimer.catalog import Catalog
 from speedtimer.components import textual_fixes
 from speedtimer.components.menu_screen import MenuScreen
 from speedtimer.paths import Paths
@@ -112,8 +112,9 @@ class SpeedTimerApp(OrderedKeys):  # keys of a burst go where the focus moved (k
     # --- start-up --------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.catalog = load_catalog(self.paths, self.settings)
-        self.push_screen(MenuScreen(self.catalog))
+        # The menu reads the preset folders itself, after its first frame and then on a
+        # worker thread, so hundreds of large files never keep it from showing.
+        self.push_screen(MenuScreen(self.catalog, load=True))
         if self.start_preset is not None:
             self.start_session(self.start_preset)
         for problem in self.startup_problems:
@@ -124,6 +125,11 @@ class SpeedTimerApp(OrderedKeys):  # keys of a burst go where the focus moved (k
         self.call_after_refresh(lambda: self.audio)
         if self.record_history:
             self.call_after_refresh(self._tidy_history)
+
+    def on_app_focus(self) -> None:
+        """Back from another window: preset files may have changed meanwhile."""
+        if isinstance(self.screen, MenuScreen):
+            self.screen.check_files()
 
     @work(thread=True, exit_on_error=False, group="tidy-history")
     def _tidy_history(self) -> None:

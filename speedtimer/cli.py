@@ -34,17 +34,21 @@ def _error(message: str) -> int:
 # --- presets -----------------------------------------------------------------------------------
 
 
+LIST_BUDGET_S = 2.0  # `presets list` reads changed files in full for about this long
+
+
 def cmd_presets_list(args: argparse.Namespace) -> int:
+    """From the cached index where a file has not changed; changed files are read in full for
+    LIST_BUDGET_S (all of them with --full), the rest listed from their first lines."""
     from speedtimer.catalog import load_catalog
     from speedtimer.preset import format_clock
-    from speedtimer.schedule import build_schedule
     from speedtimer.terminal_text import printable
 
-    catalog = load_catalog(_paths(args))
+    catalog = load_catalog(_paths(args), budget_s=None if args.full else LIST_BUDGET_S)
     rows = []
-    for p in catalog.presets:
-        sched = build_schedule(p)
-        rows.append((p.name, p.category, format_clock(sched.estimate_s), printable(str(p.source))))
+    for p in catalog.good:
+        when = format_clock(p.estimate_s) if p.checked else "?"
+        rows.append((printable(p.name), p.category, when, printable(str(p.source))))
     if rows:
         w0 = max(len(r[0]) for r in rows)
         w1 = max(len(r[1]) for r in rows)
@@ -55,6 +59,13 @@ def cmd_presets_list(args: argparse.Namespace) -> int:
     for b in catalog.broken:
         why = b.error.message if not b.error.key else str(b.error)
         print(f"BROKEN {printable(str(b.source))}: {why}")
+    if catalog.unchecked:
+        print(
+            f"\n{catalog.unchecked} files (TIME ?) were listed from their first lines only: "
+            f"reading every changed file takes longer than {LIST_BUDGET_S:g} s. Each listing "
+            "reads more of them, and the app reads them all in the background; "
+            "`speedtimer presets list --full` reads and checks every file now."
+        )
     return 0
 
 
@@ -219,6 +230,12 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     )
     psub = presets.add_subparsers(dest="presets_command", metavar="ACTION", required=True)
     p = psub.add_parser("list", help="every preset with category, time and file")
+    p.add_argument(
+        "--full",
+        action="store_true",
+        help=f"read and check every changed file, however long it takes (default: about "
+        f"{LIST_BUDGET_S:g} s, the rest listed from their first lines)",
+    )
     p.set_defaults(func=cmd_presets_list)
     p = psub.add_parser("show", help="a preset's schedule, step by step")
     p.add_argument("preset", metavar="NAME_OR_PATH")

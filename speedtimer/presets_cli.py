@@ -79,8 +79,8 @@ def save_new_preset(paths: Paths, preset: Preset, *, force: bool) -> Path:
     folder = paths.user_presets_dir
     dest = target_path(folder, preset)
     wanted = preset.name.casefold()
-    for other in load_catalog(paths).presets:
-        same_file = other.source is not None and other.source.resolve() == dest.resolve()
+    for other in load_catalog(paths).good:
+        same_file = other.source.resolve() == dest.resolve()
         if other.name.casefold() == wanted and not same_file:
             raise _Refused(
                 f"there is already a preset called {other.name!r} ({other.source}); "
