@@ -233,10 +233,18 @@ def _float(value: object, high: float) -> float:
     return float(value)
 
 
-def _str(value: object, limit: int, *, control_ok: str = "", raw: bool = False) -> str:
+# What the loader refuses in text (terminal_text.control_char_problem: C0, DEL, C1), and lone
+# surrogates: one regular expression, as an index holds thousands of strings.
+_UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_UNSHOWABLE_IN_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")  # \t \n ok
+
+
+def _str(value: object, limit: int, *, lines: bool = False, raw: bool = False) -> str:
+    """A string of at most `limit` characters without control characters (`lines`: newlines
+    and tabs allowed, as in a description); `raw`: any characters (a path)."""
     if not isinstance(value, str) or len(value) > limit:
         raise ValueError(value)
-    if not raw and any(c != printable(c) and c not in control_ok for c in value):
+    if not raw and (_UNSHOWABLE_IN_LINES if lines else _UNSHOWABLE).search(value):
         raise ValueError(value)  # never a control character from a file to the screen
     return value
 
@@ -268,13 +276,13 @@ def _entry(raw: object) -> Summary:
         name=_str(raw.get("name"), MAX_TEXT),
         category=category,
         tags=tuple(_str(t, MAX_TEXT) for t in tags),
-        description=_str(raw.get("description"), MAX_TEXT, control_ok="\n\t"),
+        description=_str(raw.get("description"), MAX_TEXT, lines=True),
         estimate_s=_float(raw.get("estimate_s"), 1e9),
         work_reps=_int(raw.get("work_reps"), 0, 10**7),
         work_s=_float(raw.get("work_s"), 1e9),
         outline=_str(raw.get("outline"), MAX_OUTLINE),
         open_steps=raw["open_steps"],
-        error=None if error is None else _str(error, MAX_ERROR, control_ok="\n"),
+        error=None if error is None else _str(error, MAX_ERROR, lines=True),
         error_key=_str(raw.get("error_key"), MAX_ERROR),
     )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 import unicodedata
 
+import pytest
 from textual import events
 from textual.keys import _character_to_key, _get_unicode_name_from_key
 from textual.widgets import Input
@@ -100,17 +101,20 @@ def saved_feedback(paths: Paths):
     "keys in one burst on the summary: 8, Enter, a note, Enter; and 8, Tab, a note, ctrl+s",
     "each key reached the field the key before it moved the focus to: RPE 8 and the note saved, "
     "the menu back",
-    cases=2,
 )
-async def test_summary_burst_rpe_enter_note_enter(tmp_path, clock):
-    for keys in (("8", "enter", "felt strong", "enter"), ("8", "tab", "felt strong", "ctrl+s")):
-        paths = paths_with_presets(tmp_path / keys[1])
-        app = quiet_app(paths, clock, get_ready_s=0)
-        async with app.run_test(size=(100, 30)) as pilot:
-            await to_summary(app, pilot)
-            await burst(pilot, *keys)
-            await wait_until(pilot, lambda: isinstance(app.screen, MenuScreen))
-        assert saved_feedback(paths) == [(8, "felt strong")], keys
+@pytest.mark.parametrize(
+    "keys",
+    [("8", "enter", "felt strong", "enter"), ("8", "tab", "felt strong", "ctrl+s")],
+    ids=["enter", "tab"],
+)
+async def test_summary_burst_rpe_then_note(tmp_path, clock, keys):
+    paths = paths_with_presets(tmp_path)
+    app = quiet_app(paths, clock, get_ready_s=0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await to_summary(app, pilot)
+        await burst(pilot, *keys)
+        await wait_until(pilot, lambda: isinstance(app.screen, MenuScreen))
+    assert saved_feedback(paths) == [(8, "felt strong")]
 
 
 @tried(
