@@ -17,7 +17,9 @@ from speedtimer.formats.preset_index import (
 )
 from tests.reliability import tried
 
-GOOD = 'name = "{name}"\ncategory = "hills"\ntags = ["t"]\n[[steps]]\nkind = "work"\nduration = {d}\n'
+GOOD = (
+    'name = "{name}"\ncategory = "hills"\ntags = ["t"]\n[[steps]]\nkind = "work"\nduration = {d}\n'
+)
 
 
 def folder_of(tmp_path: Path, n: int) -> Path:
