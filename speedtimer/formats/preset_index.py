@@ -249,8 +249,9 @@ def _str(value: object, limit: int, *, lines: bool = False, raw: bool = False) -
     return value
 
 
-def _entry(raw: object) -> Summary:
-    """One entry of the index file, checked field by field; ValueError for anything off."""
+def _entry(raw: object, known_path: Path | None = None) -> Summary:
+    """One entry of the index file, checked field by field; ValueError for anything off.
+    `known_path`: the file's path object when the caller has it (the same as the entry's)."""
     if not isinstance(raw, dict):
         raise ValueError(raw)
     error = raw.get("error")
@@ -266,7 +267,7 @@ def _entry(raw: object) -> Summary:
     if not os.path.isabs(path) or "\x00" in path:
         raise ValueError(path)
     return Summary(
-        Path(path),
+        known_path if known_path is not None and str(known_path) == path else Path(path),
         Stamp(
             _int(raw.get("size"), 0, 1 << 62),
             _int(raw.get("mtime_ns"), -(1 << 62), 1 << 62),
@@ -290,6 +291,18 @@ def _entry(raw: object) -> Summary:
 def read_index(index_file: Path | None) -> dict[Path, Summary]:
     """The entries of a good index; nothing (all files read again) for a missing, foreign,
     older, oversized or unreadable one. A single bad entry drops only that entry."""
+    entries: dict[Path, Summary] = {}
+    for raw in read_raw_index(index_file).values():
+        try:
+            entry = _entry(raw)
+        except (ValueError, TypeError):
+            continue
+        entries[entry.path] = entry
+    return entries
+
+
+def read_raw_index(index_file: Path | None) -> dict[str, dict]:
+    """The entries of a good index by path, each still to be checked by `_entry`."""
     if index_file is None:
         return {}
     try:
@@ -303,14 +316,11 @@ def read_index(index_file: Path | None) -> dict[Path, Summary]:
         or not isinstance(data.get("entries"), list)
     ):
         return {}
-    entries: dict[Path, Summary] = {}
-    for raw in data["entries"][:MAX_ENTRIES]:
-        try:
-            entry = _entry(raw)
-        except (ValueError, TypeError):
-            continue
-        entries[entry.path] = entry
-    return entries
+    return {
+        raw["path"]: raw
+        for raw in data["entries"][:MAX_ENTRIES]
+        if isinstance(raw, dict) and isinstance(raw.get("path"), str)
+    }
 
 
 def write_index(index_file: Path, entries: Iterable[Summary]) -> None:
@@ -389,7 +399,7 @@ class IndexRun:
 
     def run(self, clock: Callable[[], float] = time.monotonic) -> list[Summary]:
         start = last = clock()
-        known = read_index(self.index_file)
+        known = read_raw_index(self.index_file)
         files = preset_files(self.folders)
         self.total = len(files)
         out: list[Summary] = []
@@ -397,8 +407,8 @@ class IndexRun:
             if self.cancelled():
                 break
             stamp = stamp_of(path)
-            cached = known.get(path)
-            if cached is not None and stamp is not None and cached.stamp == stamp:
+            cached = _cached(known.pop(str(path), None), path, stamp)
+            if cached is not None:
                 out.append(cached if cached.bundled == bundled else _rebundle(cached, bundled))
             elif self.budget_s is None or clock() - start < self.budget_s:
                 out.append(summarize(path, bundled=bundled, stamp=stamp))
@@ -409,10 +419,32 @@ class IndexRun:
                 last = clock()
                 self.on_progress(list(out), self.total)
         if self.read and self.index_file is not None:
-            keep = {s.path: s for s in known.values() if s.path.exists()}
+            keep = {}  # other folders' entries (another --presets-dir) while their files exist
+            for raw in known.values():
+                with contextlib.suppress(ValueError, TypeError):
+                    entry = _entry(raw)
+                    if entry.path.exists():
+                        keep[entry.path] = entry
             keep.update({s.path: s for s in out if s.checked})
             write_index(self.index_file, keep.values())
         return out
+
+
+def _cached(raw: dict | None, path: Path, stamp: Stamp | None) -> Summary | None:
+    """The index's entry for `path` if the file's stamp is the same and the entry is good."""
+    if raw is None or stamp is None:
+        return None
+    if (raw.get("size"), raw.get("mtime_ns"), raw.get("ino")) != (
+        stamp.size,
+        stamp.mtime_ns,
+        stamp.ino,
+    ):
+        return None  # changed: read again (no need to check the old entry)
+    try:
+        entry = _entry(raw, path)
+    except (ValueError, TypeError):
+        return None
+    return entry if entry.stamp == stamp else None
 
 
 def _rebundle(summary: Summary, bundled: bool) -> Summary:
