@@ -33,7 +33,8 @@ def run(quick: bool) -> list[Figure]:
 
 
 def _small_folder(quick: bool) -> list[Figure]:
-    from speedtimer.preset import BrokenPreset, load_folder
+    from speedtimer.core.preset import BrokenPreset
+    from speedtimer.formats.preset_toml import load_folder
 
     n = 1_000
     runs = 3 if quick else 7
@@ -67,10 +68,10 @@ def _list_s(tmp: Path, folder: Path) -> tuple[float, str]:
 
 def _app_times(tmp: Path, folder: Path) -> tuple[float, float, int]:
     """Seconds to the menu on screen (loading line shown) and to every file listed."""
-    from speedtimer.app import make_app
-    from speedtimer.audio import NullAudio
-    from speedtimer.components.menu_screen import MenuScreen
-    from speedtimer.paths import Paths
+    from speedtimer.config.paths import Paths
+    from speedtimer.sound.audio import NullAudio
+    from speedtimer.tui.app import make_app
+    from speedtimer.tui.screens.menu import MenuScreen
 
     paths = Paths(config_dir=tmp / "c", data_dir=tmp / "d", extra_presets_dirs=(folder,),
                   cache_dir=tmp / "cache")  # fmt: skip
@@ -113,8 +114,8 @@ def _big_files(quick: bool) -> list[Figure]:
 
 
 def _index_scale(quick: bool) -> list[Figure]:
-    from speedtimer.catalog import load_catalog
-    from speedtimer.paths import Paths
+    from speedtimer.config.paths import Paths
+    from speedtimer.formats.catalog import load_catalog
 
     runs = 3 if quick else 9
     results = {}

@@ -20,7 +20,6 @@ import json
 import os
 import re
 import stat as stat_module
-import tempfile
 import time
 import tomllib
 from collections.abc import Callable, Iterable
@@ -28,16 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from speedtimer import __version__
-from speedtimer.bounded_read import FileRefused, read_regular_file
-from speedtimer.preset import (
-    CATEGORIES,
-    MAX_TEXT,
-    BrokenPreset,
-    Preset,
-    PresetError,
-    load_preset,
-)
-from speedtimer.terminal_text import printable
+from speedtimer.core.preset import CATEGORIES, MAX_TEXT, BrokenPreset, Preset, PresetError
+from speedtimer.core.text import printable
+from speedtimer.files import FileRefused, atomic_write, read_regular_file
+from speedtimer.formats.preset_toml import load_preset
 
 INDEX_FILE_NAME = "presets-index.json"
 INDEX_FORMAT = 1
@@ -126,7 +119,7 @@ class Summary:
 
 def summarize(path: Path, *, bundled: bool = False, stamp: Stamp | None = None) -> Summary:
     """Read and check one file in full (the only place the index learns anything)."""
-    from speedtimer.schedule import build_schedule, outline
+    from speedtimer.core.schedule import build_schedule, outline
 
     if stamp is None:
         stamp = stamp_of(path)
@@ -325,8 +318,7 @@ def read_raw_index(index_file: Path | None) -> dict[str, dict]:
 
 def write_index(index_file: Path, entries: Iterable[Summary]) -> None:
     """Atomically (a whole file or the old one, never a cut one); a cache that cannot be
-    written is only slower next time, never an error. No fsync: a cache lost in a power cut
-    is rebuilt, and a damaged one is refused when read."""
+    written is only slower next time, never an error."""
     rows = [
         e.to_json() for e in entries if e.checked and e.stamp is not None and _utf8(str(e.path))
     ][:MAX_ENTRIES]
@@ -335,17 +327,11 @@ def write_index(index_file: Path, entries: Iterable[Summary]) -> None:
         ensure_ascii=False,
         separators=(",", ":"),
     )
-    tmp = None
     try:
         index_file.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{index_file.name}.", dir=index_file.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, index_file)
+        atomic_write(index_file, text)
     except OSError:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+        pass
 
 
 def _utf8(text: str) -> bool:

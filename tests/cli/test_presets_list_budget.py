@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from speedtimer import cli
+from speedtimer.cli import main as cli
 
 GOOD = 'name = "{name}"\ncategory = "tempo"\n[[steps]]\nkind = "work"\nduration = "{d}:00"\n'
 

@@ -15,13 +15,13 @@ from textual import events
 from textual.keys import _character_to_key, _get_unicode_name_from_key
 from textual.widgets import Input
 
-from speedtimer.components.editor_screen import EditorScreen
-from speedtimer.components.history_edit import EditFeedbackScreen
-from speedtimer.components.menu_screen import MenuScreen
-from speedtimer.components.run_screen import RunScreen
-from speedtimer.components.summary_screen import SummaryScreen
-from speedtimer.paths import Paths
-from speedtimer.preset import load_preset
+from speedtimer.config.paths import Paths
+from speedtimer.formats.preset_toml import load_preset
+from speedtimer.tui.modals.history_edit import EditFeedbackScreen
+from speedtimer.tui.screens.editor import EditorScreen
+from speedtimer.tui.screens.menu import MenuScreen
+from speedtimer.tui.screens.run import RunScreen
+from speedtimer.tui.screens.summary import SummaryScreen
 from tests.helpers_app import quiet_app
 from tests.reliability import tried
 

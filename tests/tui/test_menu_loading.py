@@ -3,15 +3,13 @@ any moment; and kept in step with the preset folders when files change outside t
 
 from __future__ import annotations
 
-import os
 import time
 
 from textual.widgets import Static
 
 from benchmarks.common import write_big_presets
-from speedtimer.components.menu_screen import MenuScreen
-from speedtimer.components.run_screen import RunScreen
-from speedtimer.paths import Paths
+from speedtimer.config.paths import Paths
+from speedtimer.tui.screens.menu import MenuScreen
 from tests.helpers_app import quiet_app
 from tests.reliability import tried
 

@@ -13,16 +13,34 @@ and the app, a focus move, a screen pushed and mounted, callbacks after its refr
 goes to whatever has the focus by then. A key typed alone goes through at once, as before.
 A screen that never settles (a handler waiting on something) holds the next key at most
 SETTLE_LIMIT_S, then the keys go on, in order: nothing is dropped.
+
+"Done" is read off Textual's private message queues (each widget's queue, counted until the
+message is handled), the screen's callbacks waiting for a refresh and the callbacks due after
+a message; should those be gone (another Textual), keys go straight through as Textual sends
+them, and the log says so once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 import time
 from collections import deque
 
 from textual import events
 from textual.app import App
+from textual.message_pump import MessagePump
+from textual.screen import Screen
+
+from speedtimer.tui.textual_patches.degrade import degraded
+
+UPSTREAM = {
+    "textual.app:App.on_event": "3dbf14d694916fe3",
+    "textual.message_pump:MessagePump._process_messages_loop": "8b26d5edccbb994f",
+    "textual.message_pump:MessagePump._flush_next_callbacks": "52f874c952d9a45c",
+    "textual.screen:Screen._invoke_and_clear_callbacks": "73ddb9fc12c345dc",
+}
 
 SETTLE_LIMIT_S = 1.0
 _SPIN = 50  # checks at the loop's own pace before checking every POLL_S
@@ -36,7 +54,11 @@ class OrderedKeys(App):
     _key_feeder: asyncio.Task | None = None
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
+        ordered = isinstance(event, events.Key | events.Paste) and not event.is_forwarded
+        if ordered and _missing():
+            degraded("key_order", _missing() or "")
+            ordered = False
+        if ordered:
             if "_key_backlog" not in self.__dict__:
                 self._key_backlog = deque()
             self._key_backlog.append(event)
@@ -83,3 +105,18 @@ def _pending(pump: object) -> bool:
     if queue is None:
         return False
     return bool(getattr(queue, "_unfinished_tasks", queue.qsize()))
+
+
+@functools.cache
+def _missing() -> str | None:
+    """What this patch needs of Textual and cannot find, or None."""
+    queue = inspect.getattr_static(MessagePump, "_message_queue", None)
+    if getattr(queue, "attrname", None) != "_message_queue":  # a cached property, kept in __dict__
+        return "widgets' message queues are no longer where they were"
+    if not hasattr(Screen, "_invoke_and_clear_callbacks"):
+        return "screens no longer keep callbacks for after a refresh"
+    return None
+
+
+def usable() -> str | None:
+    return _missing()
