@@ -93,6 +93,24 @@ MIGRATIONS: list[str] = [
     CREATE INDEX steps_lap_splits ON steps(session_id, split_s)
         WHERE kind = 'work' AND ended_how = 'lap' AND split_s IS NOT NULL;
     """,
+    # 3: heart rate from the runner's watch, attached after the session (heart_rate.py)
+    """
+    CREATE TABLE heart_rate (
+        session_id INTEGER PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+        source TEXT NOT NULL DEFAULT '',
+        offset_s REAL NOT NULL DEFAULT 0,
+        attached_at TEXT NOT NULL,
+        samples TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE TABLE step_heart_rate (
+        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        avg_bpm INTEGER NOT NULL CHECK (avg_bpm BETWEEN 20 AND 250),
+        max_bpm INTEGER NOT NULL CHECK (max_bpm BETWEEN 20 AND 250),
+        drop_bpm INTEGER,
+        PRIMARY KEY (session_id, idx)
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

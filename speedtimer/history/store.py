@@ -21,7 +21,9 @@ sorts in time order; each session also keeps the runner's local UTC offset at it
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
+import math
 import os
 import random
 import socket
@@ -29,10 +31,12 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from speedtimer.history.activity import HeartRate
 from speedtimer.history.errors import StoreError, _is_busy, describe_sqlite_error
 from speedtimer.history.import_format import _Imported, session_from_dict
 from speedtimer.history.processes import process_alive
@@ -68,6 +72,15 @@ log.addHandler(logging.NullHandler())
 DEFAULT_BUSY_TIMEOUT_MS = 3000
 DEFAULT_RETRIES = 2  # extra attempts after a "database is locked" that outlasted the timeout
 OTHER_HOST_STALE = timedelta(hours=48)  # an in-progress session from another computer
+
+
+@dataclass(frozen=True)
+class AttachedHeartRate:
+    source: str  # the watch file's name
+    offset_s: float  # added to the watch's times
+    attached_at: datetime
+    per_step: dict[int, HeartRate]  # by step idx
+    samples: tuple[tuple[datetime, int], ...]
 
 
 # --- the store ---------------------------------------------------------------------------
@@ -271,6 +284,95 @@ class HistoryStore:
         params = (rpe, note or "", session_id)
         self._write(
             lambda c: c.execute("UPDATE sessions SET rpe = ?, note = ? WHERE id = ?", params)
+        )
+
+    # --- heart rate from a watch -------------------------------------------------------------
+
+    def attach_heart_rate(
+        self,
+        session_id: int,
+        *,
+        per_step: dict[int, HeartRate],
+        samples: tuple[tuple[datetime, int], ...],
+        offset_s: float,
+        source: str,
+        now: datetime | None = None,
+    ) -> None:
+        """Keep a watch's heart rate with a session, replacing any attached before."""
+        detail = self.get_session(session_id)
+        start = min((s.started_at for s in detail.steps), default=detail.started_at)
+        packed = json.dumps(
+            [[round((t - start).total_seconds(), 3), int(b)] for t, b in samples],
+            separators=(",", ":"),
+        )
+        rows = [
+            (session_id, idx, hr.avg_bpm, hr.max_bpm, hr.drop_bpm)
+            for idx, hr in sorted(per_step.items())
+        ]
+        attached_at = to_iso(now or datetime.now(UTC))
+
+        def write(c: sqlite3.Connection) -> None:
+            c.execute("DELETE FROM step_heart_rate WHERE session_id = ?", (session_id,))
+            c.execute(
+                "INSERT OR REPLACE INTO heart_rate (session_id, source, offset_s, attached_at,"
+                " samples) VALUES (?, ?, ?, ?, ?)",
+                (session_id, source, float(offset_s), attached_at, packed),
+            )
+            c.executemany(
+                "INSERT INTO step_heart_rate (session_id, idx, avg_bpm, max_bpm, drop_bpm)"
+                " VALUES (?, ?, ?, ?, ?)",
+                rows,
+            )
+
+        self._write(write)
+
+    def heart_rate(self, session_id: int) -> AttachedHeartRate | None:
+        """The watch's heart rate kept with a session, or None."""
+
+        def read(c: sqlite3.Connection):
+            head = c.execute(
+                "SELECT source, offset_s, attached_at, samples FROM heart_rate"
+                " WHERE session_id = ?",
+                (session_id,),
+            ).fetchone()
+            if head is None:
+                return None
+            steps = c.execute(
+                "SELECT idx, avg_bpm, max_bpm, drop_bpm FROM step_heart_rate"
+                " WHERE session_id = ? ORDER BY idx",
+                (session_id,),
+            ).fetchall()
+            start = c.execute(
+                "SELECT min(started_at) FROM steps WHERE session_id = ?", (session_id,)
+            ).fetchone()[0]
+            return head, steps, start
+
+        got = self._read(read)
+        if got is None:
+            return None
+        (source, offset_s, attached_at, packed), steps, start = got
+        origin = from_iso(start) if start else None
+        samples: list[tuple[datetime, int]] = []
+        try:
+            raw = json.loads(packed)
+        except ValueError:
+            raw = []
+        if origin is not None and isinstance(raw, list):
+            for item in raw:
+                if (
+                    isinstance(item, list)
+                    and len(item) == 2
+                    and all(isinstance(v, int | float) for v in item)
+                    and math.isfinite(item[0])
+                    and 0 <= item[0] <= 7 * 86400
+                ):
+                    samples.append((origin + timedelta(seconds=item[0]), int(item[1])))
+        return AttachedHeartRate(
+            source=source,
+            offset_s=offset_s,
+            attached_at=from_iso(attached_at),
+            per_step={idx: HeartRate(avg_bpm=a, max_bpm=m, drop_bpm=d) for idx, a, m, d in steps},
+            samples=tuple(samples),
         )
 
     def delete_session(self, session_id: int) -> bool:
