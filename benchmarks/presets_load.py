@@ -83,7 +83,7 @@ def _app_times(tmp: Path, folder: Path) -> tuple[float, float, int]:
             while not isinstance(app.screen, MenuScreen):
                 await pilot.pause(0.01)
             shown = time.perf_counter() - t0
-            while app.screen.loading:
+            while app.screen.reading_files:
                 await pilot.pause(0.05)
             return shown, time.perf_counter() - t0, len(app.catalog.entries)
 

@@ -266,3 +266,36 @@ def test_a_burst_of_keys_in_a_real_terminal(tmp_path, tmux):
     time.sleep(0.5)
     with sqlite3.connect(data / "history.sqlite3") as db:
         assert db.execute("SELECT rpe, note FROM sessions").fetchall() == [(8, "felt strong")]
+
+
+@tried(
+    "Preset files",
+    "60 valid preset files of 220 KB each in a presets folder, the app started in a real "
+    "terminal (tmux) with no index, ctrl+q pressed while they are read",
+    "the menu and its loading line were on screen at once, with presets appearing; ctrl+q "
+    "ended the app within seconds, long before every file was read",
+)
+def test_many_large_presets_in_a_real_terminal(tmp_path, tmux):
+    from benchmarks.common import write_big_presets
+
+    presets = tmp_path / "presets"
+    write_big_presets(presets, 60)
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".asoundrc").write_text("pcm.!default { type null }\n")
+    done = tmp_path / "exited"
+    command = (
+        f"cd {REPO} && env HOME={home} TERM=xterm-256color "
+        f"{sys.executable} -m speedtimer --presets-dir {presets} --data-dir {tmp_path / 'd'} "
+        f"--config-dir {tmp_path / 'c'} --cache-dir {tmp_path / 'cache'}; touch {done}; sleep 30"
+    )
+    tmux.run("new-session", "-d", "-s", "app", "-x", "100", "-y", "30", command)
+    tmux.wait_for("Loading presets", timeout=10)
+    tmux.wait_for("Type to filter")
+    screen = tmux.wait_for("Big 0001", timeout=20)  # entries appear as they are read
+    tmux.keys("C-q")
+    deadline = time.monotonic() + 5
+    while not done.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert done.exists(), tmux.screen()
+    assert "Big 0059" not in screen

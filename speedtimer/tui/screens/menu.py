@@ -90,7 +90,7 @@ class MenuScreen(Screen):
         self.shown: list[Summary] = []
         self._preset_keys: tuple = ()
         self._load_on_mount = load
-        self.loading = False
+        self.reading_files = False
         self._reload_wanted = False
 
     def _time(self, preset: Summary) -> str:
@@ -112,7 +112,7 @@ class MenuScreen(Screen):
         self.rebuild("")
         self.query_one("#filter", Input).focus()
         if self._load_on_mount:
-            self.loading = True
+            self.reading_files = True
             self._show_loading(0, 0)
             self.call_after_refresh(self._first_pass)
         self.set_interval(POLL_S, self.check_files)
@@ -157,11 +157,11 @@ class MenuScreen(Screen):
         keep = self.selected_entry()
         self.catalog = catalog
         self.app.catalog = catalog
-        self.loading = not catalog.complete
+        self.reading_files = not catalog.complete
         self.rebuild(self.query_one("#filter", Input).value)
         if keep is not None:
             self.select_source(keep.source)
-        if self.loading:
+        if self.reading_files:
             self._show_loading(len(catalog.entries), 0)
         else:
             self.query_one("#menu-loading").display = False
@@ -174,12 +174,12 @@ class MenuScreen(Screen):
     def check_files(self) -> None:
         """Read the folders again if a preset file changed, appeared or vanished (a stat per
         file; only the changed files are read)."""
-        if self.loading or not self.is_current or not self.is_attached:
+        if self.reading_files or not self.is_current or not self.is_attached:
             return
         now = {p: stamp_of(p) for p, _ in preset_files(preset_folders(self.app.paths))}
         known = {e.path: e.stamp for e in self.catalog.entries}
         if now != known:
-            self.loading = True
+            self.reading_files = True
             self._read_folders()
 
     def on_screen_resume(self) -> None:
@@ -221,7 +221,7 @@ class MenuScreen(Screen):
             option_list.highlighted = first
         else:
             self.query_one("#details", Static).update(
-                "Loading presets…" if self.loading else "No preset matches the filter."
+                "Loading presets…" if self.reading_files else "No preset matches the filter."
             )
         self._refresh_preset_keys()
 
@@ -378,7 +378,7 @@ class MenuScreen(Screen):
         self.workers.cancel_group(self, "menu-presets")  # this read replaces theirs
         self.catalog = load_catalog(self.app.paths, self._settings())  # changed files only
         self.app.catalog = self.catalog
-        self.loading = False
+        self.reading_files = False
         self.query_one("#menu-loading").display = False
         query = self.query_one("#filter", Input)
         self.rebuild(query.value)
