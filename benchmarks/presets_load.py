@@ -54,12 +54,13 @@ def _small_folder(quick: bool) -> list[Figure]:
     ]  # fmt: skip
 
 
-def _list_s(tmp: Path, folder: Path) -> tuple[float, str]:
+def _list_s(tmp: Path, folder: Path, *what: str) -> tuple[float, str]:
+    """Seconds for `speedtimer presets list` (or `what`) in a fresh process, and its output."""
     home = tmp / "home"
     home.mkdir(exist_ok=True)
     command = [PY, "-m", "speedtimer", "--config-dir", str(tmp / "c"), "--data-dir",
                str(tmp / "d"), "--cache-dir", str(tmp / "cache"), "--presets-dir", str(folder),
-               "presets", "list"]  # fmt: skip
+               "presets", *(what or ("list",))]  # fmt: skip
     t0 = time.perf_counter()
     out = subprocess.run(command, capture_output=True, text=True, cwd=REPO, env=child_env(home),
                          timeout=600)  # fmt: skip
@@ -96,6 +97,7 @@ def _big_files(quick: bool) -> list[Figure]:
         folder = tmp / "big"
         write_big_presets(folder, n)
         size_kb = (folder / "big-0000.toml").stat().st_size / 1024
+        show, shown_out = _list_s(tmp, folder, "show", f"Big {n - 1:04d}")
         cold, out = _list_s(tmp, folder)
         unchecked = out.count("  ?  ")
         shown, complete, listed = _app_times(tmp, folder)  # it fills the same index
@@ -104,6 +106,9 @@ def _big_files(quick: bool) -> list[Figure]:
     return [
         Figure("5 Presets", f"presets list, {what}, no index", cold, "s", 3.0,
                note=f"fresh process; {unchecked} listed from their first lines (2 s budget)"),
+        Figure("5 Presets", f"presets show (the last one), {what}, no index", show, "s", 2.0,
+               note="only the preset asked for is read in full"
+               + ("" if f"Big {n - 1:04d}" in shown_out else "; FAILED to show it")),
         Figure("5 Presets", f"presets list, {what}, index warm", warm, "s", 1.0,
                note="after the app read every file"),
         Figure("5 Presets", f"app: menu on screen, {what}, no index", shown, "s", 1.5,

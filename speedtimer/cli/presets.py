@@ -79,7 +79,7 @@ def save_new_preset(paths: Paths, preset: Preset, *, force: bool) -> Path:
     folder = paths.user_presets_dir
     dest = target_path(folder, preset)
     wanted = preset.name.casefold()
-    for other in load_catalog(paths).good:
+    for other in load_catalog(paths, budget_s=0.0).good:  # names only: nothing read in full
         same_file = other.source.resolve() == dest.resolve()
         if other.name.casefold() == wanted and not same_file:
             raise _Refused(
@@ -162,7 +162,7 @@ def cmd_presets_export(args: argparse.Namespace, paths: Paths) -> int:
     from speedtimer.formats.preset_save import SaveError
 
     try:
-        preset = load_catalog(paths).find(args.preset)
+        preset = load_catalog(paths, budget_s=0.0).find(args.preset)
     except PresetError as exc:
         return _error(str(exc))
     output = Path(args.output).expanduser() if args.output else None

@@ -91,7 +91,7 @@ class MenuScreen(Screen):
         self._preset_keys: tuple = ()
         self._load_on_mount = load
         self.reading_files = False
-        self._reload_wanted = False
+        self._select_when_listed: Path | None = None  # after a save: the file to select
 
     def _time(self, preset: Summary) -> str:
         return format_clock(preset.estimate_s)
@@ -158,8 +158,17 @@ class MenuScreen(Screen):
         self.catalog = catalog
         self.app.catalog = catalog
         self.reading_files = not catalog.complete
-        self.rebuild(self.query_one("#filter", Input).value)
-        if keep is not None:
+        query = self.query_one("#filter", Input)
+        self.rebuild(query.value)
+        want = self._select_when_listed
+        if want is not None and any(e.path.resolve() == want.resolve() for e in catalog.entries):
+            self._select_when_listed = None
+            if not self.select_source(want):
+                with query.prevent(Input.Changed):
+                    query.value = ""
+                self.rebuild("")
+                self.select_source(want)
+        elif keep is not None:
             self.select_source(keep.source)
         if self.reading_files:
             self._show_loading(len(catalog.entries), 0)
@@ -373,21 +382,12 @@ class MenuScreen(Screen):
         )
 
     def reload(self, select: Path | None = None) -> None:
-        """Read every preset folder again; put the cursor on `select` (clearing the filter if
-        it hides it)."""
+        """Read the preset folders again (the changed files: at once for as long as the first
+        pass, then on the worker); put the cursor on `select` once it is listed (clearing the
+        filter if it hides it)."""
         self.workers.cancel_group(self, "menu-presets")  # this read replaces theirs
-        self.catalog = load_catalog(self.app.paths, self._settings())  # changed files only
-        self.app.catalog = self.catalog
-        self.reading_files = False
-        self.query_one("#menu-loading").display = False
-        query = self.query_one("#filter", Input)
-        self.rebuild(query.value)
-        if select is None or self.select_source(select):
-            return
-        with query.prevent(Input.Changed):
-            query.value = ""
-        self.rebuild("")
-        self.select_source(select)
+        self._select_when_listed = select
+        self._first_pass()
 
     def select_source(self, source: Path) -> bool:
         option_list = self.query_one("#preset-list", OptionList)
