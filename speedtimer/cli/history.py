@@ -304,46 +304,9 @@ def _session_id(store: HistoryStore, text: str) -> int:
     return int(text)
 
 
-def _activity_for(store: HistoryStore, session_id: int):
-    from speedtimer.history.activity import activity_from_session
-
-    detail = store.get_session(session_id)
-    hr = store.heart_rate(session_id)
-    if hr is None:
-        return activity_from_session(detail)
-    return activity_from_session(detail, hr.per_step, hr.samples)
-
-
-def activity_file_bytes(activity, fmt: str) -> bytes:
-    if fmt == "fit":
-        from speedtimer.history.fit_activity import activity_bytes
-
-        return activity_bytes(activity)
-    from speedtimer.history.tcx import activity_tcx
-
-    return activity_tcx(activity)
-
-
-def activity_file_name(detail_or_summary, fmt: str) -> str:
-    from speedtimer.formats.preset_save import safe_stem
-
-    when = detail_or_summary.local_started_at.strftime("%Y-%m-%d-%H%M")
-    return f"{when}-{safe_stem(detail_or_summary.preset_name)}.{fmt}"
-
-
-def write_new_file(path: Path, data: bytes, *, force: bool) -> None:
-    """Atomically, and never over an existing file unless `force`: FileExistsError then."""
-    from speedtimer.files import atomic_write
-
-    if path.exists() and not force:
-        raise FileExistsError(path)
-    if path.is_dir():
-        raise IsADirectoryError(path)
-    atomic_write(path, data)
-
-
 def export_activities(args: argparse.Namespace, get_paths: GetPaths | None) -> int:
     from speedtimer.history.activity import NothingToExport
+    from speedtimer.history.activity_files import export_session, file_name
     from speedtimer.history.errors import StoreError, describe_os_error
 
     fmt: str = args.format
@@ -366,11 +329,8 @@ def export_activities(args: argparse.Namespace, get_paths: GetPaths | None) -> i
             if one is not None:
                 sid = _session_id(store, one)
                 detail = store.get_session(sid)
-                target = (output or Path(activity_file_name(detail, fmt))).expanduser()
-                if target.is_dir():
-                    target = target / activity_file_name(detail, fmt)
-                data = activity_file_bytes(_activity_for(store, sid), fmt)
-                write_new_file(target, data, force=force)
+                target = (output or Path(file_name(detail, fmt))).expanduser()
+                target = export_session(store, sid, fmt, target, force=force)
                 print(f"Exported session {sid} ({detail.preset_name}) to {target}", file=sys.stderr)
                 return 0
             folder = (output or Path(".")).expanduser()
@@ -386,10 +346,9 @@ def export_activities(args: argparse.Namespace, get_paths: GetPaths | None) -> i
             for row in sorted(rows, key=lambda r: r.started_at):
                 if row.status == "in_progress":
                     continue
-                target = folder / activity_file_name(row, fmt)
+                target = folder / file_name(row, fmt)
                 try:
-                    data = activity_file_bytes(_activity_for(store, row.id), fmt)
-                    write_new_file(target, data, force=force)
+                    export_session(store, row.id, fmt, target, force=force)
                 except NothingToExport:
                     continue
                 except FileExistsError:
@@ -423,8 +382,9 @@ def export_activities(args: argparse.Namespace, get_paths: GetPaths | None) -> i
 def history_attach(args: argparse.Namespace, *, get_paths: GetPaths | None = None) -> int:
     import math
 
+    from speedtimer.history.activity_files import attach_watch_file
     from speedtimer.history.errors import StoreError
-    from speedtimer.history.heart_rate import WatchFileError, attach, read_watch_file
+    from speedtimer.history.heart_rate import WatchFileError
 
     offset = getattr(args, "offset", None)
     if offset is not None and not (math.isfinite(offset) and abs(offset) <= 120):
@@ -433,18 +393,10 @@ def history_attach(args: argparse.Namespace, *, get_paths: GetPaths | None = Non
         paths = resolve_paths(args, get_paths)
         if not _has_history(paths):
             return _fail("no sessions recorded yet")
-        watch = read_watch_file(args.watch_file)
         with open_history(paths) as store:
             sid = _session_id(store, args.session)
             detail = store.get_session(sid)
-            result = attach(detail, watch, offset_s=offset, name=str(args.watch_file))
-            store.attach_heart_rate(
-                sid,
-                per_step=result.per_step,
-                samples=result.samples,
-                offset_s=result.offset_s,
-                source=args.watch_file.name,
-            )
+            result = attach_watch_file(store, sid, args.watch_file, offset_s=offset)
     except (WatchFileError, ValueError, StoreError) as exc:
         return _fail(str(exc))
     except KeyError:

@@ -33,10 +33,11 @@ from speedtimer.files import FileRefused, atomic_write, read_regular_file
 from speedtimer.formats.preset_toml import load_preset
 
 INDEX_FILE_NAME = "presets-index.json"
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2  # 2: the total as its label (core/totals.py)
 MAX_INDEX_BYTES = 32 * 1024 * 1024
 MAX_ENTRIES = 20_000
 MAX_OUTLINE = 2_000
+MAX_LABEL = 200
 MAX_ERROR = 4_000
 HEAD_BYTES = 16 * 1024  # the top-level keys of a preset come before its first [[steps]]
 
@@ -65,11 +66,13 @@ class Summary:
     category: str = "custom"
     tags: tuple[str, ...] = ()
     description: str = ""
-    estimate_s: float = 0.0
+    estimate_s: float = 0.0  # the time counted (core/totals.py: timed plus estimated)
+    total_label: str = ""  # the total as every screen says it: "~52:00 + 1 lap step"
+    is_estimate: bool = False  # some lap-ended steps counted at their target pace
+    left_out: bool = False  # some lap-ended steps without a pace, not counted
     work_reps: int = 0
     work_s: float = 0.0
     outline: str = ""
-    open_steps: bool = False
     error: str | None = None  # a broken file: the loader's message
     error_key: str = ""
     checked: bool = True  # False: only the file's first lines were read (a listing's budget)
@@ -108,10 +111,12 @@ class Summary:
             "tags": list(self.tags),
             "description": self.description,
             "estimate_s": self.estimate_s,
+            "total_label": self.total_label,
+            "is_estimate": self.is_estimate,
+            "left_out": self.left_out,
             "work_reps": self.work_reps,
             "work_s": self.work_s,
             "outline": self.outline,
-            "open_steps": self.open_steps,
             "error": self.error,
             "error_key": self.error_key,
         }
@@ -135,6 +140,7 @@ def summarize(path: Path, *, bundled: bool = False, stamp: Stamp | None = None) 
             error_key=exc.key[:MAX_ERROR],
         )
     sched = build_schedule(preset)
+    totals = sched.totals
     text = outline(preset)
     if len(text) > MAX_OUTLINE:
         text = text[: MAX_OUTLINE - 1] + "…"
@@ -146,11 +152,13 @@ def summarize(path: Path, *, bundled: bool = False, stamp: Stamp | None = None) 
         category=preset.category,
         tags=preset.tags,
         description=preset.description,
-        estimate_s=sched.estimate_s,
+        estimate_s=totals.seconds,
+        total_label=totals.label[:MAX_LABEL],
+        is_estimate=totals.is_estimate,
+        left_out=bool(totals.left_out),
         work_reps=sched.work_reps,
         work_s=sched.work_s,
         outline=text,
-        open_steps=any(s.is_open for s in sched.steps),
         preset=preset,
     )
 
@@ -254,8 +262,8 @@ def _entry(raw: object, known_path: Path | None = None) -> Summary:
     category = _str(raw.get("category"), 40)
     if category not in CATEGORIES or not isinstance(raw.get("bundled"), bool):
         raise ValueError(category)
-    if not isinstance(raw.get("open_steps"), bool):
-        raise ValueError(raw.get("open_steps"))
+    if not isinstance(raw.get("is_estimate"), bool) or not isinstance(raw.get("left_out"), bool):
+        raise ValueError(raw)
     path = _str(raw.get("path"), 4096, raw=True)  # shown only through printable()
     if not os.path.isabs(path) or "\x00" in path:
         raise ValueError(path)
@@ -272,10 +280,12 @@ def _entry(raw: object, known_path: Path | None = None) -> Summary:
         tags=tuple(_str(t, MAX_TEXT) for t in tags),
         description=_str(raw.get("description"), MAX_TEXT, lines=True),
         estimate_s=_float(raw.get("estimate_s"), 1e9),
+        total_label=_str(raw.get("total_label"), MAX_LABEL),
+        is_estimate=raw["is_estimate"],
+        left_out=raw["left_out"],
         work_reps=_int(raw.get("work_reps"), 0, 10**7),
         work_s=_float(raw.get("work_s"), 1e9),
         outline=_str(raw.get("outline"), MAX_OUTLINE),
-        open_steps=raw["open_steps"],
         error=None if error is None else _str(error, MAX_ERROR, lines=True),
         error_key=_str(raw.get("error_key"), MAX_ERROR),
     )

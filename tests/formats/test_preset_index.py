@@ -42,6 +42,7 @@ def test_unchanged_files_are_not_read_again_changed_new_and_gone_ones_are(tmp_pa
     assert first.read == 20 and index.is_file()
     assert [e.name for e in entries][:2] == ["Preset 0", "Preset 1"]
     assert entries[3].estimate_s == 33 and entries[3].category == "hills"
+    assert entries[3].total_label == "0:33"
 
     again, entries = run(folder, index)
     assert again.read == 0 and len(entries) == 20  # nothing read: 20 stats
@@ -109,7 +110,8 @@ HOSTILE = [
     ("error", 42),
     ("path", "relative/p000.toml"),
     ("path", "/abs/with\x00nul.toml"),
-    ("open_steps", 1),
+    ("is_estimate", 1),
+    ("total_label", "\x1b[2J"),
 ]
 
 

@@ -24,7 +24,7 @@ from textual.screen import Screen
 from textual.widgets import Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from speedtimer.core.preset import CATEGORIES, BrokenPreset, Preset, PresetError, format_clock
+from speedtimer.core.preset import CATEGORIES, BrokenPreset, Preset, PresetError
 from speedtimer.core.schedule import totals_text
 from speedtimer.core.text import printable
 from speedtimer.formats.catalog import Catalog, load_catalog, preset_folders
@@ -59,9 +59,11 @@ def preset_details(entry: Summary) -> Content:
     if entry.description:
         parts.append(f"{entry.description}\n\n")
     parts.append((entry.outline + "\n\n", "bold"))
-    parts.append(totals_text(entry.estimate_s, entry.work_reps, entry.work_s) + "\n")
-    if entry.open_steps:
-        parts.append("Lap-ended reps count as their target time.\n")
+    parts.append(totals_text(entry.total_label, entry.work_reps, entry.work_s) + "\n")
+    if entry.is_estimate:
+        parts.append("~ lap-ended steps counted at their target pace.\n")
+    if entry.left_out:
+        parts.append("+ lap-ended steps without a pace: not counted.\n")
     source = "bundled (read-only)" if entry.bundled else printable(str(entry.source))
     parts.append((f"\n{source}", "dim"))
     return Content.assemble(*parts)
@@ -94,7 +96,7 @@ class MenuScreen(Screen):
         self._select_when_listed: Path | None = None  # after a save: the file to select
 
     def _time(self, preset: Summary) -> str:
-        return format_clock(preset.estimate_s)
+        return preset.total_label
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
