@@ -92,7 +92,7 @@ class MenuScreen(Screen):
         self.shown: list[Summary] = []
         self._preset_keys: tuple = ()
         self._load_on_mount = load
-        self.reading_files = False
+        self.reading_files = load  # True until the folders are read: no other read starts
         self._select_when_listed: Path | None = None  # after a save: the file to select
 
     def _time(self, preset: Summary) -> str:
