@@ -251,10 +251,12 @@ def _expand(
 def totals_line(preset: Preset) -> str:
     """The one totals line the menu and the editor show for a preset."""
     sched = build_schedule(preset)
-    return (
-        f"Total {sched.totals.label} · {sched.work_reps} work reps"
-        f" · work {format_clock(sched.work_s)}"
-    )
+    return totals_text(sched.totals.label, sched.work_reps, sched.work_s)
+
+
+def totals_text(total_label: str, work_reps: int, work_s: float) -> str:
+    """The totals line from its figures (the menu has them from the preset index)."""
+    return f"Total {total_label} · {work_reps} work reps · work {format_clock(work_s)}"
 
 
 def outline(preset: Preset) -> str:

@@ -18,17 +18,18 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from textual import work
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 
 from speedtimer.config.paths import Paths
 from speedtimer.config.settings import Settings, key_problems, load_settings, theme_problem
 from speedtimer.core.preset import Preset
-from speedtimer.formats.catalog import Catalog, load_catalog
+from speedtimer.formats.catalog import Catalog
 from speedtimer.machine_sleep import KeepAwake, SleepWatch
 from speedtimer.tui import textual_patches
 from speedtimer.tui.screens.menu import MenuScreen
+from speedtimer.tui.textual_patches.key_order import OrderedKeys
 
 if TYPE_CHECKING:  # the run screen, session and sound come after the menu's first frame
     from speedtimer.sound.audio import Audio
@@ -46,7 +47,7 @@ def _running_screen(screen: object) -> RunScreen | None:
     return screen if module is not None and isinstance(screen, module.RunScreen) else None
 
 
-class SpeedTimerApp(App):
+class SpeedTimerApp(OrderedKeys):  # keys of a burst go where the focus moved (key_order.py)
     CSS_PATH = "app.tcss"
     TITLE = "speedtimer"
     ENABLE_COMMAND_PALETTE = True
@@ -124,8 +125,9 @@ class SpeedTimerApp(App):
 
     def on_mount(self) -> None:
         self._own_thread = threading.get_ident()  # where problems from other threads go
-        self.catalog = load_catalog(self.paths, self.settings)
-        self.push_screen(MenuScreen(self.catalog))
+        # The menu reads the preset folders itself, after its first frame and then on a
+        # worker thread, so hundreds of large files never keep it from showing.
+        self.push_screen(MenuScreen(self.catalog, load=True))
         if self.start_preset is not None:
             self.start_session(self.start_preset)
         for problem in self.startup_problems:
@@ -136,6 +138,11 @@ class SpeedTimerApp(App):
         self.call_after_refresh(lambda: self.audio)
         if self.record_history:
             self.call_after_refresh(self._tidy_history)
+
+    def on_app_focus(self) -> None:
+        """Back from another window: preset files may have changed meanwhile."""
+        if isinstance(self.screen, MenuScreen):
+            self.screen.check_files()
 
     @work(thread=True, exit_on_error=False, group="tidy-history")
     def _tidy_history(self) -> None:

@@ -9,7 +9,6 @@ import pytest
 from textual.widgets import OptionList
 
 from speedtimer.config.paths import Paths
-from speedtimer.core.preset import BrokenPreset, Preset
 from speedtimer.formats.catalog import load_catalog
 from speedtimer.tui.screens.menu import matches
 from tests.helpers_app import quiet_app
@@ -38,11 +37,7 @@ def app_paths(tmp_path) -> Paths:
 
 def listed(catalog, query: str) -> set[str]:
     words = query.casefold().split()
-    return {
-        e.name if isinstance(e, Preset) else e.display_name
-        for e in catalog.entries
-        if matches(e, words)
-    }
+    return {e.display_name if e.broken else e.name for e in catalog.entries if matches(e, words)}
 
 
 def test_track_finds_track_sessions_and_not_no_track(app_paths):
@@ -70,7 +65,7 @@ def test_no_track_presets_never_match_track_whatever_their_text():
     """Every bundled preset tagged no-track: none of its own words is "track..."."""
     bundled = load_catalog(Paths(config_dir=Path("/nonexistent"), data_dir=Path("/x")))
     for entry in bundled.entries:
-        if isinstance(entry, BrokenPreset) or "no-track" not in entry.tags:
+        if entry.broken or "no-track" not in entry.tags:
             continue
         assert not matches(entry, ["track"]), entry.name
 

@@ -13,10 +13,18 @@ Where a save goes:
   free name, or go back;
 - an edited preset of one's own replaces its own file, whatever its new name: the file name
   stays, so renaming never leaves a second copy behind or touches another preset's file.
+
+The editor opens a preset of one's own from its file as it is at that moment and keeps the
+SHA-256 of the bytes it read. Saving first reads the file again: if another program (or
+another speedtimer) changed, replaced or removed it meanwhile, the runner chooses: reload the
+file (dropping the edits), overwrite it, save as a new file beside it, or go back. Nothing on
+disk is ever replaced by a stale copy without that question.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 from pathlib import Path
 
 from textual import on
@@ -29,10 +37,11 @@ from textual.widget import Widget
 from textual.widgets import Header, Static, Tree
 
 from speedtimer.config.paths import Paths
-from speedtimer.core.preset import Preset, PresetError
+from speedtimer.core.preset import MAX_FILE_BYTES, Preset, PresetError
 from speedtimer.core.schedule import outline, totals_line
+from speedtimer.files import FileRefused, read_regular_file
 from speedtimer.formats.preset_save import SaveError, free_path, save_preset
-from speedtimer.formats.preset_toml import load_preset
+from speedtimer.formats.preset_toml import load_preset, parse_preset
 from speedtimer.tui import textual_patches
 from speedtimer.tui.editor_draft import (
     DraftBlock,
@@ -71,14 +80,23 @@ class EditorScreen(Screen[Path | None]):
     ]
 
     def __init__(
-        self, draft: DraftPreset, *, folder: Path, path: Path | None, what: str, note: str = ""
+        self,
+        draft: DraftPreset,
+        *,
+        folder: Path,
+        path: Path | None,
+        what: str,
+        note: str = "",
+        digest: str | None = None,
     ) -> None:
+        """`digest`: the SHA-256 of the bytes of `path` the draft was made from."""
         super().__init__()
         self.draft = draft
         self.folder = Path(folder)
         self.path = path
         self.what = what
         self.note = note
+        self.digest = digest
         self.baseline = draft.to_dict()
         self.preset, self.problem = draft.validate()
         self.last_good: Preset | None = self.preset
@@ -106,11 +124,17 @@ class EditorScreen(Screen[Path | None]):
                 "copy, which ctrl+s saves in your presets folder."
             )
             return screen
+        raw = _read(preset.source)
+        if raw is not None:  # the file as it is now, and the hash of exactly those bytes
+            # a file that no longer loads: the preset given is edited (saving then asks)
+            with contextlib.suppress(PresetError, UnicodeDecodeError):
+                preset = parse_preset(raw.decode("utf-8"), preset.source)
         return cls(
             draft_from_preset(preset),
             folder=preset.source.parent,
             path=preset.source,
             what=f"editing {preset.source.name}",
+            digest=_digest(raw),
         )
 
     # --- layout ------------------------------------------------------------------------------
@@ -347,6 +371,9 @@ class EditorScreen(Screen[Path | None]):
             self.action_go_to_problem()
             return
         preset = self.preset
+        if self.path is not None and _digest(_read(self.path)) != self.digest:
+            self._ask_about_changed_file(preset, self.path, quit_app)
+            return
         try:
             dest = save_preset(preset, self.folder, path=self.path)
         except FileExistsError as exc:
@@ -393,6 +420,65 @@ class EditorScreen(Screen[Path | None]):
             ),
             answered,
         )
+
+    def _ask_about_changed_file(self, preset: Preset, path: Path, quit_app: bool) -> None:
+        """The file is no longer what the editor read: ask before anything is written."""
+        beside = free_path(self.folder, preset)
+        gone = not path.exists()
+        what = "was removed" if gone else "was changed by another program"
+        choices = [
+            Choice("overwrite", "Save again" if gone else "Overwrite", "o", "error"),
+            Choice("beside", f"Save as {beside.stem}", "s", "success"),
+            Choice("cancel", "Back", "b", "primary"),
+        ]
+        if not gone:
+            choices.insert(0, Choice("reload", "Reload (drop my edits)", "r", "warning"))
+
+        def answered(choice: str | None) -> None:
+            if choice == "reload":
+                self._reload_from_disk()
+                return
+            try:
+                if choice == "overwrite":
+                    dest = save_preset(preset, self.folder, path=path)
+                elif choice == "beside":
+                    dest = save_preset(preset, self.folder, path=beside)
+                else:
+                    return
+            except (SaveError, PresetError, OSError) as exc:
+                self.notify(str(exc), title="Not saved", severity="error", timeout=10)
+                return
+            self._saved(dest, quit_app)
+
+        self.app.push_screen(
+            ChoiceScreen(
+                f"{path.name} {what} since the editor opened it.\n"
+                "Reload it (your edits are dropped), overwrite it with your version, or save "
+                f"yours as {beside.name}?",
+                choices,
+                safe="cancel",
+            ),
+            answered,
+        )
+
+    def _reload_from_disk(self) -> None:
+        """The file as it is now replaces the draft; a file that does not load stays on disk
+        untouched and the edits stay here."""
+        assert self.path is not None
+        raw = _read(self.path)
+        try:
+            if raw is None:
+                raise PresetError("cannot read the file", self.path)
+            fresh = parse_preset(raw.decode("utf-8"), self.path)
+        except (PresetError, UnicodeDecodeError) as exc:
+            self.notify(f"Cannot reload: {exc}", title="Not reloaded", severity="error")
+            return
+        vars(self.draft).update(vars(draft_from_preset(fresh)))  # the tree and form keep it
+        self.digest = _digest(raw)
+        self.baseline = self.draft.to_dict()
+        self.tree.marked = []
+        self._changed_tree(self.draft)
+        self.notify(f"Reloaded {self.path.name} from disk", title="Reloaded")
 
     def _saved(self, dest: Path, quit_app: bool) -> None:
         self.baseline = self.draft.to_dict()
@@ -446,6 +532,19 @@ class EditorScreen(Screen[Path | None]):
             self.app.exit()
         else:
             self.dismiss(None)
+
+
+def _read(path: Path) -> bytes | None:
+    """The file's bytes now, or None if it cannot be read as a preset file (gone, too big,
+    not a regular file)."""
+    try:
+        return read_regular_file(path, MAX_FILE_BYTES, "presets")
+    except (OSError, FileRefused):
+        return None
+
+
+def _digest(raw: bytes | None) -> str | None:
+    return None if raw is None else hashlib.sha256(raw).hexdigest()
 
 
 def _inside(draft: DraftPreset, node: Node) -> bool:

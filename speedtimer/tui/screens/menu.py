@@ -1,11 +1,22 @@
-"""Home screen: every preset, grouped by category, filtered as you type, details beside."""
+"""Home screen: every preset, grouped by category, filtered as you type, details beside.
+
+The menu is drawn at once and fills as the preset files are read (a loading line says how
+far): files the cached index already knows cost a stat each, and the others are read on a
+worker thread, so a folder of hundreds of large presets never freezes the app. The list
+follows the folders: files changed, added or removed outside the app show up when the menu
+comes back to the front, when the terminal regains focus, and within POLL_S otherwise. A preset
+is read in full from its file when it is started, edited or copied, so what runs is always
+what is on disk.
+"""
 
 from __future__ import annotations
 
+import functools
 import re
+import time
 from pathlib import Path
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -15,27 +26,32 @@ from textual.screen import Screen
 from textual.widgets import Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from speedtimer.core.preset import CATEGORIES, BrokenPreset, Preset
-from speedtimer.core.schedule import build_schedule, outline, totals_line
-from speedtimer.formats.catalog import Catalog, load_catalog
+from speedtimer.core.preset import CATEGORIES, BrokenPreset, Preset, PresetError
+from speedtimer.core.schedule import totals_text
+from speedtimer.core.text import printable
+from speedtimer.formats.catalog import Catalog, load_catalog, preset_folders
+from speedtimer.formats.preset_index import Summary, preset_files, stamp_of
 from speedtimer.tui.modals.confirm import ConfirmScreen
 from speedtimer.tui.widgets.footer import QuietFooter
 
+FIRST_PASS_S = 0.5  # read files before the list first shows for at most this long
+POLL_S = 2.0  # how often the menu, while in front, looks for files changed outside the app
 WORD_EDGES = ".,;:!?()[]{}\"'"
 
 
-def search_words(entry: Preset | BrokenPreset) -> frozenset[str]:
+def search_words(entry: Summary) -> frozenset[str]:
     """What a filter word can match the start of: each tag whole, and each word of the name,
     category and description (split at spaces, and again at punctuation).
 
     A tag is never cut into parts, so `track` does not find presets tagged `no-track`, and a
     word matches from its start only, so `ill` does not find "hills"."""
-    if isinstance(entry, BrokenPreset):
-        tags: tuple[str, ...] = ("broken",)
-        text = f"{entry.display_name} {entry.source.name}"
-    else:
-        tags = entry.tags
-        text = f"{entry.name} {entry.category} {entry.description}"
+    if entry.broken:
+        return _words(f"{entry.display_name} {entry.source.name}", ("broken",))
+    return _words(f"{entry.name} {entry.category} {entry.description}", entry.tags)
+
+
+@functools.lru_cache(maxsize=4096)  # a key press filters every entry again: words once each
+def _words(text: str, tags: tuple[str, ...]) -> frozenset[str]:
     text = text.casefold()
     pieces = {p.strip(WORD_EDGES) for p in text.split()}
     return frozenset(
@@ -43,7 +59,7 @@ def search_words(entry: Preset | BrokenPreset) -> frozenset[str]:
     )
 
 
-def matches(entry: Preset | BrokenPreset, words: list[str]) -> bool:
+def matches(entry: Summary, words: list[str]) -> bool:
     """Every filter word begins a tag or a word of the preset (`search_words`); punctuation
     around a word ("(2", "30/30)" from a name typed in full) is left out, as it is there."""
     hay = search_words(entry)
@@ -51,28 +67,26 @@ def matches(entry: Preset | BrokenPreset, words: list[str]) -> bool:
     return all(any(h.startswith(w) for h in hay) for w in wanted)
 
 
-def preset_details(entry: Preset | BrokenPreset) -> Content:
-    if isinstance(entry, BrokenPreset):
+def preset_details(entry: Summary) -> Content:
+    if entry.broken:
         return Content.assemble(
             (f"{entry.display_name}\n", "bold"),
             ("This preset file is broken and cannot be run.\n\n", "bold $error"),
-            (f"{entry.error}\n", "$error"),
+            (f"{entry.as_broken().error}\n", "$error"),
         )
-    sched = build_schedule(entry)
     parts: list = [(f"{entry.name}\n", "bold"), (f"{entry.category}", "italic")]
     if entry.tags:
         parts.append(f" · {', '.join(entry.tags)}")
     parts.append("\n\n")
     if entry.description:
         parts.append(f"{entry.description}\n\n")
-    parts.append((outline(entry) + "\n\n", "bold"))
-    parts.append(totals_line(entry) + "\n")
-    totals = sched.totals
-    if totals.is_estimate:
+    parts.append((entry.outline + "\n\n", "bold"))
+    parts.append(totals_text(entry.total_label, entry.work_reps, entry.work_s) + "\n")
+    if entry.is_estimate:
         parts.append("~ lap-ended steps counted at their target pace.\n")
-    if totals.left_out:
+    if entry.left_out:
         parts.append("+ lap-ended steps without a pace: not counted.\n")
-    source = "bundled (read-only)" if entry.bundled else str(entry.source)
+    source = "bundled (read-only)" if entry.bundled else printable(str(entry.source))
     parts.append((f"\n{source}", "dim"))
     return Content.assemble(*parts)
 
@@ -92,37 +106,117 @@ class MenuScreen(Screen):
         Binding("ctrl+x", "delete_preset", "Delete", id="preset_delete", priority=True),
     ]
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, *, load: bool = False) -> None:
+        """`load`: read the preset folders now, the first part before the list shows and the
+        rest on a worker thread; otherwise show `catalog` as it is."""
         super().__init__()
         self.catalog = catalog
-        self.shown: list[Preset | BrokenPreset] = []
+        self.shown: list[Summary] = []
         self._preset_keys: tuple = ()
-        self._times: dict[int, tuple[Preset, str]] = {}
+        self._load_on_mount = load
+        self.reading_files = load  # True until the folders are read: no other read starts
+        self._select_when_listed: Path | None = None  # after a save: the file to select
 
-    def _time(self, preset: Preset) -> str:
-        """A preset's total time for its line, worked out once per catalog: every key typed
-        in the filter rebuilds the list, and expanding hundreds of schedules again each time
-        was most of that."""
-        known = self._times.get(id(preset))
-        if known is not None and known[0] is preset:
-            return known[1]
-        text = build_schedule(preset).totals.label
-        self._times[id(preset)] = (preset, text)
-        return text
+    def _time(self, preset: Summary) -> str:
+        return preset.total_label
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         with Horizontal(id="menu"):
             with Vertical(id="menu-left"):
                 yield Input(placeholder="Type to filter: 400, hills, tabata…", id="filter")
+                yield Static("", markup=False, id="menu-loading")
                 yield OptionList(id="preset-list")
             with VerticalScroll(id="menu-right"):
                 yield Static("", markup=False, id="details")
         yield QuietFooter()  # rebuilt only when its keys change; lets old keys go
 
     def on_mount(self) -> None:
+        self.query_one("#menu-loading").display = False
         self.rebuild("")
         self.query_one("#filter", Input).focus()
+        if self._load_on_mount:
+            self.reading_files = True
+            self._show_loading(0, 0)
+            self.call_after_refresh(self._first_pass)
+        self.set_interval(POLL_S, self.check_files)
+
+    # --- reading the folders -------------------------------------------------------------------
+
+    def _settings(self):
+        return getattr(self.app, "settings", None)
+
+    def _first_pass(self) -> None:
+        """What can be read in FIRST_PASS_S (all of it, when the index knows the files), here,
+        then the rest on a worker thread."""
+        deadline = time.monotonic() + FIRST_PASS_S
+        catalog = load_catalog(
+            self.app.paths, self._settings(), cancelled=lambda: time.monotonic() > deadline
+        )
+        self.show_catalog(catalog)
+        if not catalog.complete:
+            self._read_folders()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="menu-presets")
+    def _read_folders(self) -> None:
+        from textual.worker import get_current_worker
+
+        worker = get_current_worker()
+
+        def show(catalog: Catalog) -> None:
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self.show_catalog, catalog)
+
+        catalog = load_catalog(
+            self.app.paths, self._settings(), cancelled=lambda: worker.is_cancelled,
+            on_progress=show,
+        )  # fmt: skip
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self.show_catalog, catalog)
+
+    def show_catalog(self, catalog: Catalog) -> None:
+        """Show a (possibly partial) catalog, keeping the filter and the selected preset."""
+        if not self.is_attached:
+            return
+        keep = self.selected_entry()
+        self.catalog = catalog
+        self.app.catalog = catalog
+        self.reading_files = not catalog.complete
+        query = self.query_one("#filter", Input)
+        self.rebuild(query.value)
+        want = self._select_when_listed
+        if want is not None and any(e.path.resolve() == want.resolve() for e in catalog.entries):
+            self._select_when_listed = None
+            if not self.select_source(want):
+                with query.prevent(Input.Changed):
+                    query.value = ""
+                self.rebuild("")
+                self.select_source(want)
+        elif keep is not None:
+            self.select_source(keep.source)
+        if self.reading_files:
+            self._show_loading(len(catalog.entries), 0)
+        else:
+            self.query_one("#menu-loading").display = False
+
+    def _show_loading(self, done: int, total: int) -> None:
+        line = self.query_one("#menu-loading", Static)
+        line.display = True
+        line.update(f"Loading presets… {done} read so far" if done else "Loading presets…")
+
+    def check_files(self) -> None:
+        """Read the folders again if a preset file changed, appeared or vanished (a stat per
+        file; only the changed files are read)."""
+        if self.reading_files or not self.is_current or not self.is_attached:
+            return
+        now = {p: stamp_of(p) for p, _ in preset_files(preset_folders(self.app.paths))}
+        known = {e.path: e.stamp for e in self.catalog.entries}
+        if now != known:
+            self.reading_files = True
+            self._read_folders()
+
+    def on_screen_resume(self) -> None:
+        self.check_files()  # back from a session, the editor, the history
 
     def rebuild(self, query: str) -> None:
         words = query.casefold().split()
@@ -130,8 +224,8 @@ class MenuScreen(Screen):
         option_list.clear_options()
         self.shown = []
         options: list[Option | None] = []
-        groups: dict[str, list[Preset]] = {}
-        for p in self.catalog.presets:
+        groups: dict[str, list[Summary]] = {}
+        for p in self.catalog.good:
             if matches(p, words):
                 groups.setdefault(p.category, []).append(p)
         for category in CATEGORIES:
@@ -143,7 +237,7 @@ class MenuScreen(Screen):
                 minutes = self._time(p)
                 options.append(Option(Content(f"  {p.name}  ({minutes})"), id=str(len(self.shown))))
                 self.shown.append(p)
-        broken = [b for b in self.catalog.broken if matches(b, words)]
+        broken = [b for b in self.catalog.entries if b.broken and matches(b, words)]
         if broken:
             options.append(Option(Content.styled("BROKEN FILES", "bold $error"), disabled=True))
             for b in broken:
@@ -159,7 +253,9 @@ class MenuScreen(Screen):
             first = next(i for i, o in enumerate(options) if o is not None and not o.disabled)
             option_list.highlighted = first
         else:
-            self.query_one("#details", Static).update("No preset matches the filter.")
+            self.query_one("#details", Static).update(
+                "Loading presets…" if self.reading_files else "No preset matches the filter."
+            )
         self._refresh_preset_keys()
 
     @on(Input.Changed, "#filter")
@@ -172,7 +268,7 @@ class MenuScreen(Screen):
 
     @on(OptionList.OptionHighlighted)
     def highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        entry = self.selected()
+        entry = self.selected_entry()
         if entry is not None:
             self.query_one("#details", Static).update(preset_details(entry))
         self._refresh_preset_keys()
@@ -181,7 +277,8 @@ class MenuScreen(Screen):
     def selected_option(self) -> None:
         self.action_start()
 
-    def selected(self) -> Preset | BrokenPreset | None:
+    def selected_entry(self) -> Summary | None:
+        """The highlighted line, as listed (nothing read)."""
         option_list = self.query_one("#preset-list", OptionList)
         if option_list.highlighted is None:
             return None
@@ -189,6 +286,29 @@ class MenuScreen(Screen):
         if option.id is None:
             return None
         return self.shown[int(option.id)]
+
+    def selected(self) -> Preset | BrokenPreset | None:
+        """The highlighted preset, read now from its file (broken: what is wrong with it)."""
+        entry = self.selected_entry()
+        if entry is None:
+            return None
+        if entry.broken:
+            return entry.as_broken()
+        try:
+            return self.catalog.load(entry)
+        except PresetError as exc:
+            return BrokenPreset(source=entry.source, error=exc, name=entry.name)
+
+    def _fresh(self) -> Preset | None:
+        """The highlighted preset as its file is now, for a run or the editor; a file that is
+        broken or gone since it was listed says so, and the list is read again."""
+        entry = self.selected()
+        if isinstance(entry, BrokenPreset):
+            self.notify(str(entry.error), title="Broken preset", severity="error", timeout=8)
+        listed = self.selected_entry()
+        if listed is not None and stamp_of(listed.source) != listed.stamp:
+            self.check_files()  # changed since it was listed: show what is there now
+        return entry if isinstance(entry, Preset) else None
 
     def action_cursor(self, step: int) -> None:
         option_list = self.query_one("#preset-list", OptionList)
@@ -199,13 +319,9 @@ class MenuScreen(Screen):
                 option_list.action_cursor_up()
 
     def action_start(self) -> None:
-        entry = self.selected()
-        if entry is None:
-            return
-        if isinstance(entry, BrokenPreset):
-            self.notify(str(entry.error), title="Broken preset", severity="error", timeout=8)
-            return
-        self.app.start_session(entry)
+        preset = self._fresh()
+        if preset is not None:
+            self.app.start_session(preset)
 
     # --- preset files: new, edit, duplicate, delete ----------------------------------------------
 
@@ -213,12 +329,12 @@ class MenuScreen(Screen):
         if action not in ("edit_preset", "duplicate_preset", "delete_preset"):
             return True
         try:
-            entry = self.selected()
+            entry = self.selected_entry()
         except NoMatches:  # not composed yet
             return False
         if action == "delete_preset":
             return entry is not None and self._own_file(entry)
-        return isinstance(entry, Preset)
+        return entry is not None and not entry.broken
 
     def _refresh_preset_keys(self) -> None:
         """Footer keys follow the selection, but the footer is rebuilt only when they change
@@ -230,10 +346,10 @@ class MenuScreen(Screen):
             self._preset_keys = state
             self.refresh_bindings()
 
-    def _own_file(self, entry: Preset | BrokenPreset) -> bool:
+    def _own_file(self, entry: Summary) -> bool:
         """Bundled presets are read-only; every other file (even a broken one) is the user's."""
-        if isinstance(entry, Preset):
-            return not entry.bundled and entry.source is not None
+        if not entry.broken:
+            return not entry.bundled
         bundled = self.app.paths.bundled_presets_dir.resolve()
         return entry.source.resolve().parent != bundled
 
@@ -245,15 +361,15 @@ class MenuScreen(Screen):
     def action_edit_preset(self) -> None:
         from speedtimer.tui.screens.editor import EditorScreen
 
-        entry = self.selected()
-        if isinstance(entry, Preset):
+        entry = self._fresh()
+        if entry is not None:
             self.app.push_screen(EditorScreen.for_edit(entry, self.app.paths), self.editor_closed)
 
     def action_duplicate_preset(self) -> None:
         from speedtimer.tui.screens.editor import EditorScreen
 
-        entry = self.selected()
-        if isinstance(entry, Preset):
+        entry = self._fresh()
+        if entry is not None:
             self.app.push_screen(EditorScreen.for_copy(entry, self.app.paths), self.editor_closed)
 
     def editor_closed(self, saved: Path | None) -> None:
@@ -261,12 +377,11 @@ class MenuScreen(Screen):
             self.reload(select=saved)
 
     def action_delete_preset(self) -> None:
-        entry = self.selected()
+        entry = self.selected_entry()
         if entry is None or not self._own_file(entry):
             return
         path = entry.source
-        assert path is not None
-        name = entry.name if isinstance(entry, Preset) else entry.display_name
+        name = entry.display_name
 
         def answered(yes: bool | None) -> None:
             if not yes:
@@ -291,19 +406,12 @@ class MenuScreen(Screen):
         )
 
     def reload(self, select: Path | None = None) -> None:
-        """Read every preset folder again; put the cursor on `select` (clearing the filter if
-        it hides it)."""
-        self.catalog = load_catalog(self.app.paths)
-        self.app.catalog = self.catalog
-        self._times.clear()
-        query = self.query_one("#filter", Input)
-        self.rebuild(query.value)
-        if select is None or self.select_source(select):
-            return
-        with query.prevent(Input.Changed):
-            query.value = ""
-        self.rebuild("")
-        self.select_source(select)
+        """Read the preset folders again (the changed files: at once for as long as the first
+        pass, then on the worker); put the cursor on `select` once it is listed (clearing the
+        filter if it hides it)."""
+        self.workers.cancel_group(self, "menu-presets")  # this read replaces theirs
+        self._select_when_listed = select
+        self._first_pass()
 
     def select_source(self, source: Path) -> bool:
         option_list = self.query_one("#preset-list", OptionList)
@@ -312,7 +420,7 @@ class MenuScreen(Screen):
             if option.id is None:
                 continue
             entry = self.shown[int(option.id)]
-            if entry.source is not None and entry.source.resolve() == source.resolve():
+            if entry.source.resolve() == source.resolve():
                 option_list.highlighted = i
                 return True
         return False

@@ -1,10 +1,12 @@
 """Every place speedtimer reaches into Textual's private code, fenced into this one package.
 
-Four patches, each for a problem Textual has (or had) upstream:
+Five patches, each for a problem Textual has (or had) upstream:
 - `styles_cache`: a memory leak in `StylesCache.get_inner_outer` (Textualize/textual#6665);
 - `watchers`: closed widgets kept alive by watchers Textual never drops (Textualize/textual#6666);
 - `quiet_driver`: a keyboard thread that wakes ten times a second for nothing;
-- `sigcont`: a SIGCONT that resumed a terminal the app never suspended.
+- `sigcont`: a SIGCONT that resumed a terminal the app never suspended;
+- `key_order`: keys of one burst sent to the widget that had the focus when they arrived,
+  not where the key before them moved it (the app's base class, `OrderedKeys`).
 
 They hold only for the Textual they were written against, so pyproject pins `textual==` that
 version (`PINNED_TEXTUAL`), and each patch module lists the upstream code it copies or relies
