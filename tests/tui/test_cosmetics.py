@@ -69,6 +69,26 @@ async def test_unsaved_changes_question_starts_with_a_capital(app_paths, clock):
         assert question[0].isupper()
 
 
+
+async def test_changed_file_question_starts_with_a_capital(tmp_path, clock):
+    """The question before saving over a file changed meanwhile names the file, which is in
+    lower case: the sentence still starts with a capital (the same class as above)."""
+    from tests.tui.test_stale_files import open_editor, wait_until, write
+
+    paths = Paths(config_dir=tmp_path / "config", data_dir=tmp_path / "data")
+    paths.user_presets_dir.mkdir(parents=True)
+    write(paths, "Tempo before", 20)
+    app = quiet_app(paths, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        editor = await open_editor(app, pilot)
+        await pilot.press("enter", "end", *" (mine)")
+        await wait_until(pilot, lambda: editor.draft.name == "Tempo before (mine)")
+        write(paths, "Tempo from outside", 25)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        question = str(app.screen.query_one("#choice-question").content)
+        assert question.startswith("The file mine.toml was changed by another program"), question
+
 # --- the splits line -------------------------------------------------------------------------
 
 PARTS = [f"#{n} 1:2{n}.0  3:3{n}/km  -0:0{n}.5" for n in range(1, 7)]

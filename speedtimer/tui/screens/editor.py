@@ -452,7 +452,7 @@ class EditorScreen(Screen[Path | None]):
 
         self.app.push_screen(
             ChoiceScreen(
-                f"{path.name} {what} since the editor opened it.\n"
+                f"The file {path.name} {what} since the editor opened it.\n"
                 "Reload it (your edits are dropped), overwrite it with your version, or save "
                 f"yours as {beside.name}?",
                 choices,
