@@ -69,7 +69,6 @@ async def test_unsaved_changes_question_starts_with_a_capital(app_paths, clock):
         assert question[0].isupper()
 
 
-
 async def test_changed_file_question_starts_with_a_capital(tmp_path, clock):
     """The question before saving over a file changed meanwhile names the file, which is in
     lower case: the sentence still starts with a capital (the same class as above)."""
@@ -88,6 +87,7 @@ async def test_changed_file_question_starts_with_a_capital(tmp_path, clock):
         await wait_until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
         question = str(app.screen.query_one("#choice-question").content)
         assert question.startswith("The file mine.toml was changed by another program"), question
+
 
 # --- the splits line -------------------------------------------------------------------------
 
