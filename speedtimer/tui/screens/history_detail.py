@@ -10,6 +10,7 @@ without a reload.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
@@ -171,10 +172,43 @@ def pauses_text(session: SessionSummary, steps: tuple[StepRow, ...]) -> str:
     return text
 
 
+def planned_label(s: SessionSummary, steps: tuple[StepRow, ...] = ()) -> str:
+    """The session's plan as the summary said it (core/totals.py: `~` when lap steps were
+    counted at their target pace, `+ 6 x 200 m` for those left out), not a bare time that
+    reads as exact and complete.
+
+    It comes from the preset as it was run (kept with the session) or, for a session that ran
+    every step, from its steps; either only when it adds up to the stored plan. Otherwise (a
+    quick session ended early, an imported file) the stored time is all there is."""
+    from speedtimer.core.totals import session_totals
+
+    plain = format_clock(s.planned_s)
+    planned = finite_seconds(s.planned_s)
+    if planned is None:
+        return plain
+    candidates = []
+    toml_text = getattr(s, "preset_toml", "")
+    if toml_text:
+        from speedtimer.core.schedule import build_schedule
+        from speedtimer.formats.preset_toml import parse_preset
+
+        # a file imported from elsewhere may hold anything: then the stored time stands
+        # (PresetError is a ValueError)
+        with contextlib.suppress(ValueError, TypeError, OverflowError, RecursionError):
+            candidates.append(build_schedule(parse_preset(toml_text)).totals)
+    if s.status == "completed" and steps:
+        candidates.append(session_totals(steps))
+    for totals in candidates:
+        seconds = finite_seconds(totals.seconds)
+        if seconds is not None and abs(seconds - planned) < 0.5:
+            return totals.label
+    return plain
+
+
 def totals_text(s: SessionSummary, steps: tuple[StepRow, ...] = ()) -> str:
     rpe = str(s.rpe) if s.rpe is not None else "-"
     adjusted = sum(st.adjusted_s for st in steps)
-    plan = f"Planned {format_clock(s.planned_s)}"
+    plan = f"Planned {planned_label(s, steps)}"
     if abs(adjusted) >= 0.05:
         plan += f" ({signed(adjusted)} with +/-)"
     return (
