@@ -135,12 +135,14 @@ def detect_format(path: Path, text: str) -> str:
 
 def cmd_presets_import(args: argparse.Namespace, paths: Paths) -> int:
     from speedtimer.core.preset import PresetError
+    from speedtimer.core.schedule import build_schedule
     from speedtimer.formats.intervals_icu import parse_icu, read_text
     from speedtimer.formats.preset_save import SaveError, preset_to_dict
     from speedtimer.formats.preset_toml import parse_preset, preset_from_dict
 
     path = Path(args.file).expanduser()
     notes: list[str] = []
+    warnings: list[str] = []
     try:
         text = read_text(path)
         fmt = detect_format(path, text)
@@ -150,14 +152,20 @@ def cmd_presets_import(args: argparse.Namespace, paths: Paths) -> int:
                 preset = preset_from_dict({**preset_to_dict(preset), "name": args.name}, path)
         else:
             result = parse_icu(text, name=args.name, path=path)
-            preset, notes = result.preset, result.notes
+            preset, notes, warnings = result.preset, result.notes, result.warnings
         saved = save_new_preset(paths, preset, force=args.force)
     except (PresetError, _Refused, SaveError) as exc:
         return _error(str(exc))
     for message in notes:
-        print(f"note: {message}", file=sys.stderr)
+        print(f"{'warning' if message in warnings else 'note'}: {message}", file=sys.stderr)
     kind = "TOML preset" if fmt == "toml" else "intervals.icu workout"
     print(f"Imported {preset.name!r} ({kind}) to {saved}")
+    if warnings:  # after the notes, where it is read last: what was probably not meant
+        print(
+            f"Check {len(warnings)} warning{'s' if len(warnings) > 1 else ''} above before "
+            f"running it: its total is {build_schedule(preset).totals.label}",
+            file=sys.stderr,
+        )
     return 0
 
 

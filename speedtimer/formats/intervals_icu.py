@@ -131,7 +131,9 @@ class IcuError(PresetError):
 @dataclass
 class IcuResult:
     preset: Preset
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # every decision and change, by line
+    # the notes that were probably not meant (400m read as 400 minutes): said as warnings
+    warnings: list[str] = field(default_factory=list)
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -204,6 +206,7 @@ class _Reader:
         # where plain means free text before the first step, which may be the name.
         self.text_lines: list[tuple[str, bool]] = []
         self.minute_hints: dict[int, str] = {}  # line -> "400mtr" (for "400m")
+        self.warnings: list[str] = []
 
     def err(self, message: str, line_no: int) -> IcuError:
         return IcuError(message, line_no, self.lines[line_no - 1], self.path)
@@ -517,6 +520,7 @@ class _Reader:
                 f"{token} is {minutes} minutes ({_clock(duration)}): in intervals.icu m means "
                 f"minutes; did you mean {hint}? (imported as {minutes} minutes)",
             )
+            self.warnings.append(self.notes[-1][1])
 
     def pace(self, m: re.Match, tok: str, line_no: int, facts: _Facts) -> str:
         unit = (m.group(6) or m.group(3) or "").lower()
@@ -745,7 +749,7 @@ def parse_icu(text: str, *, name: str | None = None, path: Path | str | None = N
             message += f" (in intervals.icu m means minutes: did you mean {hint}?)"
         line = reader.lines[line_no - 1] if line_no else ""
         raise IcuError(message, line_no, line, path) from None
-    return IcuResult(preset, reader.sorted_notes())
+    return IcuResult(preset, reader.sorted_notes(), reader.warnings)
 
 
 def read_text(path: Path | str) -> str:
