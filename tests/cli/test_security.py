@@ -260,7 +260,9 @@ FORBIDDEN_MODULES = {"pickle", "marshal", "shelve", "dill", "cloudpickle", "yaml
 # the only dynamic imports and child processes, each with fixed code and arguments
 ALLOWED_IMPORT_MODULE = {"keymap.py"}  # imports speedtimer.components.<own module names>
 # the sound helper; the user's $EDITOR; the speech command (espeak-ng), phrase text as one argument
-ALLOWED_SUBPROCESS = {"audio.py", "config.py", "voice.py"}
+# the sound helper, the user's editor, the speech command and systemd-inhibit (a fixed
+# argument list that keeps a sleeping laptop from idling off mid-session)
+ALLOWED_SUBPROCESS = {"audio.py", "config.py", "voice.py", "machine_sleep.py"}
 
 
 def _python_files() -> list[Path]:
@@ -272,9 +274,9 @@ def _python_files() -> list[Path]:
     "every module of speedtimer/ read as a syntax tree: calls of eval, exec, compile, "
     "__import__, input; pickle, marshal, shelve, yaml imports; os.system, shell=True, "
     "dynamic imports",
-    "none anywhere; the only child processes are the sound helper, the user's editor and "
-    "the speech command, started with argument lists, and the only dynamic import loads "
-    "speedtimer's own screen modules",
+    "none anywhere; the only child processes are the sound helper, the user's editor, "
+    "the speech command and systemd-inhibit, started with argument lists, and the only "
+    "dynamic import loads speedtimer's own screen modules",
     cases="every module",
 )
 def test_no_code_path_can_evaluate_or_unpickle_anything():
