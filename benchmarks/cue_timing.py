@@ -83,8 +83,8 @@ def expected_cues(preset_path: Path, get_ready: float) -> list[tuple[str, float]
         available = True
         problem = None
 
-        def play(self, cue: str, delay: float = 0.0) -> bool:
-            played.append((cue, now[0] + delay))  # sent ahead: heard `delay` later
+        def play(self, cue: str, *, at: float | None = None) -> bool:
+            played.append((cue, now[0] if at is None else at))  # sent ahead: heard at `at`
             return True
 
         def cancel(self) -> None:

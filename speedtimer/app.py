@@ -169,7 +169,9 @@ class SpeedTimerApp(App):
             cache = SpeechCache(
                 self.paths.speech_cache_dir, VoiceConfig.from_settings(self.settings)
             )
-            self._voice = Voice(cache, self.audio, on_problem=self._from_any_thread(self.report))
+            self._voice = Voice(
+                cache, self.audio, on_problem=self._from_any_thread(self.report), clock=self.clock
+            )
         return self._voice
 
     @functools.cached_property

@@ -41,7 +41,7 @@ class Audio(Protocol):
     available: bool
     problem: str | None
 
-    def play(self, cue: str, delay: float = 0.0) -> bool: ...
+    def play(self, cue: str, *, at: float | None = None) -> bool: ...
 
     def load(self, name: str, path: Path) -> bool: ...
 
@@ -57,7 +57,7 @@ class NullAudio:
         self.available = False
         self.problem = problem
 
-    def play(self, cue: str, delay: float = 0.0) -> bool:
+    def play(self, cue: str, *, at: float | None = None) -> bool:
         return False
 
     def load(self, name: str, path: Path) -> bool:
@@ -221,20 +221,23 @@ class ProcessAudio:
 
     # --- the interface ---
 
-    def play(self, cue: str, delay: float = 0.0) -> bool:
-        """Send `cue` to the helper, to be heard `delay` seconds from now.
+    def play(self, cue: str, *, at: float | None = None) -> bool:
+        """Send `cue` to the helper, to be heard at `at` (time.monotonic), or at once.
 
-        Never blocks on the helper, never raises. With a delay the helper starts the sound
-        itself, early by the time the device takes to open, so it is heard on time.
+        `at` is absolute, on CLOCK_MONOTONIC, which the helper shares: it goes down the pipe
+        as it is. A delay relative to a `now` read earlier would carry every stall between
+        that read and this call (a redraw, garbage collection, the GIL) into the cue.
+        Never blocks on the helper, never raises. The helper starts the sound itself, early
+        by the time the device takes to open, so it is heard on time.
         """
         try:
             if not self.available or self._closed:
                 return False
             if cue not in self._files and cue not in self._speech:
                 return False
-            now = time.monotonic()
-            due = f" {now + delay:.6f}" if delay > 0 else ""
-            line = f"{cue} {now:.6f}{due}\n".encode()
+            sent = time.monotonic()
+            due = "" if at is None else f" {at:.6f}"
+            line = f"{cue} {sent:.6f}{due}\n".encode()
             return self._send(line)
         except Exception:
             return False

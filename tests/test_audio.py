@@ -481,7 +481,7 @@ def test_a_cue_sent_ahead_is_heard_at_its_due_time_and_can_be_withdrawn(alsa, cu
         for _ in range(3):
             n = len(alsa.captures())
             t0 = time.monotonic()
-            assert audio.play("pip", 0.4)
+            assert audio.play("pip", at=time.monotonic() + 0.4)
             deadline = t0 + WAIT_S
             while len(alsa.captures()) == n and time.monotonic() < deadline:
                 time.sleep(0.0005)
@@ -490,7 +490,7 @@ def test_a_cue_sent_ahead_is_heard_at_its_due_time_and_can_be_withdrawn(alsa, cu
         # device opening early by its measured opening time; slack for a loaded machine).
         assert all(0.34 <= t <= 0.55 for t in opened), opened
         before = len(alsa.captures())
-        assert audio.play("rest", 0.5)
+        assert audio.play("rest", at=time.monotonic() + 0.5)
         time.sleep(0.1)
         audio.cancel()  # the runner paused: the rest cue must not sound
         time.sleep(0.8)
@@ -727,11 +727,11 @@ def test_speech_loaded_while_running_plays_its_samples_and_is_withdrawn_like_a_c
         assert audio.wait_ready(WAIT_S)
         assert audio.play("say-one") is False  # not loaded yet
         assert audio.load("say-one", say)
-        assert audio.play("say-one", 0.2)
+        assert audio.play("say-one", at=time.monotonic() + 0.2)
         speech = len(_data(say))
         assert alsa.wait_for([PROBE_BYTES, speech]) == [PROBE_BYTES, speech]
         assert alsa.captures()[1].read_bytes() == _data(say)
-        assert audio.play("say-one", 0.4)
+        assert audio.play("say-one", at=time.monotonic() + 0.4)
         time.sleep(0.1)
         audio.cancel()  # the runner paused: the phrase sent ahead is not said
         time.sleep(0.6)

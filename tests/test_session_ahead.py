@@ -11,6 +11,7 @@ import pytest
 
 from speedtimer.preset import parse_preset
 from speedtimer.session import LEAD_S, Session
+from tests.conftest import FakeClock
 
 PRESET = """
 name = "Ahead"
@@ -33,8 +34,10 @@ class Recorder:
         self.sent: list[tuple[str, float]] = []  # (cue, when it should be heard)
         self.cancels: list[float] = []
 
-    def play(self, cue: str, delay: float = 0.0) -> bool:
-        self.sent.append((cue, self.clock.now + delay))
+    def play(self, cue: str, delay: float = 0.0, *, at: float | None = None) -> bool:
+        # A relative `delay` is anchored where the real client anchors it: on the clock as it
+        # reads when the line is sent, after whatever stalled the caller since its `now`.
+        self.sent.append((cue, self.clock.now + delay if at is None else at))
         return True
 
     def cancel(self) -> None:
@@ -133,3 +136,32 @@ def test_a_late_wake_still_plays_every_cue_once(session, clock):
     s.tick()
     assert [c for c, _ in audio.sent].count("pip") == 1
     assert s.cues_played.count("pip") == 1
+
+
+class StallingClock(FakeClock):
+    """A main thread that stalls right after each read of the clock (a redraw, garbage
+    collection, another thread holding the GIL): whoever reads the clock next sees the time
+    moved on by `stall` seconds."""
+
+    stall = 0.0
+
+    def __call__(self) -> float:
+        read = self.now
+        self.now += self.stall
+        return read
+
+
+@pytest.mark.parametrize("stall", [0.003, 0.047, 0.09])
+def test_a_stall_between_reading_now_and_sending_does_not_move_the_cue(stall):
+    """Issue 19: a cue was sent as `due - now` and the client anchored that on a fresh clock,
+    so a stall between the two came out as a late cue. The due time goes out as it is."""
+    clock = StallingClock()
+    audio = Recorder(clock)
+    s = Session(parse_preset(PRESET), audio=audio, clock=clock, get_ready_s=0)
+    t0 = clock.now
+    s.start()
+    audio.sent.clear()  # the work cue, played at once
+    clock.stall = stall
+    run_until(s, clock, t0 + 10.5)
+    assert [c for c, _ in audio.sent] == ["pip", "pip", "pip", "rest"]
+    assert [at - t0 for _, at in audio.sent] == pytest.approx([7, 8, 9, 10], abs=1e-9)
