@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -171,21 +172,54 @@ def _drift(errors: list[float]) -> float | None:
     return abs(sum(errors[-k:]) / k - sum(errors[:k]) / k)
 
 
-def run(quick: bool) -> list[Figure]:
+def run(quick: bool, routes: str = "") -> list[Figure]:
+    """Every route, or those named in `routes` (comma-separated: alsa, long, busy, pulse,
+    pipewire; also SPEEDTIMER_BENCH_ROUTES). --quick runs the cheap ALSA route only."""
     if quick:
         return _measure(short_steps(6), "")
-    figs = _measure(short_steps(32), "")
-    # The same, for ten minutes of real time (15 x 25 s work / 15 s rest): drift must stay
-    # within the bound over a whole session, not only over a minute and a half.
-    long = [25 if i % 2 == 0 else 15 for i in range(30)]
-    return figs + _measure(long, "10-min run: ")
+    chosen = {
+        r.strip() for r in (routes or os.environ.get("SPEEDTIMER_BENCH_ROUTES", "")).split(",")
+    }
+    chosen.discard("")
+    want = lambda name: not chosen or name in chosen  # noqa: E731
+    figs: list[Figure] = []
+    if want("alsa"):
+        figs += _measure(short_steps(32), "")
+    if want("long"):
+        # The same, for ten minutes of real time (15 x 25 s work / 15 s rest): drift must stay
+        # within the bound over a whole session, not only over a minute and a half.
+        long = [25 if i % 2 == 0 else 15 for i in range(30)]
+        figs += _measure(long, "10-min run: ")
+    if want("busy"):
+        figs += _measure(short_steps(32), "busy machine: ", busy=True)
+    for name in ("pulse", "pipewire"):
+        if want(name):
+            figs += _measure_server(name)
+    return figs
 
 
-def _measure(durations: list[int], prefix: str) -> list[Figure]:
+@contextlib.contextmanager
+def cpu_hogs(n: int | None = None):
+    """A shell busy-loop on every core (a browser, an indexer, a sync client at the track)."""
+    hogs = [
+        subprocess.Popen(["sh", "-c", "while :; do :; done"])
+        for _ in range(n or os.cpu_count() or 2)
+    ]
+    try:
+        yield hogs
+    finally:
+        for h in hogs:
+            h.kill()
+        for h in hogs:
+            h.wait()
+
+
+def _measure(durations: list[int], prefix: str, *, busy: bool = False) -> list[Figure]:
     steps = len(durations)
     get_ready = 1
     group = "1 Cue timing"
-    with temp_dir() as tmp, Tmux() as tmux:
+    hogs = cpu_hogs() if busy else contextlib.nullcontext()
+    with temp_dir() as tmp, Tmux() as tmux, hogs:
         presets, data, config, home = (tmp / n for n in ("presets", "data", "config", "home"))
         for d in (presets, data, config, home):
             d.mkdir()
@@ -243,6 +277,7 @@ def _measure(durations: list[int], prefix: str) -> list[Figure]:
             return row if row and row[2] != "in_progress" else None
 
         row = wait_for(finished, timeout=total + 30, interval=0.25)
+        load = os.getloadavg()[0]
         # let the last streams close and the baselines write their files
         wait_for(lambda: naive_out.exists() and interval_out.exists(), timeout=10, interval=0.1)
         time.sleep(1.0)
@@ -302,7 +337,8 @@ def _measure(durations: list[int], prefix: str) -> list[Figure]:
     note = (
         f"{steps} steps of {min(durations)}-{max(durations)} s, {len(want)} cues due, "
         f"{matched} heard ({stamper_kind}); "
-        f"session {status}"
+        f"session {status}; load {load:.1f}"
+        + (f" with {os.cpu_count()} busy-loops" if busy else "")
     )
     extra = {
         "app": {**st, "drift": drift, "drift_first_last_cue": drift_ends},
@@ -314,8 +350,28 @@ def _measure(durations: list[int], prefix: str) -> list[Figure]:
         "player_send_to_play_ms": trace,
         "naive_sleep_loop": naive,
         "textual_set_interval": interval,
+        "load_1min": load,
     }
     complete = matched == len(want)
+    if busy:  # issue 13: the targets under load, and the player's own view
+        figs = [
+            Figure(group, prefix + "cue error p95 (app, heard at ALSA)", st.get("p95"), "ms", 5,
+                   note=note, extra=extra),
+            Figure(group, prefix + "cue error max (app)", st.get("max") if complete else None,
+                   "ms", 15, note="" if complete else f"only {matched} of {len(want)} cues heard"),
+        ]  # fmt: skip
+        if trace:
+            figs.append(
+                Figure(group, prefix + "player: play() returned vs due, p95", trace["p95"], "ms",
+                       note=f"max {trace['max']:.1f} ms; device opening p95 "
+                            f"{trace['open_p95']:.1f}, max {trace['open_max']:.1f} ms")
+            )  # fmt: skip
+        b = naive
+        figs.append(
+            Figure(group, f"{prefix}baseline sleep(1) loop: p95 / max", b.get("p95"), "ms",
+                   note=(f"max {b['max']:.1f} ms" if b.get("n") else "no result"))
+        )  # fmt: skip
+        return figs
     figs = [
         Figure(group, prefix + "cue error p95 (app, heard at ALSA)", st.get("p95"), "ms", 10,
                note=note, extra=extra),
@@ -368,3 +424,132 @@ def _tail(path: Path, n: int = 20) -> str:
         return "\nlog:\n" + "\n".join(path.read_text(errors="replace").splitlines()[-n:])
     except OSError:
         return ""
+
+
+# --- through a sound server (issue 19) -------------------------------------------------------
+
+SERVER_STEPS = [2, 1] * 10  # 10 x (2 s work, 1 s rest): a cue every second
+
+
+def _measure_server(kind: str, *, busy: bool = False) -> list[Figure]:
+    """The app through PulseAudio or PipeWire (benchmarks/sound_servers.py), heard in the null
+    sink's monitor; then a naive `aplay &` + `sleep` loop through the same server."""
+    from benchmarks import sound_servers as ss
+    from speedtimer.audio import resolve_cue_files
+    from speedtimer.paths import sounds_dir
+
+    group = "1 Cue timing"
+    title = {"pulse": "PulseAudio", "pipewire": "PipeWire"}[kind]
+    prefix = f"{title}{' busy' if busy else ''}: "
+    start = ss.pulseaudio if kind == "pulse" else ss.pipewire
+    get_ready = 1
+    files, _ = resolve_cue_files(sounds_dir(), {})
+    starts = ss.wav_starts(files)
+    with temp_dir() as tmp, start(tmp / "server") as server:
+        if isinstance(server, str):
+            return [Figure(group, prefix + "interval error p95 (app)", None, "ms", 5,
+                           note=f"route left out: {server}")]  # fmt: skip
+        presets, data, config = (tmp / n for n in ("presets", "data", "config"))
+        for d in (presets, data, config):
+            d.mkdir()
+        preset_path = presets / "cues.toml"
+        preset_path.write_text(preset_text(SERVER_STEPS))
+        plan = expected_cues(preset_path, get_ready)
+        total = get_ready + sum(SERVER_STEPS)
+        env = {
+            **server.env,
+            "TERM": "xterm-256color",
+            "PYTHONPATH": str(REPO),
+            "SPEEDTIMER_AUDIO_TRACE": "1",
+            "LANG": os.environ.get("LANG", "C.UTF-8"),
+        }
+        app_cmd = shell_quote(
+            ["env", *(f"{k}={v}" for k, v in env.items() if k != "PATH"),
+             PY, "-m", "speedtimer", "--presets-dir", str(presets), "--data-dir", str(data),
+             "--config-dir", str(config), "--get-ready", str(get_ready),
+             "run", "Bench cue timing"]
+        )  # fmt: skip
+        db = data / "history.sqlite3"
+
+        def finished():
+            try:
+                with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as c:
+                    row = c.execute(
+                        "SELECT status FROM sessions ORDER BY id DESC LIMIT 1"
+                    ).fetchone()
+            except sqlite3.Error:
+                return None
+            return row if row and row[0] != "in_progress" else None
+
+        hogs = cpu_hogs() if busy else contextlib.nullcontext()
+        with Tmux() as tmux, hogs:
+            tmux.start(env)
+            rec = server.record(tmp / "app.wav")
+            cpu0 = _cpu_seconds(server.pids())
+            tmux.window("app", f"sh -c {shell_quote([f'cd {REPO} && exec {app_cmd}'])}")
+            row = wait_for(finished, timeout=total + 30, interval=0.25)
+            time.sleep(1.5)
+            cpu1 = _cpu_seconds(server.pids())
+            load = os.getloadavg()[0]
+            ss.stop_recording(rec)
+            screen = tmux.capture("app")
+            tmux.close()
+            # the baseline, through the same server, right after
+            script = tmp / "naive.sh"
+            script.write_text(ss.naive_script(plan, files))
+            rec = server.record(tmp / "naive.wav")
+            subprocess.run(["sh", str(script)], env=server.env, timeout=total + 30,
+                           capture_output=True)  # fmt: skip
+            time.sleep(1.0)
+            ss.stop_recording(rec)
+        if row is None:
+            raise RuntimeError(f"{title}: the session did not finish; screen was:\n{screen}"
+                               + _tail(data / "speedtimer.log"))  # fmt: skip
+        app = ss.analyse(tmp / "app.wav", plan, starts)
+        naive = ss.analyse(tmp / "naive.wav", plan, starts)
+        trace = _trace_delays(data / "speedtimer.log")
+        server_log = (data / "speedtimer.log").read_text(errors="replace")
+    prio = next((ln.split("priority: ")[1] for ln in server_log.splitlines()
+                 if "priority: " in ln), "?")  # fmt: skip
+    cpu = (cpu1 - cpu0) if cpu0 is not None and cpu1 is not None else None
+    note = (
+        f"10 x (2 s work, 1 s rest), {app.get('due')} cues due, {app.get('heard')} heard, "
+        f"{app.get('clipped')} clipped; load {load:.1f}"
+        + (f" with {os.cpu_count()} busy-loops" if busy else "")
+        + f"; helper priority {prio}"
+    )
+    extra = {"app": app, "naive_aplay": naive, "player": trace, "load_1min": load,
+             "server_cpu_s": cpu}  # fmt: skip
+    complete = app.get("missed") == 0 and app.get("clipped") == 0
+    figs = [
+        Figure(group, prefix + "interval error p95 (app)", app.get("interval_p95"), "ms", 5,
+               note=note, extra=extra),
+        Figure(group, prefix + "interval error max (app)", app.get("interval_max"), "ms", 10),
+        Figure(group, prefix + "drift over 30 s (app)", app.get("drift"), "ms", 3,
+               note="mean error of the last 3 cues minus the first 3"),
+        Figure(group, prefix + "missed or clipped cues (app)",
+               (app.get("missed") or 0) + (app.get("clipped") or 0) if app.get("heard") else None,
+               "", 0, note="" if complete else app.get("error", "")),
+        Figure(group, prefix + "baseline aplay & + sleep: interval p95 / max",
+               naive.get("interval_p95"), "ms",
+               note=(f"max {naive['interval_max']:.1f} ms, drift {naive['drift']:.1f} ms, "
+                     f"{naive['missed']} missed" if naive.get("heard")
+                     else naive.get("error", ""))),
+    ]  # fmt: skip
+    if cpu is not None:
+        figs.append(Figure(group, prefix + "sound server CPU during the session", cpu, "s",
+                           note=f"over {total + 1.5:.0f} s"))  # fmt: skip
+    return figs
+
+
+def _cpu_seconds(pids: list[int]) -> float | None:
+    """utime + stime of these processes, in seconds (None once one is gone)."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total

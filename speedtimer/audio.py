@@ -34,6 +34,14 @@ MAX_CUE_S = 10.0
 STARTUP_TIMEOUT_S = 10.0  # the helper must report "ready" or "error" within this
 MAX_DELAY_S = 1.5  # the helper drops cues that reach it later than this
 RESTARTS_PER_MINUTE = 5
+# What the cue streams ask of a sound server (the user's own environment wins). PipeWire runs
+# its whole graph in blocks of the smallest latency any stream asks for, 1024 samples (21 ms
+# at 48 kHz) when none asks, and a cue starts on a block: every start was off by whole blocks.
+# 256 samples (5.3 ms) keeps that within the targets; it holds only while a cue plays (the
+# graph idles between cues), at the cost of about four times the server's wake-ups meanwhile.
+# PULSE_LATENCY_MSEC is the same request through PulseAudio's protocol (pipewire-pulse maps it
+# to the same block size; PulseAudio itself sizes the stream's buffer by it).
+SERVER_LATENCY = {"PIPEWIRE_LATENCY": "256/48000", "PULSE_LATENCY_MSEC": "10"}
 
 
 @runtime_checkable
@@ -353,6 +361,8 @@ class ProcessAudio:
         # simpleaudio frees memory from its playback thread without the GIL; with Python's own
         # allocator that crashes 3.12+ after every sound, with plain malloc it is harmless.
         env["PYTHONMALLOC"] = "malloc"
+        for name, value in SERVER_LATENCY.items():
+            env.setdefault(name, value)
         env.pop("PYTHONINSPECT", None)
         root = str(Path(__file__).resolve().parent.parent)  # find speedtimer even uninstalled
         parts = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]

@@ -31,7 +31,7 @@ from speedtimer.audio import (
     open_audio,
     resolve_cue_files,
 )
-from speedtimer.audio_worker import PROBE_FRAMES
+from speedtimer.audio_worker import PROBE_FRAMES, PROBES
 from speedtimer.cues import CUE_NAMES, cue_for, cues_for
 from speedtimer.paths import sounds_dir
 from speedtimer.schedule import Schedule, ScheduledStep
@@ -40,6 +40,7 @@ from tests.reliability import tried
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBE_BYTES = 2 * PROBE_FRAMES
+START = [PROBE_BYTES] * PROBES  # the helper times the device with silent probes at start
 WAIT_S = 5.0
 
 
@@ -435,11 +436,11 @@ def test_real_playback_writes_exactly_the_cue_samples(alsa, cue_files, tmp_path,
             assert audio.play(cue) is True
             took.append(time.perf_counter() - t0)
         assert max(took) < 0.05, took  # a pipe write, not a playback
-        expected = [PROBE_BYTES] + [len(_data(cue_files[c])) for c in played]
+        expected = START + [len(_data(cue_files[c])) for c in played]
         assert alsa.wait_for(expected) == expected
         captured = alsa.captures()
-        assert captured[0].read_bytes() == bytes(PROBE_BYTES)
-        for path, cue in zip(captured[1:], played, strict=True):
+        assert all(c.read_bytes() == bytes(PROBE_BYTES) for c in captured[:PROBES])
+        for path, cue in zip(captured[PROBES:], played, strict=True):
             assert path.read_bytes() == _data(cue_files[cue]), cue
         assert audio.play("not-a-cue") is False
     finally:
@@ -454,7 +455,7 @@ def test_cue_reaches_the_device_promptly(alsa, cue_files, tmp_path):
     audio = ProcessAudio(cue_files, tmp_path / "speedtimer.log", env=alsa.env)
     try:
         assert audio.wait_ready(WAIT_S)
-        assert alsa.wait_for([PROBE_BYTES]) == [PROBE_BYTES]
+        assert alsa.wait_for(START) == START
         delays = []
         for n in range(1, 6):
             t0 = time.perf_counter()
@@ -476,7 +477,7 @@ def test_a_cue_sent_ahead_is_heard_at_its_due_time_and_can_be_withdrawn(alsa, cu
     audio = ProcessAudio(cue_files, tmp_path / "speedtimer.log", env=alsa.env)
     try:
         assert audio.wait_ready(WAIT_S)
-        assert alsa.wait_for([PROBE_BYTES]) == [PROBE_BYTES]
+        assert alsa.wait_for(START) == START
         opened = []
         for _ in range(3):
             n = len(alsa.captures())
@@ -547,13 +548,13 @@ def test_killed_helper_is_restarted_and_the_next_cue_still_plays(alsa, cue_files
         assert audio.wait_ready(WAIT_S)
         assert audio.play("work")
         work, pip = len(_data(cue_files["work"])), len(_data(cue_files["pip"]))
-        assert alsa.wait_for([PROBE_BYTES, work]) == [PROBE_BYTES, work]
+        assert alsa.wait_for([*START, work]) == [*START, work]
         pid = audio.pid
         assert pid is not None
         os.kill(pid, signal.SIGKILL)
         _wait_dead(pid)
         assert audio.play("pip") is True
-        expected = [PROBE_BYTES, work, PROBE_BYTES, pip]
+        expected = [*START, work, *START, pip]
         assert alsa.wait_for(expected) == expected
         assert audio.pid != pid and audio.restarts == 1
     finally:
@@ -616,7 +617,7 @@ def test_cues_that_reach_a_stalled_helper_late_are_dropped(alsa, cue_files, tmp_
             os.kill(pid, signal.SIGCONT)
         assert audio.play("rest")
         rest = len(_data(cue_files["rest"]))
-        assert alsa.wait_for([PROBE_BYTES, rest]) == [PROBE_BYTES, rest]
+        assert alsa.wait_for([*START, rest]) == [*START, rest]
     finally:
         audio.close(timeout=WAIT_S)
     assert log.read_text().count("dropped 'pip'") == 2
@@ -680,7 +681,7 @@ def test_open_audio_plays_through_a_helper(alsa, cue_files, tmp_path):
         assert audio.wait_ready(WAIT_S)
         assert audio.play("lap")
         lap = len(_data(cue_files["lap"]))
-        assert alsa.wait_for([PROBE_BYTES, lap]) == [PROBE_BYTES, lap]
+        assert alsa.wait_for([*START, lap]) == [*START, lap]
     finally:
         audio.close(timeout=WAIT_S)
 
@@ -729,20 +730,20 @@ def test_speech_loaded_while_running_plays_its_samples_and_is_withdrawn_like_a_c
         assert audio.load("say-one", say)
         assert audio.play("say-one", at=time.monotonic() + 0.2)
         speech = len(_data(say))
-        assert alsa.wait_for([PROBE_BYTES, speech]) == [PROBE_BYTES, speech]
-        assert alsa.captures()[1].read_bytes() == _data(say)
+        assert alsa.wait_for([*START, speech]) == [*START, speech]
+        assert alsa.captures()[PROBES].read_bytes() == _data(say)
         assert audio.play("say-one", at=time.monotonic() + 0.4)
         time.sleep(0.1)
         audio.cancel()  # the runner paused: the phrase sent ahead is not said
         time.sleep(0.6)
-        assert len(alsa.captures()) == 2
+        assert len(alsa.captures()) == PROBES + 1
         # a helper started again (it died) loads the phrase with the cues
         pid = audio.pid
         assert pid is not None
         os.kill(pid, signal.SIGKILL)
         _wait_dead(pid)
         assert audio.play("say-one")
-        expected = [PROBE_BYTES, speech, PROBE_BYTES, speech]
+        expected = [*START, speech, *START, speech]
         assert alsa.wait_for(expected) == expected
     finally:
         audio.close(timeout=WAIT_S)
@@ -807,18 +808,18 @@ def test_pips_win_a_cue_or_a_cancel_silences_speech_in_flight(
         time.sleep(0.3)
         assert audio.play("lap")  # and the helper goes on playing what comes next
         deadline = time.monotonic() + WAIT_S
-        while len(paced_alsa.captures()) < 3 + (interrupt == "pip"):
+        while len(paced_alsa.captures()) < PROBES + 2 + (interrupt == "pip"):
             assert time.monotonic() < deadline, paced_alsa.captures()
             time.sleep(0.02)
     finally:
         audio.close(timeout=WAIT_S)
     time.sleep(0.3)
     sizes = [p.stat().st_size for p in paced_alsa.captures()]
-    heard_speech = sizes[1]
+    heard_speech = sizes[PROBES]
     assert 0 < heard_speech < len(_data(say)) * 0.8, (sizes, len(_data(say)))  # cut short
     assert sizes[-1] == len(_data(cue_files["lap"]))
     if interrupt == "pip":
-        assert sizes[2] == len(_data(cue_files["pip"]))  # the pip itself whole
+        assert sizes[PROBES + 1] == len(_data(cue_files["pip"]))  # the pip itself whole
         assert "speech stopped: the 'pip' cue is due" in log.read_text()
     else:
         assert "speech stopped: cancelled" in log.read_text()
