@@ -192,6 +192,8 @@ def run(quick: bool, routes: str = "") -> list[Figure]:
         figs += _measure(long, "10-min run: ")
     if want("busy"):
         figs += _measure(short_steps(32), "busy machine: ", busy=True)
+    if want("busy-normal"):  # the same, the helper left at normal priority: what it buys
+        figs += _measure(short_steps(32), "busy, helper not raised: ", busy=True, raise_=False)
     for name in ("pulse", "pipewire"):
         if want(name):
             figs += _measure_server(name)
@@ -214,7 +216,9 @@ def cpu_hogs(n: int | None = None):
             h.wait()
 
 
-def _measure(durations: list[int], prefix: str, *, busy: bool = False) -> list[Figure]:
+def _measure(
+    durations: list[int], prefix: str, *, busy: bool = False, raise_: bool = True
+) -> list[Figure]:
     steps = len(durations)
     get_ready = 1
     group = "1 Cue timing"
@@ -246,6 +250,7 @@ def _measure(durations: list[int], prefix: str, *, busy: bool = False) -> list[F
         app_cmd = shell_quote(
             [
                 "env", f"HOME={home}", "SPEEDTIMER_AUDIO_TRACE=1",
+                *([] if raise_ else ["SPEEDTIMER_AUDIO_PRIORITY=normal"]),
                 f"PYTHONPATH={REPO}",
                 PY, "-m", "speedtimer",
                 "--presets-dir", str(presets), "--data-dir", str(data),
@@ -331,6 +336,7 @@ def _measure(durations: list[int], prefix: str, *, busy: bool = False) -> list[F
         drift = _drift(boundary)
         drift_ends = abs(boundary[-1] - boundary[0]) if len(boundary) >= 2 else None
         trace = _trace_delays(data / "speedtimer.log")
+        prio = _priority(data / "speedtimer.log")
         naive = _baseline_result(naive_out, {int(e) for e in edges})
         interval = _baseline_result(interval_out, {int(e) for e in edges})
 
@@ -338,7 +344,7 @@ def _measure(durations: list[int], prefix: str, *, busy: bool = False) -> list[F
         f"{steps} steps of {min(durations)}-{max(durations)} s, {len(want)} cues due, "
         f"{matched} heard ({stamper_kind}); "
         f"session {status}; load {load:.1f}"
-        + (f" with {os.cpu_count()} busy-loops" if busy else "")
+        + (f" with {os.cpu_count()} busy-loops; helper priority {prio}" if busy else "")
     )
     extra = {
         "app": {**st, "drift": drift, "drift_first_last_cue": drift_ends},
@@ -508,9 +514,7 @@ def _measure_server(kind: str, *, busy: bool = False) -> list[Figure]:
         app = ss.analyse(tmp / "app.wav", plan, starts)
         naive = ss.analyse(tmp / "naive.wav", plan, starts)
         trace = _trace_delays(data / "speedtimer.log")
-        server_log = (data / "speedtimer.log").read_text(errors="replace")
-    prio = next((ln.split("priority: ")[1] for ln in server_log.splitlines()
-                 if "priority: " in ln), "?")  # fmt: skip
+        prio = _priority(data / "speedtimer.log")
     cpu = (cpu1 - cpu0) if cpu0 is not None and cpu1 is not None else None
     note = (
         f"10 x (2 s work, 1 s rest), {app.get('due')} cues due, {app.get('heard')} heard, "
@@ -553,3 +557,12 @@ def _cpu_seconds(pids: list[int]) -> float | None:
             return None
         total += (int(fields[11]) + int(fields[12])) / tick
     return total
+
+
+def _priority(log_path: Path) -> str:
+    """What the sound helper got when it asked for a higher priority (its log line)."""
+    try:
+        lines = log_path.read_text(errors="replace").splitlines()
+    except OSError:
+        return "?"
+    return next((ln.split("priority: ", 1)[1] for ln in lines if "priority: " in ln), "?")

@@ -259,13 +259,15 @@ def raise_priority() -> str:
     """Ask to be scheduled before ordinary processes, so a busy machine cannot make a cue late.
 
     Real-time SCHED_FIFO at a low priority where the system allows it (root, an rtprio limit,
-    CAP_SYS_NICE), reset for any child; else a lower niceness; else nothing, silently. The
+    CAP_SYS_NICE); else a lower niceness; else nothing, silently. The
     threads simpleaudio starts to write the samples inherit it. The helper spins at most SPIN_S
     before a cue and otherwise sleeps, so it never holds a core.
     """
+    if os.environ.get("SPEEDTIMER_AUDIO_PRIORITY") == "normal":  # benchmarks: the before
+        return "normal (SPEEDTIMER_AUDIO_PRIORITY=normal)"
     try:
-        policy = os.SCHED_FIFO | getattr(os, "SCHED_RESET_ON_FORK", 0)
-        os.sched_setscheduler(0, policy, os.sched_param(RT_PRIORITY))
+        # Not SCHED_RESET_ON_FORK: it applies to threads too, and the writer thread needs it.
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(RT_PRIORITY))
         return f"real-time (SCHED_FIFO {RT_PRIORITY})"
     except (AttributeError, OSError, ValueError):
         pass
