@@ -43,6 +43,15 @@ PIPEWIRE_PACKAGES = ["pipewire", "pipewire-bin", "wireplumber", "dbus-daemon", "
 DEB_CACHE = REPO / "bench-results" / "debs"
 
 
+RECORDER_RT = 30  # above the sound helper (10), below the servers' own threads (88)
+
+
+def can_chrt() -> bool:
+    if shutil.which("chrt") is None:
+        return False
+    return subprocess.run(["chrt", "-f", "1", "true"], capture_output=True).returncode == 0
+
+
 def have_deb(name: str) -> bool:
     proc = subprocess.run(
         ["dpkg-query", "-W", "-f=${Status}", name], capture_output=True, text=True, check=False
@@ -104,8 +113,13 @@ class Server:
     record_cmd: list[str] = field(default_factory=list)
 
     def record(self, out: Path) -> subprocess.Popen:
+        """Record the sink's monitor into `out` (a WAV) until stop_recording(). The recorder
+        runs real-time where allowed: it stands for the ear, which a busy CPU does not slow."""
         log = open(self.folder / f"{out.stem}.rec.log", "wb")  # noqa: SIM115 - the child's
-        proc = subprocess.Popen([*self.record_cmd, str(out)], env=self.env, stdout=log, stderr=log)
+        rt = ["chrt", "-f", str(RECORDER_RT)] if can_chrt() else []
+        proc = subprocess.Popen(
+            [*rt, *self.record_cmd, str(out)], env=self.env, stdout=log, stderr=log
+        )
         log.close()
         time.sleep(0.5)  # the stream connects and the sink runs before anything plays
         return proc
@@ -375,6 +389,11 @@ def analyse(recording: Path, plan: list[tuple[str, float]], starts: dict[str, Wa
         "interval_mean": sum(intervals) / len(intervals) if intervals else None,
         "drift": abs(sum(errors[-k:]) / k - sum(errors[:k]) / k),
         "span_s": matched[-1][1] - matched[0][1],
+        "recorded_s": len(data) / rate,
+        # the recording's clock against the plan's (CLOCK_MONOTONIC), from the first and last
+        # cues: a server that drops blocks on a starved machine records time that never passed
+        "clock_ppm": 1e6
+        * ((matched[-1][2] - matched[0][2]) / max(1e-9, matched[-1][1] - matched[0][1]) - 1),
         "errors_ms": [round(e, 2) for e in errors],
     }
 
