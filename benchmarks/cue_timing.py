@@ -521,8 +521,15 @@ def _measure_server(kind: str, *, busy: bool = False) -> list[Figure]:
             script = tmp / "naive.sh"
             script.write_text(ss.naive_script(plan, files))
             rec = server.record(tmp / "naive.wav")
-            subprocess.run(["sh", str(script)], env=server.env, timeout=total + 30,
-                           capture_output=True)  # fmt: skip
+            naive_proc = subprocess.Popen(["sh", str(script)], env=server.env,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                          start_new_session=True)  # fmt: skip
+            try:
+                naive_proc.wait(timeout=total + 15)
+            except subprocess.TimeoutExpired:  # an aplay that hangs must not sink the figure
+                with contextlib.suppress(OSError):
+                    os.killpg(naive_proc.pid, 9)
+                naive_proc.wait()
             time.sleep(1.0)
             ss.stop_recording(rec)
         if row is None:

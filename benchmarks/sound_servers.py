@@ -405,5 +405,5 @@ def naive_script(plan: list[tuple[str, float]], files: dict[str, Path]) -> str:
         lines.append(f"aplay -q '{files[cue]}' &")
         if nxt is not None:
             lines.append(f"sleep {nxt[1] - off:.3f}")
-    lines.append("wait")
+    lines.append("sleep 1.5")  # the last sound out; never `wait` on a player that hangs
     return "\n".join(lines) + "\n"
