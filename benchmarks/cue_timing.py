@@ -14,6 +14,12 @@ clock and are checked against the plain sum of the step durations.
 Two baselines run at the same time: a `time.sleep(1)` loop and a minimal Textual app counting
 `set_interval(1)` ticks; they record time.monotonic() at each cue (no audio path at all, which
 flatters them).
+
+The stamper stands for a sound card, which no busy CPU delays: it runs real-time (chrt) where
+allowed. The busy route runs the same with a shell busy-loop on every core (issue 13). The
+sound-server routes (issue 19) run the app through a headless PulseAudio or PipeWire on a null
+sink, recorded from its monitor (benchmarks/sound_servers.py), with a naive `aplay &` +
+`sleep` loop through the same server as the baseline; `run()` says which routes there are.
 """
 
 from __future__ import annotations
@@ -44,17 +50,25 @@ from benchmarks.common import (
 STAMP_C = Path(__file__).with_name("stamp.c")
 STAMP_PY = """\
 import os, sys, time
-m0 = time.monotonic()
-first = os.read(0, 65536)
-m1, w1 = time.monotonic(), time.time()
-n = len(first)
-while True:
-    b = os.read(0, 65536)
-    if not b:
-        break
-    n += len(b)
-with open(sys.argv[1], "a") as f:
-    f.write(f"{m0:.6f} {m1:.6f} {w1:.6f} {n}\\n")
+def one(fd, m0):
+    first = os.read(fd, 65536)
+    m1, w1 = time.monotonic(), time.time()
+    n = len(first)
+    while True:
+        b = os.read(fd, 65536)
+        if not b:
+            break
+        n += len(b)
+    if n:
+        with open(sys.argv[1], "a") as f:
+            f.write(f"{m0:.6f} {m1:.6f} {w1:.6f} {n}\\n")
+if len(sys.argv) < 3:
+    one(0, time.monotonic())
+else:
+    while True:
+        fd = os.open(sys.argv[2], os.O_RDONLY)
+        one(fd, time.monotonic())
+        os.close(fd)
 """
 
 BOUNDARY_CUES = ("warmup", "work", "rest", "cooldown", "finished")
@@ -185,8 +199,9 @@ def _drift(errors: list[float]) -> float | None:
 
 
 def run(quick: bool, routes: str = "") -> list[Figure]:
-    """Every route, or those named in `routes` (comma-separated: alsa, long, busy, pulse,
-    pipewire; also SPEEDTIMER_BENCH_ROUTES). --quick runs the cheap ALSA route only."""
+    """Every route, or those named in `routes` (comma-separated: alsa, long, busy,
+    busy-normal, pulse, pipewire, quiet; also SPEEDTIMER_BENCH_ROUTES). --quick runs the
+    cheap ALSA route only."""
     if quick:
         return _measure(short_steps(6), "")
     chosen = {
@@ -209,6 +224,8 @@ def run(quick: bool, routes: str = "") -> list[Figure]:
     for name in ("pulse", "pipewire"):
         if want(name):
             figs += _measure_server(name)
+    if want("quiet"):
+        figs += _measure_suspend()
     return figs
 
 
@@ -235,7 +252,7 @@ def _measure(
     get_ready = 1
     group = "1 Cue timing"
     hogs = cpu_hogs() if busy else contextlib.nullcontext()
-    with temp_dir() as tmp, Tmux() as tmux, hogs:
+    with temp_dir() as tmp, Tmux() as tmux, hogs, contextlib.ExitStack() as stack:
         presets, data, config, home = (tmp / n for n in ("presets", "data", "config", "home"))
         for d in (presets, data, config, home):
             d.mkdir()
@@ -252,15 +269,23 @@ def _measure(
         )
 
         stamper, stamper_kind = build_stamper(tmp)
-        # The witness stands for a sound card, which no busy CPU delays: it runs real-time
-        # where allowed, whatever priority the player it is forked from has.
+        # The witness stands for a sound card: one process for the whole run reads every
+        # stream from a named pipe (starting a process per stream, as `file "|cmd"` does,
+        # cost up to 100 ms on a busy machine, a cost no sound card has), and it runs
+        # real-time where allowed, as no busy CPU delays a sound card.
         if witness_rt():
             stamper = ["chrt", "-f", str(WITNESS_RT), *stamper]
             stamper_kind += ", real-time"
+        stamper_kind += ", one process"
         log = tmp / "stamps.log"
+        fifo = tmp / "pcm.fifo"
+        os.mkfifo(fifo)
+        witness = subprocess.Popen([*stamper, str(log), str(fifo)])
+        stack.callback(witness.wait)
+        stack.callback(witness.kill)
         (home / ".asoundrc").write_text(
             "pcm.!default {\n  type file\n  slave.pcm { type null }\n"
-            f'  file "|{shell_quote([*stamper, str(log)])}"\n  format "raw"\n}}\n'
+            f'  file "{fifo}"\n  format "raw"\n}}\n'
         )
         env = child_env(home, SPEEDTIMER_AUDIO_TRACE="1")
         tmux.start(env)
@@ -510,6 +535,7 @@ def _measure_server(kind: str, *, busy: bool = False) -> list[Figure]:
             rec = server.record(tmp / "app.wav")
             cpu0 = _cpu_seconds(server.pids())
             tmux.window("app", f"sh -c {shell_quote([f'cd {REPO} && exec {app_cmd}'])}")
+            asked = wait_for(lambda: _stream_latency(kind, server.env), timeout=10, interval=0.3)
             row = wait_for(finished, timeout=total + 30, interval=0.25)
             time.sleep(1.5)
             cpu1 = _cpu_seconds(server.pids())
@@ -545,6 +571,7 @@ def _measure_server(kind: str, *, busy: bool = False) -> list[Figure]:
         f"{app.get('clipped')} clipped; load {load:.1f}"
         + (f" with {os.cpu_count()} busy-loops" if busy else "")
         + f"; helper priority {prio}"
+        + (f"; a cue stream asked for {asked}" if asked else "")
     )
     extra = {"app": app, "naive_aplay": naive, "player": trace, "load_1min": load,
              "server_cpu_s": cpu}  # fmt: skip
@@ -590,3 +617,114 @@ def _priority(log_path: Path) -> str:
     except OSError:
         return "?"
     return next((ln.split("priority: ", 1)[1] for ln in lines if "priority: " in ln), "?")
+
+
+QUIET_STEPS = [2, 62, 2, 1]  # a rest of a minute: the sink falls quiet and suspends
+
+
+def _measure_suspend() -> list[Figure]:
+    """Issue 19: a sink suspended after a quiet minute must not add its wake-up to the next
+    cue. PulseAudio (suspend-on-idle after 5 s, as on a desktop) with nothing recording (a
+    recorder on the monitor would keep the sink awake): the sink's state is polled through
+    the session, and the helper's own trace says how long opening the device took for the
+    first cue after the quiet, against the other cues."""
+    from benchmarks import sound_servers as ss
+
+    group = "1 Cue timing"
+    name = "PulseAudio: first cue after a 60 s quiet step, device opening"
+    get_ready = 1
+    with temp_dir() as tmp, ss.pulseaudio(tmp / "server") as server:
+        if isinstance(server, str):
+            return [Figure(group, name, None, "ms", note=f"route left out: {server}")]
+        presets, data, config = (tmp / n for n in ("presets", "data", "config"))
+        for d in (presets, data, config):
+            d.mkdir()
+        preset_path = presets / "cues.toml"
+        preset_path.write_text(preset_text(QUIET_STEPS))
+        plan = expected_cues(preset_path, get_ready)
+        total = get_ready + sum(QUIET_STEPS)
+        env = {
+            **server.env,
+            "TERM": "xterm-256color",
+            "PYTHONPATH": str(REPO),
+            "SPEEDTIMER_AUDIO_TRACE": "1",
+            "LANG": os.environ.get("LANG", "C.UTF-8"),
+        }
+        app_cmd = shell_quote(
+            ["env", *(f"{k}={v}" for k, v in env.items() if k != "PATH"),
+             PY, "-m", "speedtimer", "--presets-dir", str(presets), "--data-dir", str(data),
+             "--config-dir", str(config), "--get-ready", str(get_ready),
+             "run", "Bench cue timing"]
+        )  # fmt: skip
+        db = data / "history.sqlite3"
+        states: list[tuple[float, str]] = []
+
+        def poll():
+            out = subprocess.run(["pactl", "list", "short", "sinks"], env=server.env,
+                                 capture_output=True, text=True).stdout  # fmt: skip
+            state = next((ln.split()[-1] for ln in out.splitlines() if "\tcues\t" in ln), "?")
+            states.append((time.monotonic(), state))
+            try:
+                with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as c:
+                    row = c.execute(
+                        "SELECT status FROM sessions ORDER BY id DESC LIMIT 1"
+                    ).fetchone()
+            except sqlite3.Error:
+                return None
+            return row if row and row[0] != "in_progress" else None
+
+        with Tmux() as tmux:
+            tmux.start(env)
+            t0 = time.monotonic()
+            tmux.window("app", f"sh -c {shell_quote([f'cd {REPO} && exec {app_cmd}'])}")
+            row = wait_for(poll, timeout=total + 30, interval=0.25)
+            time.sleep(1.0)
+            load = os.getloadavg()[0]
+        if row is None:
+            raise RuntimeError(
+                "the quiet-step session did not finish" + _tail(data / "speedtimer.log")
+            )
+        played = []
+        for line in (data / "speedtimer.log").read_text(errors="replace").splitlines():
+            if " played " in line and " ms from due" in line:
+                with contextlib.suppress(IndexError, ValueError):
+                    late = float(line.split(" played ")[1].split()[1])
+                    opening = float(line.split("(open ")[1].split()[0])
+                    played.append((late, opening))
+    suspended = sum(0.25 for _, s in states if s == "SUSPENDED")
+    # the first cue after the quiet: the first planned more than 30 s after the one before
+    after = next((i for i in range(1, len(plan)) if plan[i][1] - plan[i - 1][1] > 30), None)
+    if after is None or len(played) != len(plan):
+        return [Figure(group, name, None, "ms", note=f"{len(played)} of {len(plan)} cues traced")]
+    late, opening = played[after]
+    others = sorted(o for i, (_, o) in enumerate(played) if i != after)
+    median = others[len(others) // 2]
+    note = (
+        f"sink suspended for about {suspended:.0f} s of the quiet step; other cues' opening "
+        f"median {median:.1f} ms, max {others[-1]:.1f} ms; that cue's play() returned "
+        f"{late:+.1f} ms from due; load {load:.1f}"
+    )
+    return [Figure(group, name, opening, "ms", note=note,
+                   extra={"states": states[:: max(1, len(states) // 50)], "played": played,
+                          "plan": plan, "t0": t0})]  # fmt: skip
+
+
+def _stream_latency(kind: str, env: dict[str, str]) -> str | None:
+    """The latency a cue stream of the helper asked the server for, while one plays."""
+    if kind == "pipewire":
+        try:
+            dump = json.loads(subprocess.run(["pw-dump"], env=env, capture_output=True,
+                                             text=True, timeout=5).stdout)  # fmt: skip
+        except (subprocess.SubprocessError, ValueError, OSError):
+            return None
+        for obj in dump:
+            props = (obj.get("info") or {}).get("props") or {}
+            if props.get("node.name") == "ALSA Playback" and props.get("node.latency"):
+                return f"node.latency {props['node.latency']}"
+        return None
+    out = subprocess.run(["pactl", "list", "sink-inputs"], env=env, capture_output=True,
+                         text=True, timeout=5).stdout  # fmt: skip
+    for line in out.splitlines():
+        if line.strip().startswith("Buffer Latency:"):
+            return "a buffer of " + line.split(":", 1)[1].strip().replace(" usec", " us")
+    return None

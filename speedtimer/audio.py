@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import signal
 import subprocess
@@ -242,6 +243,8 @@ class ProcessAudio:
             if not self.available or self._closed:
                 return False
             if cue not in self._files and cue not in self._speech:
+                return False
+            if at is not None and not math.isfinite(at):
                 return False
             sent = time.monotonic()
             due = "" if at is None else f" {at:.6f}"

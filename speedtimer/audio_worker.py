@@ -21,12 +21,16 @@ Protocol
 Every WAV is loaded before "ready", so playing a cue costs no file I/O. A cue without <due>
 plays at once. A cue with <due> arrives a little early (the app sends it ahead) and is started
 at <due> minus the time simpleaudio takes to open the device (its play() opens the PCM
-synchronously, then a thread writes the samples), a figure the helper keeps measuring; it
+synchronously, then a thread writes the samples), a figure the helper measures with PROBES
+silent openings before "ready" (the first, cold one left out) and keeps measuring; it
 sleeps to a millisecond before and spins the rest, so the first samples reach the device
 within a fraction of a millisecond of <due> instead of after the app's wake-up, the pipe and
 the device opening. A cue that reaches the helper more than max_delay seconds after it was
 sent or due (the helper was restarting, or the machine stalled) is dropped: late sounds
 mislead.
+
+A busy machine must not make a cue late: the helper asks to run real-time (SCHED_FIFO, low
+priority) and falls back silently to a lower niceness, then to nothing (raise_priority).
 
 Pips win: speech is placed by the app in the quiet between cues, but a cue that comes when it
 could not be foreseen (a lap, a skip) silences any phrase still being spoken.

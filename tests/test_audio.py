@@ -444,6 +444,7 @@ def test_real_playback_writes_exactly_the_cue_samples(alsa, cue_files, tmp_path,
         for path, cue in zip(captured[PROBES:], played, strict=True):
             assert path.read_bytes() == _data(cue_files[cue]), cue
         assert audio.play("not-a-cue") is False
+        assert audio.play("pip", at=float("nan")) is False  # no due time: not sent at all
     finally:
         audio.close(timeout=WAIT_S)
     assert audio.available and audio.problem is None and calls == []
