@@ -46,6 +46,7 @@ from benchmarks.common import (
     temp_dir,
     wait_for,
 )
+from speedtimer.core.cues import BOUNDARY_CUES
 
 STAMP_C = Path(__file__).with_name("stamp.c")
 STAMP_PY = """\
@@ -71,8 +72,6 @@ else:
         os.close(fd)
 """
 
-BOUNDARY_CUES = ("warmup", "work", "rest", "cooldown", "finished")
-
 
 def short_steps(n: int) -> list[int]:
     return [3 if i % 2 == 0 else 2 for i in range(n)]
@@ -88,7 +87,7 @@ def preset_text(durations: list[int]) -> str:
 
 def expected_cues(preset_path: Path, get_ready: float) -> list[tuple[str, float]]:
     """(cue, offset from the session start) by replaying the pure timer with a fake clock."""
-    from speedtimer.preset import load_preset
+    from speedtimer.formats.preset_toml import load_preset
     from speedtimer.session import Session
 
     now = [0.0]
@@ -148,8 +147,8 @@ def build_stamper(folder: Path) -> tuple[list[str], str]:
 
 
 def wav_sizes() -> dict[int, str]:
-    from speedtimer.audio import resolve_cue_files
-    from speedtimer.paths import sounds_dir
+    from speedtimer.config.paths import sounds_dir
+    from speedtimer.sound.audio import resolve_cue_files
 
     files, _ = resolve_cue_files(sounds_dir(), {})
     sizes: dict[int, str] = {}
@@ -483,8 +482,8 @@ def _measure_server(kind: str, *, busy: bool = False) -> list[Figure]:
     """The app through PulseAudio or PipeWire (benchmarks/sound_servers.py), heard in the null
     sink's monitor; then a naive `aplay &` + `sleep` loop through the same server."""
     from benchmarks import sound_servers as ss
-    from speedtimer.audio import resolve_cue_files
-    from speedtimer.paths import sounds_dir
+    from speedtimer.config.paths import sounds_dir
+    from speedtimer.sound.audio import resolve_cue_files
 
     group = "1 Cue timing"
     title = {"pulse": "PulseAudio", "pipewire": "PipeWire"}[kind]
