@@ -300,7 +300,10 @@ def _tail(path: Path, n: int = 8) -> str:
 THRESHOLD = 400  # of 32767: well above the null sink's silence, below every cue's first ms
 QUIET_S = 0.05  # an onset follows at least this much quiet
 MATCH_S = 0.3  # a cue heard further than this from where it belongs is missed
-CHECK_S = 0.005  # a start is clipped when its first 5 ms carry under half the WAV's energy
+# A start is clipped when its first millisecond is not the WAV's: every cue fades in, so a
+# start cut off begins louder (or, cut mid-sound, quieter) than the WAV's own first ms.
+CHECK_S = 0.001
+CLIPPED_RATIO = 1.8
 
 
 def read_mono(path: Path) -> tuple[array.array, int]:
@@ -368,15 +371,18 @@ def analyse(recording: Path, plan: list[tuple[str, float]], starts: dict[str, Wa
             shift = found[best] - starts[cue].offset_s - off
     if not matched:
         return {"error": "no cue where planned", "heard": 0, "due": len(plan)}
-    raw = [t - starts[c].offset_s - off for c, off, t in matched]
-    shift = sorted(raw)[len(raw) // 2]
-    errors = [(r - shift) * 1000 for r in raw]
-    intervals = [abs(b - a) for a, b in zip(errors, errors[1:], strict=False)]
     clipped = []
     for cue, _, t in matched:
         i = round(t * rate)
-        if _rms(data, i, int(CHECK_S * rate)) < 0.5 * starts[cue].rms:
-            clipped.append(cue)
+        ratio = _rms(data, i, int(CHECK_S * rate)) / max(1.0, starts[cue].rms)
+        if not 1 / CLIPPED_RATIO <= ratio <= CLIPPED_RATIO:
+            clipped.append((cue, t))
+    # a clipped cue's onset is not its start: it is counted, not timed
+    timed = [(c, off, t) for c, off, t in matched if (c, t) not in clipped] or matched
+    raw = [t - starts[c].offset_s - off for c, off, t in timed]
+    shift = sorted(raw)[len(raw) // 2]
+    errors = [(r - shift) * 1000 for r in raw]
+    intervals = [abs(b - a) for a, b in zip(errors, errors[1:], strict=False)]
     k = min(3, len(errors) // 2) or 1
     return {
         "due": len(plan),
