@@ -896,8 +896,8 @@ def test_the_opening_estimate_starts_from_the_warm_probes():
     "every core busy (a shell busy-loop per core) while 12 cues are sent ahead, 150 ms apart",
     "every cue heard whole and in order, none dropped; the helper real-time where allowed "
     "(its log says which). Timing under such load: the cue-timing benchmark's busy-machine "
-    "route (README), p95 2.7 ms and max 6.5 ms at load 6.8 against 22 ms and 27 ms with the "
-    "helper at normal priority",
+    "route (README), heard at ALSA: p95 0.96 ms and max 0.99 ms at load 9.1 (a busy-loop per "
+    "core beside other work), against 8.2 ms and 16.3 ms with the helper at normal priority",
 )
 @needs_simpleaudio
 def test_cues_on_a_busy_machine(alsa, cue_files, tmp_path):
