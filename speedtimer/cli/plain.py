@@ -30,6 +30,7 @@ def run_plain(
 ) -> int:
     from speedtimer.config.settings import load_settings
     from speedtimer.history.recorder import SessionRecorder
+    from speedtimer.machine_sleep import KeepAwake, SleepWatch
     from speedtimer.session import Session
     from speedtimer.sound.audio import NullAudio, cue_lengths, open_audio, resolve_cue_files
 
@@ -81,6 +82,9 @@ def run_plain(
         voice_on=voice_on,
         phrases=settings.phrases,
         cue_seconds=cue_lengths(files),
+        sleep_watch=SleepWatch(),
+        keep_awake=KeepAwake(),
+        resume_after_sleep=True,  # no key to resume with: the sleep is a pause, then on
     )
     stop: list[str] = []
 
@@ -123,6 +127,8 @@ def run_plain(
             speaker.wait_idle(3.0)
             linger = max(linger, min(12.0, session.speech_until - session.now() + 0.3))
             speaker.close()
+        if session.keep_awake is not None:
+            session.keep_awake.stop()
         time.sleep(linger)
         audio.close()
     return 0
@@ -154,6 +160,10 @@ def _print_events(session, events, out) -> None:
             line = "  halfway"
         elif ev.kind is EventKind.SESSION_FINISHED:
             line = f"Finished: {format_clock(session.timer.active_elapsed(ev.at))} active"
+        elif ev.kind is EventKind.SLEPT:
+            line = (
+                f"The computer was asleep for {format_clock(ev.seconds or 0)}; paused for that time"
+            )
         elif ev.kind is EventKind.SESSION_ABORTED:
             line = f"Ended early ({session.status})"
         if line:

@@ -8,6 +8,7 @@ files, no clock. Reading and validating TOML files is speedtimer/formats/preset_
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -184,19 +185,67 @@ def parse_pace(value: object, key: str = "target_pace", path: Path | str | None 
     return float(seconds)
 
 
-def format_pace(s_per_km: float) -> str:
-    total = round(s_per_km)
-    return f"{total // 60}:{total % 60:02d}/km"
+# --- clocks and paces as text ------------------------------------------------------------
+#
+# Every formatter takes any number (or anything else): a value read from an old history file,
+# an import, or a computation gone wrong must never crash a screen. Not a finite number shows
+# as NO_TIME; beyond CLOCK_LIMIT_S a clock shows as more than the limit.
+
+NO_TIME = "--:--"
+CLOCK_LIMIT_S = 10_000 * 3600 - 1  # 9999:59:59, more than a year
+PACE_LIMIT_S = 100 * 60 - 1  # 99:59 per km or mile
+
+
+def finite_seconds(value: object) -> float | None:
+    """`value` as a finite float, or None (NaN, infinite, not a number, an int too big)."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def format_pace(s_per_km: float, unit: str = "km") -> str:
+    """m:ss per km (or mile); "--:--/km" for nothing sensible, ">99:59/km" beyond that."""
+    value = finite_seconds(s_per_km)
+    if value is None or value <= 0:
+        return f"{NO_TIME}/{unit}"
+    if value > PACE_LIMIT_S:
+        return f">{_pace_text(PACE_LIMIT_S)}/{unit}"
+    return f"{_pace_text(round(value))}/{unit}"
+
+
+def _pace_text(total: int) -> str:
+    return f"{total // 60}:{total % 60:02d}"
 
 
 def format_clock(seconds: float, *, tenths: bool = False) -> str:
-    """m:ss or h:mm:ss; negative values get a leading minus (used for deltas)."""
-    sign = "-" if seconds < 0 else ""
-    seconds = abs(seconds)
+    """m:ss or h:mm:ss; negative values get a leading minus (used for deltas).
+
+    Total: NaN, infinities and non-numbers give "--:--", more than 9999:59:59 gives
+    ">9999:59:59" (with its sign)."""
+    value = finite_seconds(seconds)
+    if value is None:
+        return NO_TIME
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    if value > CLOCK_LIMIT_S:
+        return f"{sign}>{_hms(CLOCK_LIMIT_S)}"
     if tenths:
-        whole, frac = divmod(round(seconds * 10), 10)
+        whole, frac = divmod(round(value * 10), 10)
         return f"{sign}{_hms(whole)}.{frac}"
-    return f"{sign}{_hms(round(seconds))}"
+    return f"{sign}{_hms(round(value))}"
+
+
+def preset_clock(seconds: float) -> int | str:
+    """A duration as a preset file says it: plain seconds below a minute (`45`), else m:ss
+    or h:mm:ss, so messages quote "25:00:00", not 90000. Total, like format_clock."""
+    value = finite_seconds(seconds)
+    if value is not None and 0 <= value < 60 and float(value).is_integer():
+        return int(value)
+    return format_clock(value if value is not None else float("nan"))
 
 
 def _hms(total: int) -> str:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from speedtimer.core.preset import (
+    CLOCK_LIMIT_S,
     MAX_FILE_BYTES,
     MAX_TEXT,
     MILE_M,
@@ -28,6 +29,8 @@ from speedtimer.core.preset import (
     PresetError,
     Repeat,
     Step,
+    finite_seconds,
+    preset_clock,
 )
 from speedtimer.files import FileRefused, read_regular_file
 from speedtimer.formats.keypath import position_of
@@ -132,11 +135,7 @@ def _distance(token: str) -> float | None:
 
 def _clock(seconds: int) -> int | str:
     """As a preset file says it, so validator messages quote "25:00:00", not 90000."""
-    if seconds < 60:
-        return seconds
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+    return preset_clock(seconds)
 
 
 def _number(x: float) -> int | float:
@@ -460,6 +459,10 @@ def load_icu(path: Path | str, *, name: str | None = None) -> IcuResult:
 
 
 def _icu_duration(seconds: int) -> str:
+    value = finite_seconds(seconds)
+    if value is None or value <= 0:
+        return "0s"
+    seconds = round(min(value, CLOCK_LIMIT_S))
     h, rest = divmod(seconds, 3600)
     m, s = divmod(rest, 60)
     return "".join(f"{v}{u}" for v, u in ((h, "h"), (m, "m"), (s, "s")) if v) or "0s"

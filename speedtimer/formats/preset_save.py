@@ -15,7 +15,7 @@ from typing import Any
 
 import tomli_w
 
-from speedtimer.core.preset import MILE_M, Preset, Repeat, Step
+from speedtimer.core.preset import MILE_M, Preset, Repeat, Step, format_pace, preset_clock
 from speedtimer.core.text import safe_stem
 from speedtimer.files import atomic_write
 from speedtimer.formats.preset_toml import parse_preset
@@ -27,11 +27,7 @@ class SaveError(OSError):
 
 def _clock(seconds: int) -> str | int:
     """Short durations stay plain seconds (`45`); longer ones read better as m:ss."""
-    if seconds < 60:
-        return seconds
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+    return preset_clock(seconds)
 
 
 def format_target_pace(step: Step) -> str | None:
@@ -39,12 +35,8 @@ def format_target_pace(step: Step) -> str | None:
     if step.pace_s_per_km is None:
         return None
     if step.pace_unit == "mi":
-        total = round(step.pace_s_per_km * MILE_M / 1000)
-        unit = "mi"
-    else:
-        total = round(step.pace_s_per_km)
-        unit = "km"
-    return f"{total // 60}:{total % 60:02d}/{unit}"
+        return format_pace(step.pace_s_per_km * MILE_M / 1000, "mi")
+    return format_pace(step.pace_s_per_km)
 
 
 def _number(x: float) -> int | float:

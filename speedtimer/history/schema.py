@@ -111,6 +111,10 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (session_id, idx)
     );
     """,
+    # 4: which process wrote an unfinished session, by an identity no clock change can move
+    """
+    ALTER TABLE sessions ADD COLUMN pid_started TEXT;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

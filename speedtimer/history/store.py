@@ -39,7 +39,7 @@ from typing import Any
 from speedtimer.history.activity import HeartRate
 from speedtimer.history.errors import StoreError, _is_busy, describe_sqlite_error
 from speedtimer.history.import_format import _Imported, session_from_dict
-from speedtimer.history.processes import process_alive
+from speedtimer.history.processes import process_alive, process_start
 from speedtimer.history.rows import (
     _EXPORT_KEYS,
     _INSERT_STEP,
@@ -225,10 +225,14 @@ class HistoryStore:
         pid: int | None = None,
         host: str | None = None,
         utc_offset_min: int | None = None,
+        pid_started: str | None = None,
     ) -> int:
         """Insert a session 'in_progress'; returns its id. `utc_offset_min` defaults to the
-        offset `started_at` carries, or this computer's local offset for a UTC time."""
-        pid = os.getpid() if pid is None else pid
+        offset `started_at` carries, or this computer's local offset for a UTC time.
+        `pid` defaults to this process, and then `pid_started` to its `process_start`."""
+        if pid is None:
+            pid = os.getpid()
+            pid_started = process_start(pid) if pid_started is None else pid_started
         host = self.host if host is None else host
         offset = _offset_of(started_at) if utc_offset_min is None else int(utc_offset_min)
         params = (
@@ -241,11 +245,12 @@ class HistoryStore:
             int(reps_planned),
             pid,
             host,
+            pid_started,
         )
         sql = (
             "INSERT INTO sessions (uuid, preset_name, preset_toml, started_at, utc_offset_min,"
-            " status, planned_s, reps_planned, pid, host)"
-            " VALUES (?, ?, ?, ?, ?, 'in_progress', ?, ?, ?, ?)"
+            " status, planned_s, reps_planned, pid, host, pid_started)"
+            " VALUES (?, ?, ?, ?, ?, 'in_progress', ?, ?, ?, ?, ?)"
         )
         return self._write(lambda c: c.execute(sql, params).lastrowid)
 
@@ -391,23 +396,24 @@ class HistoryStore:
     def recover_interrupted(self, *, now: datetime | None = None) -> list[int]:
         """Mark 'interrupted' the sessions left 'in_progress' by a program that is gone.
 
-        On this computer: its process is dead (or its pid was reused). From another computer
-        (a synced folder): nothing written for 48 hours. The end becomes the last step's end
+        On this computer: its process is dead (or its pid was reused: told by the process's
+        identity, `process_start`, not by the clock). From another computer (a synced folder):
+        nothing written for 48 hours. The end becomes the last step's end
         (or the start) and the totals are added up from the steps that were saved.
         """
         now = now or datetime.now(UTC)
         rows = self._read(
             lambda c: c.execute(
                 "SELECT s.id, s.pid, s.host, s.started_at,"
-                " (SELECT max(ended_at) FROM steps WHERE session_id = s.id)"
+                " (SELECT max(ended_at) FROM steps WHERE session_id = s.id), s.pid_started"
                 " FROM sessions s WHERE s.status = 'in_progress'"
             ).fetchall()
         )
         dead = []
-        for sid, pid, host, started, last in rows:
+        for sid, pid, host, started, last, pid_started in rows:
             started_dt = from_iso(started)
             if host == self.host or host is None:
-                if process_alive(pid, since=started_dt):
+                if process_alive(pid, since=started_dt, started=pid_started):
                     continue
             elif now - from_iso(last or started) < OTHER_HOST_STALE:
                 continue

@@ -26,6 +26,7 @@ from speedtimer.config.paths import Paths
 from speedtimer.config.settings import Settings, key_problems, load_settings, theme_problem
 from speedtimer.core.preset import Preset
 from speedtimer.formats.catalog import Catalog, load_catalog
+from speedtimer.machine_sleep import KeepAwake, SleepWatch
 from speedtimer.tui import textual_patches
 from speedtimer.tui.screens.menu import MenuScreen
 
@@ -65,7 +66,13 @@ class SpeedTimerApp(App):
         get_ready_s: float | None = None,
         start_preset: Preset | None = None,
         record_history: bool = True,
+        sleep_clock: Callable[[], float] | None = None,
+        keep_awake: bool = True,
     ) -> None:
+        """`sleep_clock`: a clock that keeps counting while the computer sleeps, to notice a
+        sleep against `clock`; by default CLOCK_BOOTTIME (or the wall clock) when `clock` is
+        the real monotonic one, and none for an injected clock. `keep_awake`: ask the system
+        not to sleep on idle while a session runs."""
         super().__init__()
         self._own_thread = threading.get_ident()  # the app's thread, set again on mount
         self.paths = paths
@@ -80,6 +87,8 @@ class SpeedTimerApp(App):
         self.get_ready_s = settings.get_ready_s if get_ready_s is None else get_ready_s
         self.start_preset = start_preset
         self.record_history = record_history
+        self.sleep_clock = sleep_clock
+        self.keep_awake = keep_awake
         self.catalog: Catalog = Catalog(())
         self._apply_theme_and_keys()
 
@@ -284,10 +293,17 @@ class SpeedTimerApp(App):
             voice_on=self.voice_on,
             phrases=self.settings.phrases,
             cue_seconds=self._cue_seconds,
+            sleep_watch=self._sleep_watch(),
+            keep_awake=KeepAwake() if self.keep_awake else None,
         )
         screen = RunScreen(session)
         self.push_screen(screen)
         return screen
+
+    def _sleep_watch(self) -> SleepWatch | None:
+        if self.sleep_clock is None and self.clock is not time.monotonic:
+            return None  # a test's clock: its sleeps are simulated with a sleep clock
+        return SleepWatch(self.clock, self.sleep_clock)
 
     def _recorder_factory(self):
         from speedtimer.history.recorder import SessionRecorder
@@ -402,6 +418,7 @@ def make_app(
     audio: Audio | None = None,
     settings: Settings | None = None,
     record_history: bool = True,
+    sleep_clock: Callable[[], float] | None = None,
 ) -> SpeedTimerApp:
     """`mute`/`voice`/`get_ready_s` None: the settings file decides. `settings` None: they are read
     from the file, which is first created, commented, if it does not exist yet."""
@@ -431,6 +448,7 @@ def make_app(
         get_ready_s=get_ready_s,
         start_preset=start_preset,
         record_history=record_history,
+        sleep_clock=sleep_clock,
     )
 
 

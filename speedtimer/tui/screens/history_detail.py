@@ -22,7 +22,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
-from speedtimer.core.preset import format_clock, format_pace
+from speedtimer.core.preset import NO_TIME, finite_seconds, format_clock, format_pace
 from speedtimer.core.schedule import KIND_NAMES
 from speedtimer.history.errors import StoreError
 from speedtimer.history.rows import SessionDetail, SessionSummary, StepRow
@@ -62,6 +62,8 @@ def status_text(status: str) -> str:
 
 
 def signed(seconds: float) -> str:
+    if finite_seconds(seconds) is None:
+        return NO_TIME
     if abs(seconds) < 0.05:
         return "±0.0"
     return ("+" if seconds > 0 else "-") + format_clock(abs(seconds), tenths=True)

@@ -64,6 +64,14 @@ def split_line(n: int, split: float, step: ScheduledStep) -> str:
 REPAINT_ONLY = frozenset({"totals"})
 
 
+def sleep_status(seconds: float, paused: bool) -> str:
+    """What the run screen says after the computer slept."""
+    slept = format_clock(seconds)
+    if paused:
+        return f"The computer was asleep for {slept}; paused"
+    return f"The computer was asleep for {slept}; the session went on from where it was"
+
+
 class StepProgress(ProgressBar):
     """A ProgressBar that repaints only when the run screen sets a new percentage.
 
@@ -150,6 +158,8 @@ class RunScreen(Screen):
 
     def on_unmount(self) -> None:
         self._cancel_wake()
+        if self.session.keep_awake is not None:  # the app quit mid-session: let it sleep
+            self.session.keep_awake.stop()
         for box in self._blinkers:
             if box.is_attached:
                 box.cursor_blink = True
@@ -199,6 +209,11 @@ class RunScreen(Screen):
             self._wake = None
 
     def _after(self, events) -> None:
+        for e in events:
+            if e.kind is EventKind.SLEPT:
+                self.set_status(sleep_status(e.seconds or 0.0, self.session.timer.paused), "sleep")
+            elif e.kind is EventKind.RESUMED and "sleep" in self._status:
+                self.set_status("", "sleep")
         self.refresh_display()
         if any(e.kind in (EventKind.SESSION_FINISHED, EventKind.SESSION_ABORTED) for e in events):
             self._finish()

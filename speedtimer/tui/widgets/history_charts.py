@@ -17,19 +17,28 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Static
 
-from speedtimer.core.preset import format_clock, format_pace
+from speedtimer.core.preset import finite_seconds, format_clock, format_pace
 from speedtimer.history.rows import SplitStats, WeekTrend
 from speedtimer.history.store import PaceHeart
 
 BLOCKS = "▁▂▃▄▅▆▇█"
+CHART_LIMIT = 1e9  # more minutes (or sessions) in a week than any real one
 
 
 def short_date(day: date) -> str:
     return f"{day.day} {day.strftime('%b')}"
 
 
+def chart_value(value: object) -> float:
+    """A value a chart can draw: not negative, not NaN, not beyond CHART_LIMIT (a history
+    damaged or imported before its numbers were bounded may hold anything)."""
+    number = finite_seconds(value)
+    return 0.0 if number is None or number < 0 else min(number, CHART_LIMIT)
+
+
 def number(value: float) -> str:
     """Whole numbers without a decimal point; small fractions with one."""
+    value = chart_value(value)
     if abs(value - round(value)) < 0.05:
         return str(round(value))
     return f"{value:.1f}"
@@ -52,7 +61,7 @@ class WeekBars(Widget):
 
     def set_data(self, weeks: Sequence[date], values: Sequence[float]) -> None:
         self.weeks = tuple(weeks)
-        self.values = tuple(float(v) for v in values)
+        self.values = tuple(chart_value(v) for v in values)
 
     def render(self) -> Text:
         values = self.values
@@ -132,8 +141,8 @@ class TrendsPanel(Vertical):
 
     def show_trends(self, trends: Sequence[WeekTrend], streak: int) -> None:
         weeks = [t.week_start for t in trends]
-        minutes = [t.work_minutes for t in trends]
-        sessions = [float(t.sessions) for t in trends]
+        minutes = [chart_value(t.work_minutes) for t in trends]
+        sessions = [chart_value(t.sessions) for t in trends]
         self.query_one("#trends-minutes", WeekBars).set_data(weeks, minutes)
         self.query_one("#trends-sessions", WeekBars).set_data(weeks, sessions)
         n = len(trends)
