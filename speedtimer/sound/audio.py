@@ -40,9 +40,9 @@ RESTARTS_PER_MINUTE = 5
 # at 48 kHz) when none asks, and a cue starts on a block: every start was off by whole blocks.
 # 256 samples (5.3 ms) keeps that within the targets; it holds only while a cue plays (the
 # graph idles between cues), at the cost of about four times the server's wake-ups meanwhile.
-# PULSE_LATENCY_MSEC is the same request through PulseAudio's protocol (pipewire-pulse maps it
-# to the same block size; PulseAudio itself sizes the stream's buffer by it).
-SERVER_LATENCY = {"PIPEWIRE_LATENCY": "256/48000", "PULSE_LATENCY_MSEC": "10"}
+# Not PULSE_LATENCY_MSEC: through ALSA's pulse plugin it left simpleaudio's stream open after
+# every cue (it never drained), so streams piled up and the sink never slept.
+SERVER_LATENCY = {"PIPEWIRE_LATENCY": "256/48000"}
 
 
 @runtime_checkable

@@ -13,6 +13,7 @@ import importlib.util
 import itertools
 import math
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -846,7 +847,6 @@ def test_the_helper_asks_for_a_higher_priority_and_a_small_server_latency(
     it says so in the log and plays as before); issue 19: its streams ask PipeWire and
     PulseAudio for a small block, unless the user's environment already asks for something."""
     env = dict(paced_alsa.env)
-    env.pop("PULSE_LATENCY_MSEC", None)
     env.pop("PIPEWIRE_LATENCY", None)
     if own:
         env["PIPEWIRE_LATENCY"] = own
@@ -858,7 +858,6 @@ def test_the_helper_asks_for_a_higher_priority_and_a_small_server_latency(
         assert pid is not None
         environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
         assert f"PIPEWIRE_LATENCY={own or '256/48000'}".encode() in environ
-        assert b"PULSE_LATENCY_MSEC=10" in environ
         policy = os.sched_getscheduler(pid)
         if _may_raise_priority():
             assert policy == os.SCHED_FIFO
@@ -929,3 +928,39 @@ def test_cues_on_a_busy_machine(alsa, cue_files, tmp_path):
             h.kill()
             h.wait()
     assert "dropped" not in log.read_text() and "priority: " in log.read_text()
+
+
+@pytest.mark.skipif(
+    not all(shutil.which(c) for c in ("pulseaudio", "pactl"))
+    or not Path("/usr/share/alsa/alsa.conf.d/50-pulseaudio.conf").exists(),
+    reason="needs pulseaudio, pulseaudio-utils, libasound2-plugins (the benchmark installs them)",
+)
+@needs_simpleaudio
+def test_through_pulseaudio_each_cue_stream_ends_so_the_sink_can_sleep(cue_files, tmp_path):
+    """Issue 19: a latency request through PulseAudio (PULSE_LATENCY_MSEC) left every cue's
+    stream open for good: streams piled up and the sink never suspended. Each must end."""
+    from benchmarks.sound_servers import pulseaudio
+
+    with pulseaudio(tmp_path / "pulse") as server:
+        assert not isinstance(server, str), server
+        env = {**server.env, "SPEEDTIMER_AUDIO_TRACE": "1"}
+        audio = ProcessAudio(cue_files, tmp_path / "speedtimer.log", env=env)
+        try:
+            assert audio.wait_ready(WAIT_S), audio.problem
+
+            def streams() -> list[str]:
+                out = subprocess.run(["pactl", "list", "short", "sink-inputs"], env=server.env,
+                                     capture_output=True, text=True, timeout=10).stdout  # fmt: skip
+                return out.splitlines()
+
+            for cue in ("pip", "work"):
+                at = time.monotonic() + 0.2
+                assert audio.play(cue, at=at)
+                time.sleep(0.25)  # playing now (a pip lasts 0.12 s, work 0.35 s)
+                deadline = at + 2.0
+                while streams() and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                assert streams() == [], f"the {cue} cue's stream is still open"
+            assert "played pip" in (tmp_path / "speedtimer.log").read_text()
+        finally:
+            audio.close(timeout=WAIT_S)
