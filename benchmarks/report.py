@@ -77,9 +77,12 @@ def merge_rows(old_block: str, results: dict) -> str:
         ]
         tail = [i for i, ln in enumerate(lines) if ln.startswith("| ")]
         lines.insert((same or tail)[-1] + 1, row)
+    targets = [f for f in results["figures"] if f.get("target") is not None]
+    met = sum(1 for f in targets if f.get("verdict") == "PASS")
     note = (
-        f"{MERGED} ({', '.join(results.get('parts') or [])}; {results['mode']} run, "
-        f"{results['seconds']:.0f} s, {str(m['date'])[:10]}, same machine kind): "
+        f"{MERGED} (figure {', '.join(results.get('parts') or [])}; {results['mode']} run, "
+        f"{results['seconds']:.0f} s, on {m['cpu']}, {m['cores']} cores; "
+        f"{str(m['date'])[:10]}; {met} of {len(targets)} of their targets met): "
         + ", ".join(key(r) for r in new_rows)
         + "."
     )

@@ -93,6 +93,7 @@ def test_merge_puts_a_partial_run_into_the_table_row_by_row(tmp_path):
         "| 3. other | 3 |",
     ]
     assert "old header" in text and text.startswith("intro") and text.endswith(f"{END}\nafter\n")
-    assert "Rows merged from a later run of some figures (1; full run" in text
+    assert "Rows merged from a later run of some figures (figure 1; full run" in text
+    assert "on Test CPU, 2 cores; 2026-12-01; 1 of 1 of their targets met)" in text
     assert main(["--merge", "--input", str(path), str(doc)]) == 0  # again: the same text
     assert doc.read_text() == text
