@@ -133,13 +133,14 @@ class Session:
         if self.sleep_watch is not None:
             self.sleep_watch.check()  # a sleep before the start is none of the session's
         now = self.now()
-        if self.keep_awake is not None:
+        wall = self.wall_clock()  # the same instant on both clocks: read together, not after
+        if self.keep_awake is not None:  # starting a process (systemd-inhibit) takes a while
             self.keep_awake.start()
         if self.recorder_factory is not None:
             self.recorder = self.recorder_factory(
                 preset=self.preset,
                 schedule=self.schedule,
-                started_wall=self.wall_clock(),
+                started_wall=wall,
                 started_mono=now,
             )
             self.recorder.begin()

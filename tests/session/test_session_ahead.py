@@ -7,6 +7,8 @@ it was asked; the real helper's timing is tested against ALSA in test_audio.py.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from speedtimer.formats.preset_toml import parse_preset
@@ -172,3 +174,37 @@ def test_a_stall_between_reading_now_and_sending_does_not_move_the_cue(stall):
     run_until(s, clock, t0 + 10.5)
     assert [c for c, _ in audio.sent] == ["pip", "pip", "pip", "rest"]
     assert [at - t0 for _, at in audio.sent] == pytest.approx([7, 8, 9, 10], abs=1e-9)
+
+
+def test_the_start_is_stamped_on_both_clocks_at_the_same_instant():
+    """Issue 19's class of problem: the session read the monotonic `now`, started the idle
+    inhibitor (a process: 10 ms on a loaded machine) and only then read the wall clock, so
+    every step's wall-clock time in the history was late by that, and so was the benchmark's
+    reference for when each cue is due."""
+    clock = FakeClock()
+    stamped = {}
+
+    class SlowToStart:
+        running = False
+
+        def start(self) -> bool:
+            clock.advance(0.05)
+            self.running = True
+            return True
+
+        def stop(self) -> None:
+            self.running = False
+
+    class History:
+        def __init__(self, **kw) -> None:
+            stamped.update(kw)
+
+        def begin(self) -> None:
+            pass
+
+    s = Session(parse_preset(PRESET), audio=Recorder(clock), clock=clock, wall_clock=clock.wall,
+                get_ready_s=0, keep_awake=SlowToStart(), recorder_factory=History)  # fmt: skip
+    s.start()
+    assert stamped["started_wall"] == clock.wall_start + timedelta(
+        seconds=stamped["started_mono"] - 1000.0
+    )
