@@ -188,7 +188,9 @@ class SpeedTimerApp(OrderedKeys):  # keys of a burst go where the focus moved (k
             cache = SpeechCache(
                 self.paths.speech_cache_dir, VoiceConfig.from_settings(self.settings)
             )
-            self._voice = Voice(cache, self.audio, on_problem=self._from_any_thread(self.report))
+            self._voice = Voice(
+                cache, self.audio, on_problem=self._from_any_thread(self.report), clock=self.clock
+            )
         return self._voice
 
     @functools.cached_property

@@ -59,7 +59,7 @@ class CueLog(NullAudio):
         self.available = True
         self.played: list[str] = []
 
-    def play(self, cue: str) -> bool:
+    def play(self, cue: str, *, at: float | None = None) -> bool:
         self.played.append(cue)
         return True
 

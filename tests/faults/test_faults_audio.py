@@ -22,6 +22,7 @@ import pytest
 
 from speedtimer.config.paths import Paths
 from speedtimer.sound.audio import ProcessAudio
+from speedtimer.sound.worker import PROBES
 from speedtimer.tui.app import make_app
 from speedtimer.tui.screens.run import RunScreen
 from tests.faults.test_faults_history import PRESET, STEPS
@@ -151,13 +152,13 @@ async def test_sound_helper_killed_mid_session(paths, clock, capture, capfd, mon
         audio = app.audio
         assert isinstance(audio, ProcessAudio) and audio.wait_ready(WAIT_S), audio.problem
         screen = await start(app, pilot)
-        assert wait_until(lambda: streams(capture) == 2)  # the probe, then the warm-up cue
+        assert wait_until(lambda: streams(capture) == PROBES + 1)  # the probes, the warm-up cue
 
         first = audio.pid
         os.kill(first, signal.SIGKILL)
         wait_dead(first)
         await step(pilot, screen, clock)  # work starts: its cue goes to a new helper
-        assert wait_until(lambda: streams(capture) == 4)  # its probe and the work cue
+        assert wait_until(lambda: streams(capture) == 2 * PROBES + 2)  # its probes, the work cue
         assert audio.pid != first and audio.restarts == 1 and audio.available
         assert (cues.bells, cues.flashes) == (0, 0) and sound_notices(app) == []
 
