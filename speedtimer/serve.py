@@ -368,7 +368,7 @@ def history_tidier(args: argparse.Namespace) -> Callable[[], None]:
         from speedtimer.recorder import open_history_store
 
         try:
-            paths, _ = Paths.resolve(
+            paths = Paths.resolve(
                 data_dir=args.data_dir,
                 config_dir=args.config_dir,
                 presets_dirs=args.presets_dir,

@@ -95,11 +95,14 @@ async def open_tab(
     return Tab(ws)
 
 
-def status_of(db, session_id: int | None = None) -> list[str]:
+def status_of(db) -> list[str]:
     if not db.exists():
         return []
     with contextlib.closing(sqlite3.connect(db)) as c:
-        return [r[0] for r in c.execute("SELECT status FROM sessions ORDER BY id")]
+        try:
+            return [r[0] for r in c.execute("SELECT status FROM sessions ORDER BY id")]
+        except sqlite3.OperationalError:  # the app is creating it
+            return []
 
 
 # --- point 1: the names the server answers to -----------------------------------------------
