@@ -24,7 +24,7 @@ import pytest
 
 from speedtimer.serve import MAX_COLUMNS, MAX_ROWS, bounded_size, host_name
 from tests.reliability import tried
-from tests.test_serve import Served, get, served  # noqa: F401 - the fixture, used by name
+from tests.test_serve import Served, browser, get, served  # noqa: F401 - fixtures, used by name
 
 UPGRADE = {
     "Connection": "Upgrade",
@@ -477,3 +477,36 @@ def test_an_app_whose_browser_left_ends_within_seconds(served, how):
     assert apps(s) == []
     code, stderr = s.stop()
     assert code == 0 and "Traceback" not in stderr, stderr
+
+
+# --- point 2 in a real browser --------------------------------------------------------------
+
+
+@tried(
+    "serve",
+    "a real Chromium on serve --host 0.0.0.0: the bare address, then the printed address with "
+    "its token, then the bare address again",
+    "first a page asking for the token and no app started; then the timer ran, and ran again "
+    "on the bare address: the token became an HttpOnly cookie no script can read",
+    cases=3,
+)
+def test_the_token_in_a_real_browser(served, browser):
+    s = served("--host", "0.0.0.0", "--port", "0")
+    printed = []
+    while not printed or "localhost" not in printed[-1]:
+        printed.append(s.read_until(r"\s+(http://\S+)").group(1))
+    with_token = printed[-1]  # http://localhost:PORT/?token=...
+    bare = with_token.split("/?token=")[0]
+    page = browser(bare)  # a browser that never had the token
+    page.page.wait_for_selector("h1")
+    assert "the token is missing" in page.page.inner_text("h1")
+    time.sleep(1)
+    assert page.screen() == "" and apps(s) == []
+    page.page.goto(with_token, wait_until="domcontentloaded")  # the address as printed
+    page.wait_for("Type to filter", timeout=30)
+    assert "token" not in page.page.evaluate("document.cookie")  # HttpOnly: no script sees it
+    page.page.goto(bare + "/", wait_until="domcontentloaded")  # the cookie alone now
+    page.wait_for("Type to filter", timeout=30)
+    assert len(apps(s)) >= 1
+    page.page.context.close()
+    wait_until(lambda: apps(s) == [], 15, "the browser's apps ended")
