@@ -364,8 +364,8 @@ def history_tidier(args: argparse.Namespace) -> Callable[[], None]:
     rather than at the next start (the same tidy as a start does)."""
 
     def tidy() -> None:
-        from speedtimer.paths import Paths
-        from speedtimer.recorder import open_history_store
+        from speedtimer.config.paths import Paths
+        from speedtimer.history.recorder import open_history_store
 
         try:
             paths = Paths.resolve(

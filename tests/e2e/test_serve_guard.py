@@ -1,4 +1,4 @@
-# ruff: noqa: F811 - `served` is the fixture from test_serve
+# ruff: noqa: F811 - `served` is the fixture from e2e/test_serve
 """`speedtimer serve` attacked from outside: forged Host headers (DNS rebinding), requests
 without the token, windows no screen shows, more tabs than the machine can run, and browsers
 that vanish mid-session. Real server processes on 127.0.0.1, raw HTTP and websocket requests
@@ -21,10 +21,10 @@ import time
 import aiohttp
 import psutil
 import pytest
-
 from speedtimer.serve import MAX_COLUMNS, MAX_ROWS, bounded_size, host_name
+
+from tests.e2e.test_serve import Served, browser, get, served  # noqa: F401 - fixtures, used by name
 from tests.reliability import tried
-from tests.test_serve import Served, browser, get, served  # noqa: F401 - fixtures, used by name
 
 UPGRADE = {
     "Connection": "Upgrade",
@@ -402,8 +402,9 @@ def test_no_more_apps_than_max_sessions(served):
 
 
 def test_the_default_cap_is_small_and_bounded(tmp_path):
-    from speedtimer.cli import build_parser
     from speedtimer.serve import DEFAULT_MAX_SESSIONS
+
+    from speedtimer.cli import build_parser
 
     assert build_parser().parse_args(["serve"]).max_sessions == DEFAULT_MAX_SESSIONS <= 8
     for bad in ("0", "-1", "1000", "many"):
