@@ -242,6 +242,14 @@ def bounded_size(width: object, height: object) -> tuple[int, int]:
     return cells(width, 80, MAX_COLUMNS), cells(height, 24, MAX_ROWS)
 
 
+def bounded_font(value: str) -> int:
+    """The page's font size from `?fontsize=`: 6 to 48 pixels, 16 when it is not a number."""
+    try:
+        return min(max(int(value), 6), 48)
+    except (ValueError, OverflowError):
+        return 16
+
+
 def _max_sessions(text: str) -> int:
     try:
         value = int(text)
@@ -489,6 +497,9 @@ def make_server(
             # of `names`, checked above), so they work from a phone whichever of the machine's
             # addresses it reached.
             self.public_url = f"{request.scheme}://{request.host}"
+            if "fontsize" in request.query:  # bounded like the window: 6 to 48 pixels
+                size = bounded_font(request.query["fontsize"])
+                request = request.clone(rel_url=request.rel_url.update_query(fontsize=size))
             response = await super().handle_index(request)
             static = html.escape(f"{self.public_url}/static/")
             response.text = page_for_phones(response.text, static)

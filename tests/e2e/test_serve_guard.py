@@ -137,7 +137,7 @@ OWN_HOSTS = [
     '0.0.0.0), markup in Host (a"><script>), an empty Host; on the page, the websocket and '
     "the static files",
     "every forged one refused with 403 and no app started; the page never holds the Host "
-    "text unescaped; localhost, 127.0.0.1 and [::1] served",
+    "text unescaped; localhost, 127.0.0.1 and [::1] served; ?fontsize= held to 6 to 48",
     cases=len(FORGED_HOSTS) * 3 + len(OWN_HOSTS),
 )
 def test_the_server_answers_only_to_its_own_names(served):
@@ -157,6 +157,9 @@ def test_the_server_answers_only_to_its_own_names(served):
             assert status == 403, (host, path, status)
             assert "<script>" not in body
     assert apps(s) == []
+    for asked, given in (("99999999", 48), ("-3", 6), ("1e9", 16), ("12", 12)):
+        page = get(f"{url}/?fontsize={asked}")[1]
+        assert f'data-font-size="{given}"' in page, asked
     for own in OWN_HOSTS:
         status, page = get(base + "/", headers={"Host": own.format(port=port)})
         assert status == 200 and "<div>speedtimer</div>" in page, own
