@@ -515,3 +515,22 @@ def test_a_full_disk_never_leaves_a_cut_settings_file(tmp_path, room):
     settings, problems = load_settings(path)
     assert problems == [] and len(path.read_bytes()) > 3000
     assert settings == load_settings(path)[0]
+
+
+def test_a_settings_file_made_while_the_template_is_written_is_kept(tmp_path, monkeypatch):
+    """The user's editor (or another speedtimer) creates settings.toml between the check and
+    the rename: theirs stays, the template is dropped, no temporary file is left."""
+    import speedtimer.files as files
+
+    path = tmp_path / "settings.toml"
+    real_fsync = files.os.fsync
+
+    def someone_writes_meanwhile(fd):
+        real_fsync(fd)
+        if not path.exists():
+            path.write_text("theme = 'mine'\n")
+
+    monkeypatch.setattr(files.os, "fsync", someone_writes_meanwhile)
+    assert create_settings_file(path, sounds_dir=sounds_dir(), bindings=app_bindings()) is False
+    assert path.read_text() == "theme = 'mine'\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["settings.toml"]
