@@ -35,7 +35,6 @@ def _error(message: str) -> int:
 
 
 def cmd_presets_list(args: argparse.Namespace) -> int:
-    from speedtimer.core.preset import format_clock
     from speedtimer.core.schedule import build_schedule
     from speedtimer.core.text import printable
     from speedtimer.formats.catalog import load_catalog
@@ -44,7 +43,7 @@ def cmd_presets_list(args: argparse.Namespace) -> int:
     rows = []
     for p in catalog.presets:
         sched = build_schedule(p)
-        rows.append((p.name, p.category, format_clock(sched.estimate_s), printable(str(p.source))))
+        rows.append((p.name, p.category, sched.totals.label, printable(str(p.source))))
     if rows:
         w0 = max(len(r[0]) for r in rows)
         w1 = max(len(r[1]) for r in rows)
@@ -59,7 +58,7 @@ def cmd_presets_list(args: argparse.Namespace) -> int:
 
 
 def cmd_presets_show(args: argparse.Namespace) -> int:
-    from speedtimer.core.preset import PresetError, format_clock, format_pace
+    from speedtimer.core.preset import PresetError, format_clock
     from speedtimer.core.schedule import KIND_NAMES, build_schedule, outline
     from speedtimer.formats.catalog import load_catalog
 
@@ -71,7 +70,8 @@ def cmd_presets_show(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(sched.to_json(), indent=2))
         return 0
-    print(f"{preset.name}  ({preset.category}, {format_clock(sched.estimate_s)})")
+    totals = sched.totals
+    print(f"{preset.name}  ({preset.category}, {totals.label})")
     if preset.description:
         print(preset.description)
     print(outline(preset))
@@ -83,15 +83,23 @@ def cmd_presets_show(args: argparse.Namespace) -> int:
         if s.distance_m:
             extra = f"{s.distance_m:g} m"
             if s.target_s:
-                extra += f" @ {format_pace(s.pace_s_per_km)} = {format_clock(s.target_s)}"
+                extra += f" @ {s.pace_text} = {format_clock(s.target_s)}"
             detail = f"{detail} ({extra})" if detail else extra
+        elif s.pace_text:
+            detail = f"{detail} @ {s.pace_text}" if detail else f"@ {s.pace_text}"
+        if s.target_text:
+            detail = f"{detail} · {s.target_text}" if detail else s.target_text
         print(f"{s.index + 1:>3}  {KIND_NAMES[s.kind]:<9}  {when:>7}  {s.position:<16}  {detail}")
-    print(f"\nTotal planned (timed steps): {format_clock(sched.total_planned_s)}")
+    print(f"\nTotal: {totals.label}")
+    if totals.is_estimate:
+        print("  ~ lap steps counted at their target pace")
+    if totals.left_out:
+        print("  + lap steps without a target pace, not counted")
     return 0
 
 
 def cmd_presets_validate(args: argparse.Namespace) -> int:
-    from speedtimer.core.preset import PresetError, format_clock
+    from speedtimer.core.preset import PresetError
     from speedtimer.core.schedule import build_schedule
     from speedtimer.formats.preset_toml import load_preset
 
@@ -104,7 +112,7 @@ def cmd_presets_validate(args: argparse.Namespace) -> int:
             print(f"ERROR {exc}")
             continue
         sched = build_schedule(preset)
-        total = format_clock(sched.estimate_s)
+        total = sched.totals.label
         print(f"OK {raw}: {preset.name}, {len(sched.steps)} steps, {total}")
     return 1 if bad else 0
 

@@ -154,6 +154,8 @@ def _print_events(session, events, out) -> None:
             when = format_clock(s.planned_s) if s.planned_s is not None else "until lap"
             pos = f" [{s.position}]" if s.position else ""
             line = f"{KIND_NAMES[s.kind]}: {s.title} {when}{pos}"
+            if s.targets_text:
+                line += f" · {s.targets_text}"
         elif ev.kind is EventKind.LAP:
             line = f"  lap {format_clock(ev.split_s or 0, tenths=True)}"
         elif ev.kind is EventKind.HALFWAY:

@@ -63,6 +63,12 @@ def add_preset_io_commands(psub: Any, get_paths: GetPaths) -> None:
     p.add_argument("preset", metavar="NAME_OR_PATH")
     p.add_argument("--format", required=True, choices=sorted(EXPORTERS))
     p.add_argument("--output", "-o", metavar="FILE", help="write FILE instead of printing")
+    p.add_argument(
+        "--lap-button",
+        action="store_true",
+        help="distance steps end on the lap button (press lap) instead of at the distance: "
+        "for the track, where GPS distance is poor (icu, fit)",
+    )
     p.set_defaults(func=lambda args: cmd_presets_export(args, get_paths(args)))
 
 
@@ -167,7 +173,8 @@ def cmd_presets_export(args: argparse.Namespace, paths: Paths) -> int:
         return _error(str(exc))
     output = Path(args.output).expanduser() if args.output else None
     try:
-        EXPORTERS[args.format](preset, output)
+        extra = {"lap_button": True} if args.lap_button else {}
+        EXPORTERS[args.format](preset, output, **extra)
     except (ExportError, SaveError) as exc:
         return _error(str(exc))
     if output is not None:

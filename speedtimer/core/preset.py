@@ -28,7 +28,17 @@ CATEGORIES = (
 )
 PRESET_KEYS = ("name", "description", "category", "tags", "countdown", "halfway", "steps")
 DEFAULTABLE_KEYS = ("countdown", "halfway")  # the settings file may give their default
-STEP_KEYS = ("kind", "duration", "until", "label", "distance_m", "target_pace")
+STEP_KEYS = (
+    "kind",
+    "duration",
+    "until",
+    "label",
+    "distance_m",
+    "target_pace",
+    "target_text",
+    "lap_button",
+    "section",
+)
 BLOCK_KEYS = ("repeat", "skip_last_rest", "steps", "label")
 
 # Limits keep a hostile or mistaken file from eating memory or freezing the menu.
@@ -41,6 +51,7 @@ MAX_TOTAL_SECONDS = 48 * 3600  # the timed steps of the whole session, every rep
 MAX_DISTANCE_M = 100_000
 MAX_COUNTDOWN = 10
 MAX_TEXT = 2000
+MAX_TARGET_TEXT = 200  # one line on the run screen: "ramp 60-75% Pace 170-180rpm"
 
 
 class PresetError(ValueError):
@@ -67,12 +78,32 @@ class Step:
     distance_m: float | None = None
     pace_s_per_km: float | None = None
     pace_unit: str = "km"  # how the pace was written, so a saved file says it the same way
+    # The slow end of a pace range ("3:13-3:18/km"); pace_s_per_km is then the fast end.
+    pace_hi_s_per_km: float | None = None
+    # A target speedtimer cannot measure (zone, heart rate, %, RPE, cadence, ramp), as written.
+    target_text: str = ""
+    # Ends on the lap button on a watch too (intervals.icu `press lap`): exporters write it so.
+    # A distance step without it is exported as a distance step.
+    lap_button: bool = False
+    # The section header written above this step (intervals.icu "Warmup", "Main set"); only
+    # carried so that exports write it back where it was.
+    section: str = ""
+
+    @property
+    def pace_mid_s_per_km(self) -> float | None:
+        """The pace to plan with: the target, or the middle of a range."""
+        if self.pace_s_per_km is None:
+            return None
+        if self.pace_hi_s_per_km is None:
+            return self.pace_s_per_km
+        return (self.pace_s_per_km + self.pace_hi_s_per_km) / 2
 
     @property
     def target_s(self) -> float | None:
-        """Time the distance should take at the target pace."""
-        if self.distance_m and self.pace_s_per_km:
-            return self.distance_m / 1000 * self.pace_s_per_km
+        """Time the distance should take at the target pace (the middle of a range)."""
+        pace = self.pace_mid_s_per_km
+        if self.distance_m and pace:
+            return self.distance_m / 1000 * pace
         return None
 
 
@@ -130,7 +161,10 @@ class BrokenPreset:
 # --- scalar parsers ------------------------------------------------------------------------
 
 _CLOCK = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})$")
-_PACE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*/\s*(km|mi)\s*$")
+# A unit-less pace ("3:30") is per km, as intervals.icu reads it with metric settings.
+_PACE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*(?:/\s*(km|mi))?\s*$")
+_PACE_RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})\s*(?:/\s*(km|mi))?\s*$")
+PACE_EXPECTED = 'a pace like "3:45/km", "6:00/mi", "3:30" (per km) or a range like "3:13-3:18/km"'
 MILE_M = 1609.344
 
 
@@ -165,24 +199,57 @@ def parse_duration(value: object, key: str = "duration", path: Path | str | None
 
 
 def pace_unit_of(value: str) -> str:
-    m = _PACE.match(value)
-    return m.group(3) if m else "km"
+    m = _PACE.match(value) or _PACE_RANGE.match(value)
+    return (m.group(m.lastindex) if m and m.lastindex in (3, 5) else None) or "km"
+
+
+def _pace_seconds(minutes: str, seconds: str, value: str, key: str, path) -> int:
+    if int(seconds) >= 60:
+        raise PresetError(f"expected {PACE_EXPECTED}, got {value!r}", path, key)
+    total = int(minutes) * 60 + int(seconds)
+    if total <= 0:
+        raise PresetError(f"pace must be more than zero, got {value!r}", path, key)
+    return total
+
+
+def _per_km(seconds: float, unit: str | None) -> float:
+    return seconds * 1000 / MILE_M if unit == "mi" else float(seconds)
 
 
 def parse_pace(value: object, key: str = "target_pace", path: Path | str | None = None) -> float:
-    """Seconds per kilometre from "3:45/km" or "6:02/mi"."""
-    expected = 'a pace like "3:45/km" or "6:00/mi"'
+    """Seconds per kilometre from "3:45/km", "6:02/mi" or a bare "3:30" (per km)."""
     if not isinstance(value, str):
-        raise PresetError(f"expected {expected}, got {describe_value(value)}", path, key)
+        raise PresetError(f"expected {PACE_EXPECTED}, got {describe_value(value)}", path, key)
     m = _PACE.match(value)
-    if not m or int(m.group(2)) >= 60:
-        raise PresetError(f"expected {expected}, got {value!r}", path, key)
-    seconds = int(m.group(1)) * 60 + int(m.group(2))
-    if seconds <= 0:
-        raise PresetError(f"pace must be more than zero, got {value!r}", path, key)
-    if m.group(3) == "mi":
-        return seconds * 1000 / MILE_M
-    return float(seconds)
+    if not m:
+        raise PresetError(f"expected {PACE_EXPECTED}, got {value!r}", path, key)
+    return _per_km(_pace_seconds(m.group(1), m.group(2), value, key, path), m.group(3))
+
+
+def parse_pace_range(
+    value: object, key: str = "target_pace", path: Path | str | None = None
+) -> tuple[float, float] | None:
+    """(fast, slow) seconds per km from "3:13-3:18/km" (either order), or None if no range."""
+    if not isinstance(value, str):
+        return None
+    m = _PACE_RANGE.match(value)
+    if not m:
+        return None
+    a = _pace_seconds(m.group(1), m.group(2), value, key, path)
+    b = _pace_seconds(m.group(3), m.group(4), value, key, path)
+    fast, slow = sorted((a, b))
+    return _per_km(fast, m.group(5)), _per_km(slow, m.group(5))
+
+
+def parse_target_pace(
+    value: object, key: str = "target_pace", path: Path | str | None = None
+) -> tuple[float, float | None, str]:
+    """(pace or fast end, slow end or None, unit) of a step's target_pace."""
+    bounds = parse_pace_range(value, key, path)
+    if bounds is not None:
+        fast, slow = bounds
+        return fast, (slow if slow != fast else None), pace_unit_of(str(value))
+    return parse_pace(value, key, path), None, pace_unit_of(str(value))
 
 
 # --- clocks and paces as text ------------------------------------------------------------
@@ -219,6 +286,17 @@ def format_pace(s_per_km: float, unit: str = "km") -> str:
 
 def _pace_text(total: int) -> str:
     return f"{total // 60}:{total % 60:02d}"
+
+
+def format_pace_range(fast: float, slow: float | None = None, unit: str = "km") -> str:
+    """ "3:45/km", or a range "3:13–3:18/km" when a slow end is given (and differs once
+    rounded); as safe with any value as format_pace."""
+    a, b = finite_seconds(fast), finite_seconds(slow)
+    if a is None or b is None or min(a, b) <= 0 or max(a, b) > PACE_LIMIT_S:
+        return format_pace(fast, unit)
+    if round(a) == round(b):
+        return format_pace(fast, unit)
+    return f"{_pace_text(round(a))}–{_pace_text(round(b))}/{unit}"
 
 
 def format_clock(seconds: float, *, tenths: bool = False) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 import tomli_w
 
-from speedtimer.core.preset import MILE_M, Preset, Repeat, Step, format_pace, preset_clock
+from speedtimer.core.preset import MILE_M, Preset, Repeat, Step, preset_clock
 from speedtimer.core.text import safe_stem
 from speedtimer.files import atomic_write
 from speedtimer.formats.preset_toml import parse_preset
@@ -31,12 +31,22 @@ def _clock(seconds: int) -> str | int:
 
 
 def format_target_pace(step: Step) -> str | None:
-    """The pace as the file had it: per mile when it was given per mile, else per km."""
+    """The pace as the file had it: per mile when it was given per mile, else per km; a range
+    as "fast-slow"."""
     if step.pace_s_per_km is None:
         return None
-    if step.pace_unit == "mi":
-        return format_pace(step.pace_s_per_km * MILE_M / 1000, "mi")
-    return format_pace(step.pace_s_per_km)
+    ends = [step.pace_s_per_km]
+    if step.pace_hi_s_per_km is not None:
+        ends.append(step.pace_hi_s_per_km)
+    scale = MILE_M / 1000 if step.pace_unit == "mi" else 1.0
+    unit = "mi" if step.pace_unit == "mi" else "km"
+    texts = []
+    for end in ends:
+        total = round(end * scale)
+        texts.append(f"{total // 60}:{total % 60:02d}")
+    if len(texts) == 2 and texts[0] == texts[1]:
+        texts.pop()
+    return "-".join(texts) + f"/{unit}"
 
 
 def _number(x: float) -> int | float:
@@ -64,6 +74,12 @@ def step_to_dict(item: Step | Repeat) -> dict[str, Any]:
     pace = format_target_pace(item)
     if pace is not None:
         d["target_pace"] = pace
+    if item.target_text:
+        d["target_text"] = item.target_text
+    if item.lap_button:
+        d["lap_button"] = True
+    if item.section:
+        d["section"] = item.section
     return d
 
 

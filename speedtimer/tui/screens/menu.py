@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from speedtimer.core.preset import CATEGORIES, BrokenPreset, Preset, format_clock
+from speedtimer.core.preset import CATEGORIES, BrokenPreset, Preset
 from speedtimer.core.schedule import build_schedule, outline, totals_line
 from speedtimer.formats.catalog import Catalog, load_catalog
 from speedtimer.tui.modals.confirm import ConfirmScreen
@@ -46,8 +46,11 @@ def preset_details(entry: Preset | BrokenPreset) -> Content:
         parts.append(f"{entry.description}\n\n")
     parts.append((outline(entry) + "\n\n", "bold"))
     parts.append(totals_line(entry) + "\n")
-    if any(s.is_open for s in sched.steps):
-        parts.append("Lap-ended reps count as their target time.\n")
+    totals = sched.totals
+    if totals.is_estimate:
+        parts.append("~ lap-ended steps counted at their target pace.\n")
+    if totals.left_out:
+        parts.append("+ lap-ended steps without a pace: not counted.\n")
     source = "bundled (read-only)" if entry.bundled else str(entry.source)
     parts.append((f"\n{source}", "dim"))
     return Content.assemble(*parts)
@@ -82,7 +85,7 @@ class MenuScreen(Screen):
         known = self._times.get(id(preset))
         if known is not None and known[0] is preset:
             return known[1]
-        text = format_clock(build_schedule(preset).estimate_s)
+        text = build_schedule(preset).totals.label
         self._times[id(preset)] = (preset, text)
         return text
 

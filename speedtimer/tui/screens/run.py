@@ -46,7 +46,7 @@ def step_time_text(step: ScheduledStep) -> str:
     if step.planned_s is not None:
         return format_clock(step.planned_s)
     if step.target_s:
-        return f"lap, target {format_clock(step.target_s)}"
+        return f"lap, target {step.target_time_text}"
     return "until lap"
 
 
@@ -54,8 +54,8 @@ def split_line(n: int, split: float, step: ScheduledStep) -> str:
     text = f"#{n} {format_clock(split, tenths=True)}"
     if step.distance_m:
         text += f"  {format_pace(split / step.distance_m * 1000)}"
-    if step.target_s:
-        delta = split - step.target_s
+    delta = step.delta_s(split)  # 0 inside a target range, else to its nearer end
+    if delta is not None:
         text += f"  {'+' if delta >= 0 else '-'}{format_clock(abs(delta), tenths=True)}"
     return text
 
@@ -292,10 +292,8 @@ class RunScreen(Screen):
             label = step.title
             if step.is_open:
                 label += "  · counting up, lap to finish"
-            if step.target_s:
-                label += f"  · target {format_clock(step.target_s)}"
-                if step.pace_s_per_km:
-                    label += f" ({format_pace(step.pace_s_per_km)})"
+            if step.targets_text:  # target time and pace, a range as a range, target text
+                label += f"  · {step.targets_text}"
         elif timer.in_get_ready:
             label = "Get ready"
         else:

@@ -42,7 +42,7 @@ class SummaryScreen(Screen):
                 id="summary-title",
             )
             yield Static(
-                f"Planned {format_clock(s.planned_s)}   Active {format_clock(s.active_s)}"
+                f"Planned {self.session.schedule.totals.label}   Active {format_clock(s.active_s)}"
                 f"   Paused {format_clock(s.paused_s)}   Reps {s.reps_done}/{s.reps_planned}",
                 markup=False,
                 id="summary-totals",
@@ -74,14 +74,14 @@ class SummaryScreen(Screen):
         for n, (index, split, distance, target) in enumerate(self.summary.laps, start=1):
             pace = format_pace(split / distance * 1000) if distance else ""
             delta = ""
-            if target:
-                d = split - target
+            d = steps[index].delta_s(split) if target else None  # 0 inside a target range
+            if d is not None:
                 delta = ("+" if d >= 0 else "-") + format_clock(abs(d), tenths=True)
             table.add_row(
                 f"{n} {steps[index].title}",
                 format_clock(split, tenths=True),
                 pace,
-                format_clock(target) if target else "",
+                steps[index].target_time_text if target else "",
                 delta,
             )
         table.display = bool(self.summary.laps)

@@ -48,6 +48,9 @@ STEP_FIELDS = {
     "f-duration": "duration",
     "f-distance": "distance",
     "f-pace": "pace",
+    "f-target-text": "target_text",
+    "f-lap-button": "lap_button",
+    "f-section": "section",
 }
 BLOCK_FIELDS = {
     "f-repeat": "repeat",
@@ -73,6 +76,9 @@ STEP_KEYS = {
     "": "f-duration",
     "distance_m": "f-distance",
     "target_pace": "f-pace",
+    "target_text": "f-target-text",
+    "lap_button": "f-lap-button",
+    "section": "f-section",
 }
 BLOCK_KEYS = {
     "repeat": "f-repeat",
@@ -174,7 +180,19 @@ class NodeForm(VerticalScroll):
                 "Distance", Input(id="f-distance", compact=True, placeholder="metres, e.g. 400")
             )
             yield from _row(
-                "Pace", Input(id="f-pace", compact=True, placeholder="target, 3:45/km or 6:00/mi")
+                "Pace",
+                Input(id="f-pace", compact=True, placeholder="3:45/km, 6:00/mi, 3:13-3:18/km"),
+            )
+            yield from _row(
+                "Target",
+                Input(id="f-target-text", compact=True, placeholder="shown as written: Z2 HR"),
+            )
+            yield from _row(
+                "Watch",
+                Checkbox("ends on the lap button (exports)", id="f-lap-button", compact=True),
+            )
+            yield from _row(
+                "Header", Input(id="f-section", compact=True, placeholder="e.g. Warmup (exports)")
             )
         with Vertical(id="form-block", classes="form-group"):
             yield from _row(
