@@ -513,3 +513,67 @@ def test_the_token_in_a_real_browser(served, browser):
     assert len(apps(s)) >= 1
     page.page.context.close()
     wait_until(lambda: apps(s) == [], 15, "the browser's apps ended")
+
+
+# An app that writes its screen without end and answers neither quit nor SIGHUP: once its
+# output is no longer read it blocks on the full pipe, as the served app once did for minutes.
+ENDLESS_APP = r"""
+import os, signal, sys
+signal.signal(signal.SIGHUP, signal.SIG_IGN)
+out = sys.stdout.buffer
+out.write(b"__GANGLION__\n"); out.flush()
+frame = b"\x1b[H" + b"x" * 60000
+while True:
+    out.write(b"D" + len(frame).to_bytes(4, "big") + frame); out.flush()
+"""
+
+
+async def _endless_app_after_its_browser_failed() -> tuple[psutil.Process, float]:
+    from textual_serve.download_manager import DownloadManager
+
+    from speedtimer.cli.serve import make_app_service
+
+    sent = []
+
+    async def browser_gone(data: bytes) -> None:
+        sent.append(len(data))
+        if len(sent) > 3:  # a few frames reach it, then its connection is reset
+            raise ConnectionResetError("Cannot write to closing transport")
+
+    async def nothing(*_args) -> None:
+        pass
+
+    service = make_app_service(None)(
+        subprocess.list2cmdline([sys.executable, "-c", ENDLESS_APP]),
+        write_bytes=browser_gone,
+        write_str=nothing,
+        close=nothing,
+        download_manager=DownloadManager(),
+    )
+    await service.start(80, 24)
+    app = psutil.Process(service._process.pid)
+    while len(sent) <= 3:
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(1)  # long enough to fill any pipe if nobody reads it
+    started = time.monotonic()
+    await asyncio.wait_for(service.stop(), 30)
+    took = time.monotonic() - started
+    return app, took
+
+
+@tried(
+    "serve",
+    "an app that writes its screen without end and ignores quit and SIGHUP, whose browser "
+    "connection was reset after 4 frames (the app then blocked on a pipe nobody read, for good)",
+    "its output was read and dropped after the reset and it was killed 3 s after the hangup; "
+    "stop() returned with the process gone",
+)
+def test_an_app_stuck_writing_to_a_gone_browser_is_ended():
+    app, took = asyncio.run(_endless_app_after_its_browser_failed())
+    print(f"the endless app was gone {took:.2f} s after stop()")
+    try:
+        assert tree_gone([app]), "the app was left running, blocked on its pipe"
+        assert took < 10
+    finally:
+        with contextlib.suppress(psutil.Error):
+            app.kill()
