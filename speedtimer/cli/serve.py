@@ -159,8 +159,9 @@ def served_names(host: str, sockets: list[socket.socket]) -> frozenset[str]:
 
     Anything else is refused: a page on another site whose name an attacker made resolve to
     127.0.0.1 (DNS rebinding) sends its own name as Host, however it sets Origin. This machine
-    always (localhost, 127.0.0.1, ::1), the addresses the server listens on (for an any-address
-    bind, every address of this machine) and, beyond loopback, this machine's own name.
+    always (localhost, 127.0.0.1, ::1), the addresses the server listens on and, when it
+    listens beyond loopback, every address of this machine (read at start) and its own name
+    (`mylaptop`, `mylaptop.local`): names an attacker's site cannot have.
     """
     names = {"localhost", "127.0.0.1", "::1"}
     if host not in _ANY:
