@@ -256,8 +256,7 @@ def test_outline_says_when_the_last_rest_is_skipped():
         '  [[steps.steps]]\n  kind = "work"\n  duration = 60\n'
     )  # fmt: skip
     assert outline(preset) == (
-        "8 x [Sprint 0:15 · Walk back 1:45] (no rest after the last)"
-        " · 2 x [rest 1:00 · work 1:00]"
+        "8 x [Sprint 0:15 · Walk back 1:45] (no rest after the last) · 2 x [rest 1:00 · work 1:00]"
     )
     assert build_schedule(preset).estimate_s == 8 * 15 + 7 * 105 + 4 * 60
 
