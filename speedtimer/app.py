@@ -80,6 +80,8 @@ class SpeedTimerApp(App):
         self.start_preset = start_preset
         self.record_history = record_history
         self.catalog: Catalog = Catalog(())
+        self._sound_told: str | None = None  # the sound problem, once said (or held back)
+        self._sound_notice_due = False  # held back while a session ran
         self._apply_theme_and_keys()
 
     def get_driver_class(self) -> type:
@@ -156,7 +158,10 @@ class SpeedTimerApp(App):
             for p in problems:
                 self.report(p)
             self._audio = open_audio(
-                files, self.paths.log_file, enabled=True, on_problem=self._from_any_thread(self._show_audio_problem)
+                files,
+                self.paths.log_file,
+                enabled=True,
+                on_problem=self._from_any_thread(self._show_audio_problem),
             )
         return self._audio
 
@@ -200,11 +205,27 @@ class SpeedTimerApp(App):
                 running.set_status(running.HISTORY_STATUS, "history")
 
     def _show_audio_problem(self, message: str) -> None:
-        self.notify(message, title="Sound", severity="warning", timeout=8)
+        """Said once per app run, and never over a running session: there the run screen's
+        status line says it in a few words, and the full notice waits for the summary."""
         log.warning(message)
-        running = _running_screen(self.screen)
-        if running is not None:
-            running.set_status(running.SOUND_STATUS, "sound")
+        running = [r for r in map(_running_screen, self.screen_stack) if r is not None]
+        for screen in running:
+            screen.set_status(screen.SOUND_STATUS, "sound")
+        if self._sound_told is None:
+            self._sound_told = message
+            if running:
+                self._sound_notice_due = True
+            else:
+                self._tell_sound(message)
+
+    def _tell_sound(self, message: str) -> None:
+        self.notify(message, title="Sound", severity="warning", timeout=8)
+
+    def after_session(self) -> None:
+        """A run screen closed: a sound notice held back during the session is said now."""
+        if self._sound_notice_due and self._sound_told is not None:
+            self._sound_notice_due = False
+            self._tell_sound(self._sound_told)
 
     def notify(
         self,

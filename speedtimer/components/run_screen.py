@@ -149,6 +149,9 @@ class RunScreen(Screen):
 
     def on_unmount(self) -> None:
         self._cancel_wake()
+        after = getattr(self.app, "after_session", None)
+        if after is not None:
+            after()  # a notice held back while the clock ran (app.py)
         for box in self._blinkers:
             if box.is_attached:
                 box.cursor_blink = True
