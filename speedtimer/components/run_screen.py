@@ -18,12 +18,12 @@ from textual.screen import Screen
 from textual.widgets import Input, ProgressBar, Static
 
 from speedtimer.components.big_time import BigTime
-from speedtimer.components.confirm import ConfirmScreen
 from speedtimer.components.history_footer import QuietFooter
 from speedtimer.preset import format_clock, format_pace
 from speedtimer.schedule import ScheduledStep
 from speedtimer.session import Session
 from speedtimer.timer import Ended, EventKind, State
+from speedtimer.tui.modals.end_session import EndSessionScreen
 
 PHASES = ("ready", "warmup", "work", "rest", "cooldown", "paused", "finished")
 PHASE_WORDS = {
@@ -397,11 +397,4 @@ class RunScreen(Screen):
             if end:
                 self._after(self.session.abort())
 
-        self.app.push_screen(
-            ConfirmScreen(
-                "End this session now?\nWhat you have done so far is kept.",
-                yes="End session (y)",
-                no="Keep going (n)",
-            ),
-            answered,
-        )
+        self.app.push_screen(EndSessionScreen(), answered)
