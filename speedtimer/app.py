@@ -27,7 +27,13 @@ from speedtimer.components import textual_fixes
 from speedtimer.components.menu_screen import MenuScreen
 from speedtimer.paths import Paths
 from speedtimer.preset import Preset
-from speedtimer.settings import Settings, key_problems, load_settings, theme_problem
+from speedtimer.settings import (
+    Settings,
+    key_problems,
+    load_settings,
+    problems_notice,
+    theme_problem,
+)
 
 if TYPE_CHECKING:  # the run screen, session and sound come after the menu's first frame
     from speedtimer.audio import Audio
@@ -82,6 +88,7 @@ class SpeedTimerApp(App):
         self.catalog: Catalog = Catalog(())
         self._sound_told: str | None = None  # the sound problem, once said (or held back)
         self._sound_notice_due = False  # held back while a session ran
+        self._cue_problems_told: set[str] = set()  # sound file problems in that notice
         self._apply_theme_and_keys()
 
     def get_driver_class(self) -> type:
@@ -117,14 +124,30 @@ class SpeedTimerApp(App):
         self.push_screen(MenuScreen(self.catalog))
         if self.start_preset is not None:
             self.start_session(self.start_preset)
-        for problem in self.startup_problems:
-            self.report(problem)
+        self._report_settings_problems()
         self._install_signal_handlers()
         # Start the sound player (a separate process that preloads every cue) after the first
         # frame, so it costs the menu nothing and the first cue nothing either.
         self.call_after_refresh(lambda: self.audio)
         if self.record_history:
             self.call_after_refresh(self._tidy_history)
+
+    def _report_settings_problems(self) -> None:
+        """All the settings' problems in one short notice (`speedtimer config show` lists
+        them in full); each goes to the log in full."""
+        problems = list(self.startup_problems)
+        if self._audio is None and self.settings.sounds:  # the settings' own sound files
+            from speedtimer.audio import resolve_cue_files
+
+            _, sound = resolve_cue_files(self.paths.sounds_dir, self.settings.sounds)
+            problems += [f"{self.settings.file}: sounds: {m}" for m in sound]
+            self._cue_problems_told.update(sound)
+        for problem in problems:
+            log.warning(problem)
+        if problems:
+            self.notify(
+                problems_notice(problems, self.settings.file), severity="warning", timeout=15
+            )
 
     @work(thread=True, exit_on_error=False, group="tidy-history")
     def _tidy_history(self) -> None:
@@ -156,7 +179,8 @@ class SpeedTimerApp(App):
 
             files, problems = resolve_cue_files(self.paths.sounds_dir, self.settings.sounds)
             for p in problems:
-                self.report(p)
+                if p not in self._cue_problems_told:  # else already in the settings notice
+                    self.report(p)
             self._audio = open_audio(
                 files,
                 self.paths.log_file,

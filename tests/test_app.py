@@ -400,14 +400,16 @@ async def test_keys_can_be_remapped_in_the_settings_file(app_paths, clock):
         assert screen.query_one("#band").has_class("phase-rest")
 
 
-async def test_bad_settings_are_reported_and_only_bad_keys_fall_back(app_paths, clock):
+async def test_bad_settings_are_reported_and_only_bad_keys_fall_back(app_paths, clock, caplog):
     app_paths.config_dir.mkdir(parents=True)
     app_paths.settings_file.write_text('get_ready = "soon"\nmute = true\n')
     app = make_app(app_paths, clock=clock, wall_clock=clock.wall, audio=SilentAudio())
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        messages = [n.message for n in app._notifications]
-        assert any("settings.toml: get_ready: expected whole seconds 0-60" in m for m in messages)
+        [message] = [n.message for n in app._notifications]
+        assert "settings.toml: get_ready." in message and "config show" in message
+        log = caplog.text  # the log file's lines
+        assert "settings.toml: get_ready: expected whole seconds 0-60" in log
         assert app.get_ready_s == 5 and app.muted is True
 
 
