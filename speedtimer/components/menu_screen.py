@@ -202,6 +202,8 @@ class MenuScreen(Screen):
             return False
         if action == "delete_preset":
             return entry is not None and self._own_file(entry)
+        if action == "edit_preset":  # a broken file too: opened at its problem, or told why not
+            return entry is not None
         return isinstance(entry, Preset)
 
     def _refresh_preset_keys(self) -> None:
@@ -232,6 +234,36 @@ class MenuScreen(Screen):
         entry = self.selected()
         if isinstance(entry, Preset):
             self.app.push_screen(EditorScreen.for_edit(entry, self.app.paths), self.editor_closed)
+        elif isinstance(entry, BrokenPreset):
+            self._edit_broken(entry)
+
+    def _edit_broken(self, entry: BrokenPreset) -> None:
+        """The broken file in the editor at its problem, or a notice saying why it cannot be."""
+        from speedtimer.components.editor_screen import EditorScreen
+        from speedtimer.tui.broken_preset import broken_note, draft_from_broken, read_broken
+
+        path = entry.source
+        name = entry.display_name
+        data, why = read_broken(path) if self._own_file(entry) else (None, "it is read-only")
+        if data is None:
+            self.notify(
+                f"Cannot open {name!r} in the editor: {why}. Fix it in a text editor: {path}",
+                title="Broken preset",
+                severity="error",
+                timeout=12,
+            )
+            return
+        draft, lost = draft_from_broken(data)
+        screen = EditorScreen(
+            draft,
+            folder=path.parent,
+            path=path,
+            what=f"fixing {path.name}",
+            note=broken_note(path, entry.error.message, lost),
+        )
+        screen.open_at_problem = True
+        screen.note_title = "Broken preset"
+        self.app.push_screen(screen, self.editor_closed)
 
     def action_duplicate_preset(self) -> None:
         from speedtimer.components.editor_screen import EditorScreen
