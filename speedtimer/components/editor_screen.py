@@ -123,6 +123,8 @@ class EditorScreen(Screen[Path | None]):
         with Horizontal(id="editor"):
             yield StepTree(self.draft, id="step-tree")
             yield NodeForm(self.draft, id="node-form")
+        # narrow: the fields are out of sight until enter, so the way in is written here
+        yield Static("enter: edit its fields · esc: leave", markup=False, id="editor-narrow-hint")
         yield Static("", markup=False, id="editor-outline")
         yield Static("", markup=False, id="editor-status")
         yield QuietFooter(compact=True)  # rebuilt only when the keys shown change

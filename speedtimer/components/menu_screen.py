@@ -20,6 +20,9 @@ from speedtimer.components.history_footer import QuietFooter
 from speedtimer.preset import CATEGORIES, BrokenPreset, Preset, format_clock
 from speedtimer.schedule import build_schedule, outline
 
+NARROW_WIDTH = 56  # below this the details beside the list are left out
+STACKED_WIDTH = 72  # below this (and from NARROW_WIDTH) the details go under the list
+
 
 def matches(entry: Preset | BrokenPreset, words: list[str]) -> bool:
     if isinstance(entry, BrokenPreset):
@@ -105,8 +108,19 @@ class MenuScreen(Screen):
         yield QuietFooter()  # rebuilt only when its keys change; lets old keys go
 
     def on_mount(self) -> None:
+        self._apply_size()
         self.rebuild("")
         self.query_one("#filter", Input).focus()
+
+    def on_resize(self) -> None:
+        self._apply_size()
+
+    def _apply_size(self) -> None:
+        """Narrow: the list alone, full width (the details had 8 columns at 40 wide);
+        middling: the details under the list, so neither wraps every line."""
+        width = self.app.size.width
+        self.set_class(width < NARROW_WIDTH, "narrow")
+        self.set_class(NARROW_WIDTH <= width < STACKED_WIDTH, "stacked")
 
     def rebuild(self, query: str) -> None:
         words = query.casefold().split()
