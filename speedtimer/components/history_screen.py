@@ -164,7 +164,7 @@ def choose_columns(width: int) -> tuple[Column, ...]:
 
     for key in ("status", "active", "planned"):
         grow(key, by_key[key].width)
-    grow("preset", min(20, widths["preset"] + room))  # as much of 20 as there is room for
+    grow("preset", min(20, widths["preset"] + max(0, room)))  # as much of 20 as fits
     grow("date", 16)
     grow("date", 20)
     widths["preset"] += max(0, min(room, PRESET_MAX - widths["preset"]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from speedtimer.components.history_screen import COLUMNS, choose_columns
+from speedtimer.components.history_screen import COLUMNS, PRESET_MIN, choose_columns
 from speedtimer.components.history_table import HistoryTable
 from tests.test_history_screen import build, history, hpaths, open_history  # noqa: F401
 
@@ -61,6 +61,8 @@ async def test_columns_change_when_the_terminal_is_resized(hpaths, history):  # 
 
 def test_every_width_fits_and_keeps_the_key_columns():
     pad = 2
+    for width in range(0, 38):  # too narrow for all four: none is squeezed below its least
+        assert [c.width for c in choose_columns(width)] == [10, PRESET_MIN, 5, 3]
     for width in range(38, 240):
         chosen = choose_columns(width)
         keys = [c.key for c in chosen]
