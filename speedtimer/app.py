@@ -86,8 +86,8 @@ class SpeedTimerApp(App):
         self.start_preset = start_preset
         self.record_history = record_history
         self.catalog: Catalog = Catalog(())
-        self._sound_told: str | None = None  # the sound problem, once said (or held back)
-        self._sound_notice_due = False  # held back while a session ran
+        self._sound_told = False  # the sound problem is said once per app run
+        self._held: list[tuple[str, str, str, float]] = []  # notices waiting for a session's end
         self._cue_problems_told: set[str] = set()  # sound file problems in that notice
         self._apply_theme_and_keys()
 
@@ -145,9 +145,7 @@ class SpeedTimerApp(App):
         for problem in problems:
             log.warning(problem)
         if problems:
-            self.notify(
-                problems_notice(problems, self.settings.file), severity="warning", timeout=15
-            )
+            self.tell(problems_notice(problems, self.settings.file), timeout=15)
 
     @work(thread=True, exit_on_error=False, group="tidy-history")
     def _tidy_history(self) -> None:
@@ -235,21 +233,46 @@ class SpeedTimerApp(App):
         running = [r for r in map(_running_screen, self.screen_stack) if r is not None]
         for screen in running:
             screen.set_status(screen.SOUND_STATUS, "sound")
-        if self._sound_told is None:
-            self._sound_told = message
-            if running:
-                self._sound_notice_due = True
-            else:
-                self._tell_sound(message)
+        if not self._sound_told:
+            self._sound_told = True
+            self.tell(message, title="Sound", timeout=8)
 
-    def _tell_sound(self, message: str) -> None:
-        self.notify(message, title="Sound", severity="warning", timeout=8)
+    # --- notices and the run screen --------------------------------------------------------
+    # Nothing covers a running session's step, target and progress: a warning that comes
+    # while a run screen is open waits for its end (its status line says what matters
+    # meanwhile), and one still showing when a session starts comes back after it. Errors
+    # (the history cannot be written) are shown at once.
+
+    HELD_MIN_TIMEOUT = 3.0  # shorter notices answer a key (sound on/off) and are not held
+
+    def _session_open(self) -> bool:
+        return any(_running_screen(s) is not None for s in self.screen_stack)
+
+    def tell(
+        self, message: str, *, title: str = "", severity: str = "warning", timeout: float = 10
+    ) -> None:
+        """A problem notice: now, or after the session that is running."""
+        if severity != "error" and self._session_open():
+            self._held.append((message, title, severity, timeout))
+        else:
+            self.notify(message, title=title, severity=severity, timeout=timeout)  # type: ignore[arg-type]
+
+    def hold_notices(self) -> None:
+        """A session starts: the notices on screen step aside until it ends."""
+        showing = [
+            n
+            for n in self._notifications
+            if n.timeout >= self.HELD_MIN_TIMEOUT and n.severity != "error"
+        ]
+        for n in showing:
+            self._held.append((n.message, n.title, n.severity, n.timeout))
+            self._unnotify(n)
 
     def after_session(self) -> None:
-        """A run screen closed: a sound notice held back during the session is said now."""
-        if self._sound_notice_due and self._sound_told is not None:
-            self._sound_notice_due = False
-            self._tell_sound(self._sound_told)
+        """A run screen closed: the notices held back during the session are shown now."""
+        held, self._held = self._held, []
+        for message, title, severity, timeout in held:
+            self.notify(message, title=title, severity=severity, timeout=timeout)  # type: ignore[arg-type]
 
     def notify(
         self,
@@ -266,9 +289,10 @@ class SpeedTimerApp(App):
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def report(self, message: str, severity: str = "warning") -> None:
-        """Problems go to the screen and the log file, never to stderr under the app."""
+        """Problems go to the screen (after a running session) and the log file, never to
+        stderr under the app."""
         log.warning(message)
-        self.notify(message, severity=severity, timeout=10)
+        self.tell(message, severity=severity, timeout=10)
 
     def _install_signal_handlers(self) -> None:
         """SIGTERM ends a session as aborted, SIGHUP (terminal closed) as interrupted; SIGCONT

@@ -96,6 +96,7 @@ class RunScreen(Screen):
 
     SOUND_STATUS = "No sound: cues use the terminal bell and a flash (see the log)"
     HISTORY_STATUS = "History: the session is kept in a pending file (see the notice)"
+    VOICE_STATUS = "No voice: beeps only (why: in the notice after the session)"
 
     def __init__(self, session: Session) -> None:
         super().__init__()
@@ -125,11 +126,17 @@ class RunScreen(Screen):
         yield QuietFooter()  # rebuilt only when its keys change; lets old keys go
 
     def on_mount(self) -> None:
+        hold = getattr(self.app, "hold_notices", None)
+        if hold is not None:
+            hold()  # nothing covers the step, target and progress (app.py)
         self._quiet_screens_below()
         self._apply_size()
         audio = self.session.audio
         if not audio.available and audio.problem:
             self.set_status(self.SOUND_STATUS, "sound")
+        voice = self.session.voice
+        if self.session.voice_on and voice is not None and voice.problem:
+            self.set_status(self.VOICE_STATUS, "voice")
         events = self.session.start()
         self._after(events)
 
@@ -151,7 +158,7 @@ class RunScreen(Screen):
         self._cancel_wake()
         after = getattr(self.app, "after_session", None)
         if after is not None:
-            after()  # a notice held back while the clock ran (app.py)
+            after()  # the notices held back while the clock ran (app.py)
         for box in self._blinkers:
             if box.is_attached:
                 box.cursor_blink = True

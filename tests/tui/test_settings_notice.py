@@ -9,7 +9,7 @@ from speedtimer.components.menu_screen import MenuScreen
 from speedtimer.keymap import binding_ids
 from speedtimer.paths import Paths
 from speedtimer.settings import problems_notice
-from tests.helpers_app import screen_text
+from tests.helpers_app import notices, screen_text
 from tests.test_cli import run
 
 FIVE = """\
@@ -85,3 +85,41 @@ def test_config_show_lists_each_problem_in_full(tmp_path):
     assert "keys.lapp: no key binding has the id 'lapp'; did you mean 'lap'?" in text
     assert ", ".join(sorted(binding_ids())) in text  # every binding id, in full
     assert "/no/such/file.wav" in text
+
+
+async def test_a_notice_steps_aside_while_a_session_runs(tmp_path, clock):
+    """Started within the notice's 15 s, a session is not covered by it: it comes back on the
+    summary. A problem found during the session (the voice's) waits likewise."""
+    from speedtimer.components.run_screen import RunScreen
+    from speedtimer.components.summary_screen import SummaryScreen
+    from tests.conftest import QuietAudio
+    from tests.helpers_app import preset_paths, start_preset
+    from tests.test_faults_history import PRESET
+
+    paths = preset_paths(tmp_path, PRESET)
+    paths.config_dir.mkdir(parents=True)
+    paths.settings_file.write_text(
+        'theme = "nrod"\nvoice = true\nvoice_command = ["no-such-speaker", "-w", "{file}", "{text}"]\n'
+    )
+    app = make_app(paths, clock=clock, wall_clock=clock.wall, audio=QuietAudio(), get_ready_s=0)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        assert [m for m in notices(app) if m.startswith("Settings:")]
+        run = await start_preset(app, pilot, "faultonly")
+        await pilot.pause()
+        assert notices(app) == []  # the step, target and progress are not covered
+        text = screen_text(app)
+        assert "Settings:" not in text and "Voice unavailable" not in text
+        assert str(run.query_one("#status").content) == RunScreen.VOICE_STATUS
+        await pilot.press("m")  # a key's own answer still shows at once
+        await pilot.pause()
+        assert notices(app) == ["Sound off"]
+        while run.is_attached:
+            clock.advance(10)
+            run.tick()
+            await pilot.pause()
+        assert isinstance(app.screen, SummaryScreen)
+        said = notices(app)
+        assert any(m.startswith("Settings: 1 problem") for m in said)
+        assert any(m.startswith("Voice unavailable") for m in said)
+        assert "Sound off" not in said[1:]  # a key's answer is not said again
