@@ -99,7 +99,8 @@ async def test_a_notice_steps_aside_while_a_session_runs(tmp_path, clock):
     paths = preset_paths(tmp_path, PRESET)
     paths.config_dir.mkdir(parents=True)
     paths.settings_file.write_text(
-        'theme = "nrod"\nvoice = true\nvoice_command = ["no-such-speaker", "-w", "{file}", "{text}"]\n'
+        'theme = "nrod"\nvoice = true\n'
+        'voice_command = ["no-such-speaker", "-w", "{file}", "{text}"]\n'
     )
     app = make_app(paths, clock=clock, wall_clock=clock.wall, audio=QuietAudio(), get_ready_s=0)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
