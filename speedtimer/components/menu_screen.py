@@ -152,6 +152,8 @@ class MenuScreen(Screen):
                     )
                 )
                 self.shown.append(b)
+        if not self.shown:  # said in the list too: a narrow menu has no details pane
+            options.append(Option("No preset matches the filter.", disabled=True))
         option_list.add_options(options)
         if self.shown:
             first = next(i for i, o in enumerate(options) if o is not None and not o.disabled)

@@ -143,5 +143,6 @@ def broken_note(path: Path, message: str, lost: list[str]) -> str:
     if lost:
         shown = "; ".join(lost[:SHOWN_LOST])
         more = f" and {len(lost) - SHOWN_LOST} more" if len(lost) > SHOWN_LOST else ""
-        note += f" The editor has no field for {shown}{more}: saving leaves them out."
+        them = "it" if len(lost) == 1 else "them"
+        note += f" The editor has no field for {shown}{more}: saving leaves {them} out."
     return note

@@ -126,7 +126,7 @@ async def test_ctrl_e_opens_a_broken_preset_at_its_problem(app_paths, clock):  #
         assert "Sprint" in str(ed.tree.cursor_node.label)
         [note] = [m for m in notices(app) if "did not load" in m]
         assert "broken.toml did not load:" in note and "duraton" in note
-        assert "steps[1].duraton = 5" in note and "saving leaves them out" in note
+        assert "steps[1].duraton = 5" in note and "saving leaves it out" in note
         await keys(pilot, *"0:30", "ctrl+s")
         assert isinstance(app.screen, MenuScreen)
     fixed = load_preset(path)
