@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from speedtimer.schedule import Schedule, ScheduledStep
-from speedtimer.timer import Ended, StepRecord
+from speedtimer.core.schedule import Schedule, ScheduledStep
+from speedtimer.core.timer import Ended, StepRecord
 
 
 @dataclass(frozen=True)
@@ -25,16 +25,12 @@ class Split:
     distance_m: float | None = None
     target_s: float | None = None
     what: str = ""  # the step's name: splits of no known distance compare only with their kind
+    delta: float | None = None  # seconds over (+) or under (-) the target; 0 inside a range
 
     @property
     def pace(self) -> float | None:
         """Seconds per km, when the distance is known."""
         return self.seconds / self.distance_m * 1000 if self.distance_m else None
-
-    @property
-    def delta(self) -> float | None:
-        """Seconds over (+) or under (-) the target."""
-        return self.seconds - self.target_s if self.target_s else None
 
 
 @dataclass(frozen=True)
@@ -107,7 +103,8 @@ def _splits_of(step: ScheduledStep, record: StepRecord, number: int) -> list[Spl
         return []
     rep = str(step.rep if step.rep is not None else number)
     if len(laps) == 1:  # the rep's own time (lap-ended), or one lap inside a timed rep
-        return [Split(rep, laps[0], step.distance_m, step.target_s, step.title)]
+        split = laps[0]
+        return [Split(rep, split, step.distance_m, step.target_s, step.title, step.delta_s(split))]
     # Several laps in one step: parts of it, whose distances are not known.
     part = f"{step.title}, part"
     return [Split(f"{rep}.{n}", lap, what=part) for n, lap in enumerate(laps, start=1)]

@@ -15,9 +15,16 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from speedtimer.bounded_read import FileRefused, read_regular_file
-from speedtimer.components.editor_draft import DraftBlock, DraftPreset, DraftStep, Node
-from speedtimer.preset import MAX_DEPTH, MAX_FILE_BYTES, MAX_STEPS
+from speedtimer.core.preset import (
+    BLOCK_KEYS,
+    MAX_DEPTH,
+    MAX_FILE_BYTES,
+    MAX_STEPS,
+    PRESET_KEYS,
+    STEP_KEYS,
+)
+from speedtimer.files import FileRefused, read_regular_file
+from speedtimer.tui.editor_draft import DraftBlock, DraftPreset, DraftStep, Node
 
 TEXT = (str, int, float)
 SHOWN_LOST = 3  # left-out keys named in the note; the rest are counted
@@ -89,7 +96,7 @@ class _Reader:
                 label=self.text(d, "label", where),
                 steps=self.steps(d.get("steps", []), f"{where}steps", depth + 1),
             )
-            known = ("repeat", "skip_last_rest", "label", "steps")
+            known = BLOCK_KEYS
         else:
             until = d.get("until")
             block = DraftStep(
@@ -99,10 +106,13 @@ class _Reader:
                 until_lap=until == "lap",
                 distance=self.text(d, "distance_m", where),
                 pace=self.text(d, "target_pace", where),
+                target_text=self.text(d, "target_text", where),
+                lap_button=bool(self.flag(d, "lap_button", where)),
+                section=self.text(d, "section", where),
             )
             if until is not None and until != "lap":
                 self.leave_out(f"{where}until", until)
-            known = ("kind", "label", "duration", "until", "distance_m", "target_pace")
+            known = STEP_KEYS
         for key, value in d.items():
             if key not in known:
                 self.leave_out(f"{where}{key}", value)
@@ -131,7 +141,7 @@ def draft_from_broken(data: dict[str, Any]) -> tuple[DraftPreset, list[str]]:
         halfway_set=halfway is not None,
         steps=r.steps(data.get("steps", []), "steps", 1),
     )
-    known = ("name", "description", "category", "tags", "countdown", "halfway", "steps")
+    known = PRESET_KEYS
     for key, value in data.items():
         if key not in known:
             r.leave_out(key, value)

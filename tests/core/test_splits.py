@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from speedtimer.core.schedule import build_schedule
 from speedtimer.core.splits import Split, session_splits, stats_of
-from speedtimer.preset import parse_preset
-from speedtimer.schedule import build_schedule
-from speedtimer.timer import Ended, StepRecord
+from speedtimer.core.timer import Ended, StepRecord
+from speedtimer.formats.preset_toml import parse_preset
 
 
 def record(index: int, *, how: Ended = Ended.TIME, laps: tuple[float, ...] = (), active=60.0):

@@ -7,12 +7,13 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input
 
-from speedtimer.components.menu_screen import MenuScreen
-from speedtimer.components.step_form import HINTS
-from speedtimer.preset import BrokenPreset, load_preset
+from speedtimer.core.preset import BrokenPreset
+from speedtimer.formats.preset_toml import load_preset
+from speedtimer.tui.screens.menu import MenuScreen
+from speedtimer.tui.widgets.step_form import HINTS
 from speedtimer.tui.widgets.tick_box import TickBox
 from tests.helpers_app import notices
-from tests.test_editor import MINE, app_paths, build, editor, keys, text, write_mine  # noqa: F401
+from tests.tui.test_editor import MINE, app_paths, build, editor, keys, text, write_mine  # noqa: F401
 
 
 async def test_the_hint_follows_the_focus(app_paths, clock):  # noqa: F811

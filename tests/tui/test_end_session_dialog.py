@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from textual.containers import Vertical
 
-from speedtimer.app import make_app
-from speedtimer.components.big_time import BigTime
-from speedtimer.components.confirm import ConfirmScreen
-from speedtimer.components.run_screen import RunScreen
+from speedtimer.tui.app import make_app
+from speedtimer.tui.modals.confirm import ConfirmScreen
+from speedtimer.tui.screens.run import RunScreen
+from speedtimer.tui.widgets.big_time import BigTime
 from tests.conftest import QuietAudio
-from tests.test_app import app_paths, presets_dir  # noqa: F401
+from tests.tui.test_app import app_paths, presets_dir  # noqa: F401
 
 
 def overlaps(a, b) -> bool:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from speedtimer.components.history_screen import COLUMNS, PRESET_MIN, choose_columns
-from speedtimer.components.history_table import HistoryTable
-from tests.test_history_screen import build, history, hpaths, open_history  # noqa: F401
+from speedtimer.tui.screens.history import COLUMNS, PRESET_MIN, choose_columns
+from speedtimer.tui.widgets.history_table import HistoryTable
+from tests.tui.test_history_screen import build, history, hpaths, open_history  # noqa: F401
 
 
 def header(screen) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers_app import screen_text
-from tests.test_editor import app_paths, build  # noqa: F401
+from tests.tui.test_editor import app_paths, build  # noqa: F401
 
 
 @pytest.mark.parametrize(

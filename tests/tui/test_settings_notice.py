@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from speedtimer.app import make_app
-from speedtimer.audio import NullAudio
-from speedtimer.components.menu_screen import MenuScreen
-from speedtimer.keymap import binding_ids
-from speedtimer.paths import Paths
-from speedtimer.settings import problems_notice
+from speedtimer.config.paths import Paths
+from speedtimer.config.settings import problems_notice
+from speedtimer.sound.audio import NullAudio
+from speedtimer.tui.app import SpeedTimerApp, make_app
+from speedtimer.tui.keymap import binding_ids
+from speedtimer.tui.screens.menu import MenuScreen
+from tests.cli.test_cli import run
 from tests.helpers_app import notices, screen_text
-from tests.test_cli import run
 
 FIVE = """\
 get_ready = "soon"
@@ -28,7 +28,7 @@ def test_the_notice_names_each_setting_and_stays_short(tmp_path):
     problems = [
         f"{file}: theme: expected a Textual theme name (did you mean 'nord'?), one of a, b",
         f"{file}: keys.lapp: no key binding has the id 'lapp'; did you mean 'lap'? ids: "
-        + ", ".join(sorted(binding_ids())),
+        + ", ".join(sorted(binding_ids(SpeedTimerApp))),
         f"{file}:3:7: TOML syntax error: invalid value",
         f"{file}: get_ready: expected whole seconds 0-60, got a string ('soon')",
         f"{file}: mute: expected true or false",
@@ -83,18 +83,18 @@ def test_config_show_lists_each_problem_in_full(tmp_path):
     assert "theme: expected a Textual theme name (did you mean 'nord'?)" in text
     assert "colour: unknown setting" in text
     assert "keys.lapp: no key binding has the id 'lapp'; did you mean 'lap'?" in text
-    assert ", ".join(sorted(binding_ids())) in text  # every binding id, in full
+    assert ", ".join(sorted(binding_ids(SpeedTimerApp))) in text  # every binding id, in full
     assert "/no/such/file.wav" in text
 
 
 async def test_a_notice_steps_aside_while_a_session_runs(tmp_path, clock):
     """Started within the notice's 15 s, a session is not covered by it: it comes back on the
     summary. A problem found during the session (the voice's) waits likewise."""
-    from speedtimer.components.run_screen import RunScreen
-    from speedtimer.components.summary_screen import SummaryScreen
+    from speedtimer.tui.screens.run import RunScreen
+    from speedtimer.tui.screens.summary import SummaryScreen
     from tests.conftest import QuietAudio
+    from tests.faults.test_faults_history import PRESET
     from tests.helpers_app import preset_paths, start_preset
-    from tests.test_faults_history import PRESET
 
     paths = preset_paths(tmp_path, PRESET)
     paths.config_dir.mkdir(parents=True)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import pytest
 
-from speedtimer.app import make_app
-from speedtimer.paths import Paths
-from speedtimer.store import HistoryStore
+from speedtimer.config.paths import Paths
+from speedtimer.history.store import HistoryStore
+from speedtimer.tui.app import make_app
 from tests.conftest import FakeClock, QuietAudio
-from tests.test_app import SHORT
-from tests.test_history_screen import NOW, fill, settle
+from tests.tui.test_app import SHORT
+from tests.tui.test_history_screen import NOW, fill, settle
 from tests.tui.test_summary_splits import SETS, TIMES
 
 SIZES = [pytest.param((60, 20), id="60x20"), pytest.param((40, 12), id="40x12")]

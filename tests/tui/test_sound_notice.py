@@ -8,13 +8,13 @@ import time
 
 import pytest
 
-from speedtimer.app import make_app
-from speedtimer.catalog import load_catalog
-from speedtimer.components.menu_screen import MenuScreen
-from speedtimer.components.run_screen import RunScreen
-from speedtimer.components.summary_screen import SummaryScreen
+from speedtimer.formats.catalog import load_catalog
+from speedtimer.tui.app import make_app
+from speedtimer.tui.screens.menu import MenuScreen
+from speedtimer.tui.screens.run import RunScreen
+from speedtimer.tui.screens.summary import SummaryScreen
+from tests.faults.test_faults_history import PRESET
 from tests.helpers_app import alsa_config, notices, preset_paths, screen_text, start_preset
-from tests.test_faults_history import PRESET
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("simpleaudio") is None, reason="simpleaudio is not installed"

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input
 
-from speedtimer.app import make_app
-from speedtimer.components.summary_screen import SummaryScreen
+from speedtimer.tui.app import make_app
+from speedtimer.tui.screens.summary import SummaryScreen
 from tests.conftest import QuietAudio
 from tests.helpers_app import preset_paths, screen_text, start_preset
 

@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
-from speedtimer.components.confirm import ConfirmScreen
+from speedtimer.tui.modals.confirm import ConfirmScreen
 
 QUESTION = "End this session now? What you have done so far is kept."
 
