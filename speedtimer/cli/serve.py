@@ -292,6 +292,7 @@ def make_app_service(history: Callable[[], None] | None):
     class SpeedtimerAppService(AppService):
         gone = False
         _ending: asyncio.Future | None = None
+        reading: asyncio.Task | None = None
         websocket = None
 
         async def _open_app_process(self, width: int = 80, height: int = 24):
@@ -309,6 +310,11 @@ def make_app_service(history: Callable[[], None] | None):
 
         async def start(self, width: int, height: int) -> None:
             await super().start(*bounded_size(width, height))
+
+        async def run(self) -> None:
+            """The task reading the app's output, kept here to wait for at the end."""
+            self.reading = asyncio.current_task()
+            await super().run()
 
         async def set_terminal_size(self, width: int, height: int) -> None:
             await super().set_terminal_size(*bounded_size(width, height))
@@ -336,7 +342,7 @@ def make_app_service(history: Callable[[], None] | None):
             await asyncio.shield(self._ending)
 
         async def _end(self) -> None:
-            process, task = self._process, self._task
+            process, task = self._process, self.reading
             if process is None or task is None:
                 return
             with contextlib.suppress(Exception):
