@@ -49,6 +49,9 @@ log = logging.getLogger("speedtimer.session")
 
 # Cues go to the sound helper this long before they are due, with their due time; the helper
 # starts each one itself so it is heard on time, whatever the event loop's wake-up latency.
+# The due time goes as it is, on the session's clock (time.monotonic in the app, which the
+# helper shares), never as a delay from a `now` read earlier: a stall between that read and
+# the send would be added to the cue.
 LEAD_S = 0.1
 SAME_TIME_S = 1e-6
 SPEECH_LATE_S = 0.05  # a phrase whose start passed more than this ago is not said at all
@@ -121,6 +124,7 @@ class Session:
         self._announced: int | None = None  # the step announced before its start
         self._own_due = False  # the current step was not: say it after its cue
         self._voice_asked = False
+        self._started: tuple[float, datetime] | None = None  # (monotonic, wall) at start()
 
     # --- operations ----------------------------------------------------------------------
 
@@ -131,8 +135,11 @@ class Session:
         if self.sleep_watch is not None:
             self.sleep_watch.check()  # a sleep before the start is none of the session's
         now = self.now()
-        if self.keep_awake is not None:
+        wall = self.wall_clock()  # the same instant on both clocks: read together, not after
+        if self.keep_awake is not None:  # starting a process (systemd-inhibit) takes a while
             self.keep_awake.start()
+        # history starts with the first step (`_begin_record`), timed from this pair
+        self._started = (now, wall)
         if self.voice_on:
             self._ask_voice()
         return self._op(self.timer.start, now)
@@ -321,7 +328,7 @@ class Session:
         sent = []
         events = twin.tick(due)
         for cue in cues_for(events, self.schedule, due):
-            if self.audio.play(cue, max(0.0, due - now)):
+            if self.audio.play(cue, at=due):
                 sent.append(cue)
         self._ahead = (due, sent)
         if any(e.kind is EventKind.SESSION_FINISHED for e in events):
@@ -391,7 +398,7 @@ class Session:
                     log.info("voice: %r came %.2f s too late; not said", sp.text, now - sp.start)
                 continue
             sound = self.voice.sound(sp.text)
-            if sound is not None and self.audio.play(sound, max(0.0, sp.start - now)):
+            if sound is not None and self.audio.play(sound, at=sp.start):
                 self._sent(sp)
 
     def _sent(self, sp: Speech) -> None:
@@ -437,7 +444,7 @@ class Session:
         start = finish_speech_start(max(finished_at, now), self.cue_seconds)
         seconds = self.voice.seconds(text)
         sp = Speech(key, text, start, seconds if seconds is not None else 0.0)
-        self.voice.say_when_ready(text, start - now)
+        self.voice.say_when_ready(text, at=start)
         self._sent(sp)
 
     def _begin_record(self, events: list[Event], now: float) -> None:
@@ -446,12 +453,13 @@ class Session:
         if self.recorder is not None or self.recorder_factory is None:
             return
         first = next((e for e in events if e.kind is EventKind.STEP_STARTED), None)
-        if first is None:
+        if first is None or self._started is None:
             return
+        mono, wall = self._started  # read together at the start, before keep-awake's process
         self.recorder = self.recorder_factory(
             preset=self.preset,
             schedule=self.schedule,
-            started_wall=self.wall_clock() - timedelta(seconds=max(0.0, now - first.at)),
+            started_wall=wall + timedelta(seconds=max(0.0, first.at - mono)),
             started_mono=first.at,
         )
         self.recorder.begin()

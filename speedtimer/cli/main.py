@@ -356,7 +356,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.func is None:
             return _run_app(args, _paths(args))
-        return args.func(args)
+        if getattr(args, "command", None) == "serve" or (
+            args.func is cmd_run and not args.plain
+        ):  # the app draws the terminal itself; serve's log is the web server's
+            return args.func(args)
+        from speedtimer.cli.output import terminal_safe_output
+
+        with terminal_safe_output():
+            return args.func(args)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

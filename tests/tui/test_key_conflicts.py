@@ -83,8 +83,6 @@ async def test_the_app_reports_the_conflict_and_does_what_it_says(app_paths, clo
     app = quiet_app(app_paths, clock, start_preset=parse_quick("1:00 work, 1:00 rest"))
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        said = [n for n in notices(app) if "keys.skip" in n]
-        assert len(said) == 1 and "takes enter from 'lap'" in said[0]
         run = app.screen
         await pilot.press("l")  # lap keeps l: a split in the timed step
         await pilot.pause()
@@ -92,6 +90,14 @@ async def test_the_app_reports_the_conflict_and_does_what_it_says(app_paths, clo
         await pilot.press("enter")  # as reported: enter now skips
         await pilot.pause()
         assert run.current_phase() == "rest"
+        clock.advance(61)  # the notice waits for the session's end (it covers no step)
+        run.tick()
+        await pilot.pause()
+        said = [n for n in notices(app) if "keys.skip" in n]
+    assert len(said) == 1, notices(app)
+    # the short notice names the binding that lost the key, and says the remap was applied
+    assert "keys.skip (takes enter from 'lap')" in said[0]
+    assert "The key is moved as asked" in said[0] and "Defaults apply" not in said[0]
 
 
 async def test_pause_moved_keeps_resume_on_space(app_paths, clock):

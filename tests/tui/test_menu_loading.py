@@ -48,7 +48,9 @@ async def test_the_menu_shows_at_once_and_fills_as_files_are_read(tmp_path, cloc
     app = quiet_app(paths, clock)
     counts = []
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        # a short sleep, not pause(): pause() waits until the app is idle, which the worker's
+        # stream of updates postpones until every file is read
+        await pilot.pause(0.01)
         menu = app.screen
         assert isinstance(menu, MenuScreen)
         assert loading_line(menu).startswith("Loading presets")
@@ -79,7 +81,7 @@ async def test_quit_while_presets_are_loading(tmp_path, clock):
     paths = big_paths(tmp_path)
     app = quiet_app(paths, clock)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        await pilot.pause(0.01)  # not pause(): it would wait for the reading to end
         assert app.screen.reading_files
         started = time.monotonic()
         await pilot.press("ctrl+q")

@@ -27,7 +27,7 @@ import contextlib
 import hashlib
 from pathlib import Path
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -68,6 +68,8 @@ from speedtimer.tui.widgets.step_form import NodeForm, field_widget_id
 from speedtimer.tui.widgets.step_tree import StepTree, node_title
 
 TREE_ACTIONS = ("remove_node", "move", "mark", "duplicate_node")
+NARROW_WIDTH = 70  # below this the tree and the fields take turns (tree 26 + fields 40 + edge)
+SHORT_HEIGHT = 16  # below this the outline line is left out
 
 
 class EditorScreen(Screen[Path | None]):
@@ -101,6 +103,8 @@ class EditorScreen(Screen[Path | None]):
         self.preset, self.problem = draft.validate()
         self.last_good: Preset | None = self.preset
         self.title = "Preset editor"
+        self.open_at_problem = False  # a broken file: the cursor starts at its problem
+        self.note_title = "Read-only preset"
 
     # --- the ways in -------------------------------------------------------------------------
 
@@ -144,6 +148,8 @@ class EditorScreen(Screen[Path | None]):
         with Horizontal(id="editor"):
             yield StepTree(self.draft, id="step-tree")
             yield NodeForm(self.draft, id="node-form")
+        # narrow: the fields are out of sight until enter, so the way in is written here
+        yield Static("enter: edit its fields · esc: leave", markup=False, id="editor-narrow-hint")
         yield Static("", markup=False, id="editor-outline")
         yield Static("", markup=False, id="editor-status")
         yield QuietFooter(compact=True)  # rebuilt only when the keys shown change
@@ -157,7 +163,23 @@ class EditorScreen(Screen[Path | None]):
         return self.query_one(NodeForm)
 
     def on_mount(self) -> None:
+        self._apply_size()
         self.call_after_refresh(self._ready)
+
+    def on_resize(self) -> None:
+        self._apply_size()
+
+    def _apply_size(self) -> None:
+        """Narrow: the fields take the tree's place while one has focus (enter), the tree
+        comes back with esc; short: the outline line gives way to them."""
+        size = self.app.size
+        self.set_class(size.width < NARROW_WIDTH, "narrow")
+        self.set_class(size.height < SHORT_HEIGHT, "short")
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        editing = self.form in event.widget.ancestors_with_self
+        self.set_class(editing, "form-mode")
+        self.form.show_hint(editing)
 
     def on_unmount(self) -> None:
         forget_closed_watchers(self.app)  # the header (app title) and description box (theme)
@@ -166,12 +188,14 @@ class EditorScreen(Screen[Path | None]):
         self.tree.rebuild(select=self.draft)
         self.form.show_node(self.draft)
         self.checked()
-        if not self.draft.name.strip():
+        if self.open_at_problem and self.problem is not None:
+            self.action_go_to_problem()  # a broken file: straight to what is wrong
+        elif not self.draft.name.strip():
             self.query_one("#f-name").focus()  # a new preset: start with its name
         else:
             self.tree.focus()
         if self.note:
-            self.notify(self.note, title="Read-only preset", timeout=8)
+            self.notify(self.note, title=self.note_title, timeout=12)
 
     # --- state -------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ what is on disk.
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import time
 from pathlib import Path
@@ -36,6 +37,8 @@ from speedtimer.tui.widgets.footer import QuietFooter
 
 FIRST_PASS_S = 0.5  # read files before the list first shows for at most this long
 POLL_S = 2.0  # how often the menu, while in front, looks for files changed outside the app
+NARROW_WIDTH = 56  # below this the details beside the list are left out
+STACKED_WIDTH = 72  # below this (and from NARROW_WIDTH) the details go under the list
 WORD_EDGES = ".,;:!?()[]{}\"'"
 
 
@@ -133,6 +136,7 @@ class MenuScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#menu-loading").display = False
+        self._apply_size()
         self.rebuild("")
         self.query_one("#filter", Input).focus()
         if self._load_on_mount:
@@ -218,6 +222,16 @@ class MenuScreen(Screen):
     def on_screen_resume(self) -> None:
         self.check_files()  # back from a session, the editor, the history
 
+    def on_resize(self) -> None:
+        self._apply_size()
+
+    def _apply_size(self) -> None:
+        """Narrow: the list alone, full width (the details had 8 columns at 40 wide);
+        middling: the details under the list, so neither wraps every line."""
+        width = self.app.size.width
+        self.set_class(width < NARROW_WIDTH, "narrow")
+        self.set_class(NARROW_WIDTH <= width < STACKED_WIDTH, "stacked")
+
     def rebuild(self, query: str) -> None:
         words = query.casefold().split()
         option_list = self.query_one("#preset-list", OptionList)
@@ -248,6 +262,8 @@ class MenuScreen(Screen):
                     )
                 )
                 self.shown.append(b)
+        if not self.shown:  # said in the list too: a narrow menu has no details pane
+            options.append(Option("No preset matches the filter.", disabled=True))
         option_list.add_options(options)
         if self.shown:
             first = next(i for i, o in enumerate(options) if o is not None and not o.disabled)
@@ -334,6 +350,8 @@ class MenuScreen(Screen):
             return False
         if action == "delete_preset":
             return entry is not None and self._own_file(entry)
+        if action == "edit_preset":  # a broken file too: opened at its problem, or told why not
+            return entry is not None
         return entry is not None and not entry.broken
 
     def _refresh_preset_keys(self) -> None:
@@ -361,9 +379,42 @@ class MenuScreen(Screen):
     def action_edit_preset(self) -> None:
         from speedtimer.tui.screens.editor import EditorScreen
 
+        picked, listed = self.selected(), self.selected_entry()
+        if isinstance(picked, BrokenPreset) and listed is not None:
+            self._edit_broken(picked, own=self._own_file(listed))
+            return
         entry = self._fresh()
         if entry is not None:
             self.app.push_screen(EditorScreen.for_edit(entry, self.app.paths), self.editor_closed)
+
+    def _edit_broken(self, entry: BrokenPreset, *, own: bool) -> None:
+        """The broken file in the editor at its problem, or a notice saying why it cannot be."""
+        from speedtimer.tui.broken_preset import broken_note, draft_from_broken, read_broken
+        from speedtimer.tui.screens.editor import EditorScreen
+
+        path = entry.source
+        name = entry.display_name
+        data, why, raw = read_broken(path) if own else (None, "it is read-only", b"")
+        if data is None:
+            self.notify(
+                f"Cannot open {name!r} in the editor: {why}. Fix it in a text editor: {path}",
+                title="Broken preset",
+                severity="error",
+                timeout=12,
+            )
+            return
+        draft, lost = draft_from_broken(data)
+        screen = EditorScreen(
+            draft,
+            folder=path.parent,
+            path=path,
+            what=f"fixing {path.name}",
+            note=broken_note(path, entry.error.message, lost),
+            digest=hashlib.sha256(raw).hexdigest(),  # a change by another program is asked about
+        )
+        screen.open_at_problem = True
+        screen.note_title = "Broken preset"
+        self.app.push_screen(screen, self.editor_closed)
 
     def action_duplicate_preset(self) -> None:
         from speedtimer.tui.screens.editor import EditorScreen

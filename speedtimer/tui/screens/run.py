@@ -23,7 +23,7 @@ from speedtimer.core.schedule import ScheduledStep
 from speedtimer.core.timer import Ended, EventKind, State
 from speedtimer.session import Session
 from speedtimer.tui import textual_patches
-from speedtimer.tui.modals.confirm import ConfirmScreen
+from speedtimer.tui.modals.end_session import EndSessionScreen
 from speedtimer.tui.widgets.big_time import BigTime
 from speedtimer.tui.widgets.footer import QuietFooter
 
@@ -124,6 +124,7 @@ class RunScreen(Screen):
 
     SOUND_STATUS = "No sound: cues use the terminal bell and a flash (see the log)"
     HISTORY_STATUS = "History: the session is kept in a pending file (see the notice)"
+    VOICE_STATUS = "No voice: beeps only (why: in the notice after the session)"
 
     def __init__(self, session: Session) -> None:
         super().__init__()
@@ -153,11 +154,17 @@ class RunScreen(Screen):
         yield QuietFooter()  # rebuilt only when its keys change; lets old keys go
 
     def on_mount(self) -> None:
+        hold = getattr(self.app, "hold_notices", None)
+        if hold is not None:
+            hold()  # nothing covers the step, target and progress (app.py)
         self._quiet_screens_below()
         self._apply_size()
         audio = self.session.audio
         if not audio.available and audio.problem:
             self.set_status(self.SOUND_STATUS, "sound")
+        voice = self.session.voice
+        if self.session.voice_on and voice is not None and voice.problem:
+            self.set_status(self.VOICE_STATUS, "voice")
         events = self.session.start()
         self._after(events)
 
@@ -177,6 +184,9 @@ class RunScreen(Screen):
 
     def on_unmount(self) -> None:
         self._cancel_wake()
+        after = getattr(self.app, "after_session", None)
+        if after is not None:
+            after()  # the notices held back while the clock ran (app.py)
         if self.session.keep_awake is not None:  # the app quit mid-session: let it sleep
             self.session.keep_awake.stop()
         for box in self._blinkers:
@@ -440,11 +450,4 @@ class RunScreen(Screen):
             if end:
                 self._after(self.session.abort())
 
-        self.app.push_screen(
-            ConfirmScreen(
-                "End this session now?\nWhat you have done so far is kept.",
-                yes="End session (y)",
-                no="Keep going (n)",
-            ),
-            answered,
-        )
+        self.app.push_screen(EndSessionScreen(), answered)
