@@ -160,7 +160,7 @@ def _run_app(args: argparse.Namespace, paths, preset=None) -> int:
     return app.return_code or 0
 
 
-COMMANDS = ("presets", "run", "config", "history")
+COMMANDS = ("presets", "run", "config", "history", "paces")
 
 
 def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
@@ -246,6 +246,10 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_run)
 
+    from speedtimer.paces_cli import add_paces_command
+
+    add_paces_command(sub)
+
     from speedtimer.config_cli import add_config_commands
 
     add_config_commands(sub)
@@ -285,6 +289,11 @@ def main(argv: list[str] | None = None) -> int:
         # Answered before the parser imports the history modules: scripts call this often.
         print(f"speedtimer {__version__}")
         return 0
+    if args_in[:1] == ["paces"]:
+        # Answered without the full parser and its modules: a coach asks this at the track.
+        from speedtimer.paces_cli import main as paces_main
+
+        return paces_main(args_in[1:])
     args = parse_args(args_in)
     if args.get_ready is not None and not 0 <= args.get_ready <= 60:
         build_parser().error("--get-ready expects 0 to 60 seconds")

@@ -1,0 +1,89 @@
+"""`speedtimer paces RACE` as a runner and a script use it: a real process, real output."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "speedtimer", *args],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        cwd=REPO,
+        timeout=60,
+    )
+
+
+def test_json_is_exactly_the_documented_shape():
+    out = run("paces", "5k 19:57", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert set(data) == {"vdot", "race_times", "paces"}
+    assert data["vdot"] == pytest.approx(50.0, abs=0.1)
+    assert list(data["race_times"]) == ["1500m", "mile", "3k", "5k", "10k", "half", "marathon"]
+    assert all(isinstance(v, int | float) for v in data["race_times"].values())
+    assert data["race_times"]["5k"] == pytest.approx(1197, abs=1)
+    assert data["race_times"]["10k"] == pytest.approx(41 * 60 + 21, abs=3)
+    assert data["race_times"]["marathon"] == pytest.approx(3 * 3600 + 10 * 60 + 49, abs=3)
+    assert set(data["paces"]) == {"E", "M", "T", "I", "R"}
+    fast, slow = data["paces"]["E"]
+    assert fast < slow
+    assert data["paces"]["T"] == pytest.approx(255, abs=3)
+    assert data["paces"]["I"] == pytest.approx(235, abs=3)
+    assert data["paces"]["R"] < data["paces"]["I"] < data["paces"]["T"] < data["paces"]["M"]
+
+
+@pytest.mark.parametrize(
+    "race", ["10k 41:21", "half 1:31:35", "HM 1:31:35", "M 3:10:49", "5000m 19:57", "5 km 19:57"]
+)
+def test_equivalent_races_agree(race):
+    out = run("paces", race, "--json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["vdot"] == pytest.approx(50.0, abs=0.2)
+
+
+def test_text_table_has_every_zone_per_km_mile_400_and_200():
+    out = run("paces", "mile", "5:50")  # unquoted words are one race too
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    assert "VDOT 50." in text or "VDOT 49.9" in text
+    assert "per km" in text and "per mile" in text and "400 m" in text and "200 m" in text
+    lines = {line.split()[0]: line for line in text.splitlines() if line.strip()[:2].strip()}
+    assert "4:15" in lines["T"]  # threshold per km
+    assert "3:55" in lines["I"] and "1:34" in lines["I"]  # interval per km and per 400 m
+    assert "-" in lines["E"]  # easy is a range
+    assert "3:10:4" in text  # the marathon equivalent
+
+
+def test_paces_after_global_options_works_too(tmp_path):
+    out = run("--config-dir", str(tmp_path), "paces", "3000m 11:33")
+    assert out.returncode == 0, out.stderr
+    assert "VDOT 5" in out.stdout or "VDOT 49" in out.stdout
+
+
+@pytest.mark.parametrize(
+    ("race", "words"),
+    [
+        ("800m 2:00", "shorter than the model covers"),
+        ("100k 8:00:00", "longer than the model covers"),
+        ("5k 8:00", "faster than the model covers"),
+        ("5k 2:00:00", "slower than the model covers"),
+        ("5k 19:77", "not a valid time"),
+        ("fivek 19:57", "not a race distance"),
+    ],
+)
+def test_clear_refusals(race, words):
+    out = run("paces", race)
+    assert out.returncode == 1
+    assert words in out.stderr
+    assert "Traceback" not in out.stderr
+    assert out.stdout == ""
