@@ -58,23 +58,66 @@ def cmd_presets_list(args: argparse.Namespace) -> int:
     return 0
 
 
+class _RaceRefused(Exception):
+    pass
+
+
+def _race_in_effect(args: argparse.Namespace, paths):
+    """--race on the line, else the settings file's [runner] race, else None."""
+    from speedtimer.core.paces import PaceError, parse_race
+
+    if getattr(args, "race", None) is not None:
+        try:
+            return parse_race(args.race)
+        except PaceError as exc:
+            raise _RaceRefused(f"--race: {exc}") from None
+    from speedtimer.settings import load_settings
+
+    return load_settings(paths.settings_file)[0].race
+
+
+def _race_line(race, preset) -> str:
+    from speedtimer.core.targets import has_symbolic_targets
+
+    if race is not None:
+        return f"Race: {race.text} (VDOT {race.vdot:.1f})"
+    if has_symbolic_targets(preset):
+        return (
+            'Race: none set, so race-derived targets show no time: add --race "5k 19:57", '
+            "or set [runner] race in the settings (speedtimer config edit)"
+        )
+    return ""
+
+
 def cmd_presets_show(args: argparse.Namespace) -> int:
     from speedtimer.catalog import load_catalog
-    from speedtimer.preset import PresetError, format_clock, format_pace
-    from speedtimer.schedule import KIND_NAMES, build_schedule, outline
+    from speedtimer.core.targets import session_preset
+    from speedtimer.preset import PresetError, format_clock
+    from speedtimer.schedule import KIND_NAMES, build_schedule, outline, symbol_text, target_text
 
+    paths = _paths(args)
     try:
-        preset = load_catalog(_paths(args)).find(args.preset)
+        written = load_catalog(paths).find(args.preset)
+        race = _race_in_effect(args, paths)
     except PresetError as exc:
         return _error(str(exc))
+    except _RaceRefused as exc:
+        return _error(str(exc))
+    preset, race = session_preset(written, race)
     sched = build_schedule(preset)
     if args.json:
-        print(json.dumps(sched.to_json(), indent=2))
+        data = sched.to_json()
+        data["race"] = race.text if race is not None else None
+        data["vdot"] = round(race.vdot, 2) if race is not None else None
+        print(json.dumps(data, indent=2))
         return 0
     print(f"{preset.name}  ({preset.category}, {format_clock(sched.estimate_s)})")
     if preset.description:
         print(preset.description)
-    print(outline(preset))
+    print(outline(written))
+    race_line = _race_line(race, written)
+    if race_line:
+        print(race_line)
     print()
     print(f"{'#':>3}  {'PHASE':<9}  {'TIME':>7}  {'REP/SET':<16}  STEP")
     for s in sched.steps:
@@ -83,7 +126,9 @@ def cmd_presets_show(args: argparse.Namespace) -> int:
         if s.distance_m:
             extra = f"{s.distance_m:g} m"
             if s.target_s:
-                extra += f" @ {format_pace(s.pace_s_per_km)} = {format_clock(s.target_s)}"
+                extra += f", target {target_text(s)}"
+            elif s.pace_symbol:
+                extra += f" @ {symbol_text(s.pace_symbol)}, no race set"
             detail = f"{detail} ({extra})" if detail else extra
         print(f"{s.index + 1:>3}  {KIND_NAMES[s.kind]:<9}  {when:>7}  {s.position:<16}  {detail}")
     print(f"\nTotal planned (timed steps): {format_clock(sched.total_planned_s)}")
@@ -223,6 +268,12 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     p = psub.add_parser("show", help="a preset's schedule, step by step")
     p.add_argument("preset", metavar="NAME_OR_PATH")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--race",
+        metavar="RACE",
+        help='resolve race-derived targets for this race, e.g. "5k 19:30" (default: the '
+        "settings' [runner] race)",
+    )
     p.set_defaults(func=cmd_presets_show)
     p = psub.add_parser("validate", help="check preset files; exit 1 if any is bad")
     p.add_argument("paths", nargs="+", metavar="PATH")

@@ -32,7 +32,7 @@ CATEGORIES = (
 )
 PRESET_KEYS = ("name", "description", "category", "tags", "countdown", "halfway", "steps")
 DEFAULTABLE_KEYS = ("countdown", "halfway")  # the settings file may give their default
-STEP_KEYS = ("kind", "duration", "until", "label", "distance_m", "target_pace")
+STEP_KEYS = ("kind", "duration", "until", "label", "distance_m", "target_pace", "target_time")
 BLOCK_KEYS = ("repeat", "skip_last_rest", "steps", "label")
 
 # Limits keep a hostile or mistaken file from eating memory or freezing the menu.
@@ -71,10 +71,17 @@ class Step:
     distance_m: float | None = None
     pace_s_per_km: float | None = None
     pace_unit: str = "km"  # how the pace was written, so a saved file says it the same way
+    # A race-derived target as written ("5k-2s", "I", "T+5s"): pace_s_per_km is None until
+    # speedtimer.core.targets resolves it for the runner's VDOT at session start.
+    pace_symbol: str | None = None
+    # A rep time for the distance ("400 m in 84 s"); pace_s_per_km is then derived from it.
+    target_time_s: float | None = None
 
     @property
     def target_s(self) -> float | None:
-        """Time the distance should take at the target pace."""
+        """Time the distance should take: the rep time, else at the target pace."""
+        if self.target_time_s:
+            return self.target_time_s
         if self.distance_m and self.pace_s_per_km:
             return self.distance_m / 1000 * self.pace_s_per_km
         return None
@@ -187,6 +194,40 @@ def parse_pace(value: object, key: str = "target_pace", path: Path | str | None 
     if m.group(3) == "mi":
         return seconds * 1000 / MILE_M
     return float(seconds)
+
+
+def parse_symbolic_pace(value: str, key: str, path: Path | str | None = None) -> str:
+    """A race-derived target ("I", "5k-2s", "T+5s") in its canonical spelling."""
+    from speedtimer.core.paces import PaceError, parse_symbol
+
+    try:
+        return parse_symbol(value).text
+    except PaceError as exc:
+        raise PresetError(str(exc), path, key) from None
+
+
+_REP_TIME = re.compile(r"^\s*(?:(\d{1,2}):)?(\d{1,5}(?:\.\d)?)\s*s?\s*$")
+
+
+def parse_target_time(
+    value: object, key: str = "target_time", path: Path | str | None = None
+) -> float:
+    """Seconds for a rep: 84, 84.5, "84s", "1:24", "1:24.5"."""
+    expected = 'a rep time like "1:24", "84s" or 84'
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise PresetError(f"expected {expected}, got {_describe(value)}", path, key)
+    if isinstance(value, str):
+        m = _REP_TIME.match(value)
+        if not m or (m.group(1) is not None and float(m.group(2)) >= 60):
+            raise PresetError(f"expected {expected}, got {value!r}", path, key)
+        seconds = int(m.group(1) or 0) * 60 + float(m.group(2))
+    else:
+        seconds = float(value)
+    if not seconds > 0:
+        raise PresetError(f"a rep time must be more than zero, got {value!r}", path, key)
+    if seconds > MAX_STEP_SECONDS:
+        raise PresetError(f"rep time {value!r} is longer than the 24 hour limit", path, key)
+    return round(seconds, 1)
 
 
 def format_pace(s_per_km: float) -> str:
@@ -386,13 +427,26 @@ class _Validator:
                 )
             distance = float(distance)
         pace, pace_unit = None, "km"
+        symbol = None
         if "target_pace" in table:
-            pace = parse_pace(table["target_pace"], _join(prefix, "target_pace"), self.path)
-            pace_unit = pace_unit_of(table["target_pace"])
+            raw = table["target_pace"]
+            key = _join(prefix, "target_pace")
+            if isinstance(raw, str) and ":" not in raw:
+                symbol = parse_symbolic_pace(raw, key, self.path)
+            else:
+                pace = parse_pace(raw, key, self.path)
+                pace_unit = pace_unit_of(raw)
             if distance is None:
-                raise self.err(
-                    _join(prefix, "target_pace"), "needs distance_m too, to give a target time"
-                )
+                raise self.err(key, "needs distance_m too, to give a target time")
+        target_time = None
+        if "target_time" in table:
+            key = _join(prefix, "target_time")
+            if "target_pace" in table:
+                raise self.err(key, "give target_pace or target_time, not both")
+            target_time = parse_target_time(table["target_time"], key, self.path)
+            if distance is None:
+                raise self.err(key, "needs distance_m too: a rep time is for a distance")
+            pace = target_time / distance * 1000
         label = self.text(table, "label", prefix)
         self.leaf_count += 1
         self.seconds += duration or 0
@@ -404,6 +458,8 @@ class _Validator:
             distance_m=distance,
             pace_s_per_km=pace,
             pace_unit=pace_unit,
+            pace_symbol=symbol,
+            target_time_s=target_time,
         )
 
     def _check_total(self, prefix: str) -> None:

@@ -63,6 +63,12 @@ def add_preset_io_commands(psub: Any, get_paths: GetPaths) -> None:
     p.add_argument("preset", metavar="NAME_OR_PATH")
     p.add_argument("--format", required=True, choices=sorted(EXPORTERS))
     p.add_argument("--output", "-o", metavar="FILE", help="write FILE instead of printing")
+    p.add_argument(
+        "--race",
+        metavar="RACE",
+        help="icu and fit: absolute paces for race-derived targets from this race, e.g. "
+        '"5k 19:30" (default: the settings\' [runner] race)',
+    )
     p.set_defaults(func=lambda args: cmd_presets_export(args, get_paths(args)))
 
 
@@ -156,14 +162,30 @@ def cmd_presets_import(args: argparse.Namespace, paths: Paths) -> int:
 
 def cmd_presets_export(args: argparse.Namespace, paths: Paths) -> int:
     from speedtimer.catalog import load_catalog
+    from speedtimer.cli import _race_in_effect, _RaceRefused
+    from speedtimer.core.targets import has_symbolic_targets, session_preset
     from speedtimer.exporters import EXPORTERS, ExportError
     from speedtimer.preset import PresetError
     from speedtimer.preset_save import SaveError
 
     try:
         preset = load_catalog(paths).find(args.preset)
+        race = _race_in_effect(args, paths)
     except PresetError as exc:
         return _error(str(exc))
+    except _RaceRefused as exc:
+        return _error(str(exc))
+    if args.format != "toml" and has_symbolic_targets(preset):
+        # Other tools know no "5k pace": they get the absolute pace for the race in effect.
+        if race is None:
+            print(
+                'note: race-derived targets left out: no race set (--race "5k 19:57" or '
+                "[runner] race in the settings)",
+                file=sys.stderr,
+            )
+        else:
+            print(f"note: race-derived targets as paces for {race.text}", file=sys.stderr)
+        preset = session_preset(preset, race)[0]
     output = Path(args.output).expanduser() if args.output else None
     try:
         EXPORTERS[args.format](preset, output)

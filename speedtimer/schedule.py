@@ -33,6 +33,8 @@ class ScheduledStep:
     rep_count: int | None = None
     set: int | None = None
     set_count: int | None = None
+    pace_symbol: str | None = None  # the race-derived target it came from ("5k-2s")
+    target_time_s: float | None = None  # a rep time given as such ("400 m in 84 s")
 
     @property
     def is_open(self) -> bool:
@@ -40,6 +42,8 @@ class ScheduledStep:
 
     @property
     def target_s(self) -> float | None:
+        if self.target_time_s:
+            return self.target_time_s
         if self.distance_m and self.pace_s_per_km:
             return self.distance_m / 1000 * self.pace_s_per_km
         return None
@@ -79,6 +83,7 @@ class ScheduledStep:
             "distance_m": self.distance_m,
             "target_pace_s_per_km": self.pace_s_per_km,
             "target_s": self.target_s,
+            "target_pace_symbol": self.pace_symbol,
         }
 
 
@@ -156,6 +161,8 @@ def _expand(
                     rep_count=rep[1],
                     set=st[0],
                     set_count=st[1],
+                    pace_symbol=item.pace_symbol,
+                    target_time_s=item.target_time_s,
                 )
             )
             continue
@@ -170,6 +177,27 @@ def _expand(
                     out.pop()
 
 
+def symbol_text(symbol: str) -> str:
+    """ "5k-2s" -> "5k pace -2s", "I" -> "I pace": how a screen names a race-derived target."""
+    for i, ch in enumerate(symbol):
+        if ch in "+-" and i:
+            return f"{symbol[:i]} pace {symbol[i:]}"
+    return f"{symbol} pace"
+
+
+def target_text(step: ScheduledStep) -> str:
+    """The target as a screen shows it: "1:32 (3:50/km, 5k pace)", "1:24", or "" for none."""
+    if not step.target_s:
+        return ""
+    parts = []
+    if step.pace_s_per_km and not step.target_time_s:
+        parts.append(format_pace(step.pace_s_per_km))
+    if step.pace_symbol:
+        parts.append(symbol_text(step.pace_symbol))
+    extra = f" ({', '.join(parts)})" if parts else ""
+    return f"{format_clock(step.target_s)}{extra}"
+
+
 def outline(preset: Preset) -> str:
     """One readable line: warm-up 10:00 · 8 x [400 m @ 3:45/km, lap · jog 1:30] · cool-down 10:00"""
     return " · ".join(_outline_item(i) for i in preset.steps)
@@ -182,7 +210,11 @@ def _outline_item(item: Step | Repeat) -> str:
     name = item.label or KIND_NAMES[item.kind].lower()
     if item.distance_m:
         dist = f"{item.distance_m:g} m"
-        if item.pace_s_per_km:
+        if item.target_time_s:
+            dist += f" in {format_clock(item.target_time_s, tenths=item.target_time_s % 1 != 0)}"
+        elif item.pace_symbol:
+            dist += f" @ {symbol_text(item.pace_symbol)}"
+        elif item.pace_s_per_km:
             dist += f" @ {format_pace(item.pace_s_per_km)}"
         name = dist
     when = format_clock(item.duration_s) if item.duration_s else "lap"

@@ -92,6 +92,9 @@ def settings_template(
                 out.append(f"# {_line(bid, keys):<32} # {description}")
         elif doc.name == "phrases":
             out += _phrases_section()
+        elif doc.name == "runner":
+            out.append("# [runner]")
+            out.append('# race = ""')
         else:
             out.append("# " + _line(doc.name, values[doc.name]))
         out.append("")

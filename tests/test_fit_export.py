@@ -18,6 +18,8 @@ from garmin_fit_sdk import Decoder, Stream
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from speedtimer.core.paces import parse_race
+from speedtimer.core.targets import resolve_targets
 from speedtimer.fit_export import (
     PACE_TOLERANCE,
     STEP_NAME_MAX,
@@ -151,7 +153,7 @@ def test_fit_tool_validator_agrees_but_for_the_step_count(path, tmp_path):
 
 def test_bundled_presets_cover_what_the_export_must_handle():
     """Guards the test above: it only proves much while the presets use these features."""
-    presets = [load_preset(p, bundled=True) for p in BUNDLED]
+    presets = [resolve_targets(load_preset(p, bundled=True), 50.0) for p in BUNDLED]
     steps = [s for p in presets for s in build_schedule(p).steps]
     assert any(s.is_open and s.pace_s_per_km for s in steps)
     assert {s.kind for s in steps} == {"warmup", "work", "rest", "cooldown"}
@@ -159,7 +161,8 @@ def test_bundled_presets_cover_what_the_export_must_handle():
 
 
 def test_8x400_step_by_step(tmp_path):
-    preset = load_preset(bundled_presets_dir() / "8x400m-track.toml", bundled=True)
+    written = load_preset(bundled_presets_dir() / "8x400m-track.toml", bundled=True)
+    preset = resolve_targets(written, parse_race("5k 18:45").vdot)  # 5k pace 3:45/km
     messages, notes = export(preset, tmp_path)
     steps = messages["workout_step_mesgs"]
     summary = [
