@@ -464,3 +464,24 @@ def test_with_the_voice_on_a_missing_speech_command_is_a_problem(tmp_path):
     )
     path.write_text('voice = false\nvoice_command = ["no-such-speaker", "{file}", "{text}"]\n')
     assert deep_problems(load_settings(path)[0], sounds_dir()) == []  # off: nothing to say
+
+
+# --- the runner's race -------------------------------------------------------------------------
+
+
+def test_runner_race_is_read_and_a_bad_one_is_reported_not_fatal(tmp_path):
+    path = tmp_path / "settings.toml"
+    path.write_text('mute = true\n[runner]\nrace = "10k 41:21"\n')
+    settings, problems = load_settings(path)
+    assert problems == []
+    assert settings.race is not None and settings.race.text == "10k 41:21"
+    assert settings.race.vdot == pytest.approx(50, abs=0.2)
+    assert "runner" in settings.from_file
+    path.write_text('mute = true\n[runner]\nrace = "5k 9:00"\nshoe = "x"\n')
+    settings, problems = load_settings(path)
+    assert settings.race is None and settings.mute is True  # the rest still applies
+    assert any("runner.race" in p and "faster than the model covers" in p for p in problems)
+    assert any("runner.shoe" in p and "unknown" in p for p in problems)
+    path.write_text('runner = "5k 20:00"\n')
+    settings, problems = load_settings(path)
+    assert settings.race is None and any("expected a table [runner]" in p for p in problems)
