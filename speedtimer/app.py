@@ -25,6 +25,8 @@ from textual.notifications import SeverityLevel
 from speedtimer.catalog import Catalog, load_catalog
 from speedtimer.components import textual_fixes
 from speedtimer.components.menu_screen import MenuScreen
+from speedtimer.core.paces import Race
+from speedtimer.core.targets import StartChoice, has_symbolic_targets, session_preset
 from speedtimer.paths import Paths
 from speedtimer.preset import Preset
 from speedtimer.settings import Settings, key_problems, load_settings, theme_problem
@@ -35,6 +37,7 @@ if TYPE_CHECKING:  # the run screen, session and sound come after the menu's fir
     from speedtimer.voice import Voice
 
 log = logging.getLogger("speedtimer")
+RACE_KEY = "ctrl+t"  # the menu's key for the runner's race (MenuScreen's binding "race")
 EXIT_FLUSH_S = 3.0  # at most this long at exit for history writes; the rest go to a file
 textual_fixes.install()
 
@@ -65,6 +68,8 @@ class SpeedTimerApp(App):
         get_ready_s: float | None = None,
         start_preset: Preset | None = None,
         record_history: bool = True,
+        race: Race | None = None,
+        start_choice: StartChoice | None = None,
     ) -> None:
         super().__init__()
         self.paths = paths
@@ -78,7 +83,11 @@ class SpeedTimerApp(App):
         self._voice: Voice | None = None
         self.get_ready_s = settings.get_ready_s if get_ready_s is None else get_ready_s
         self.start_preset = start_preset
+        self.start_choice = start_choice
         self.record_history = record_history
+        # The runner's race: --race for this run, else the settings file's [runner] race.
+        self.race: Race | None = race if race is not None else settings.race
+        self._race_hint_given = False
         self.catalog: Catalog = Catalog(())
         self._apply_theme_and_keys()
 
@@ -114,7 +123,7 @@ class SpeedTimerApp(App):
         self.catalog = load_catalog(self.paths, self.settings)
         self.push_screen(MenuScreen(self.catalog))
         if self.start_preset is not None:
-            self.start_session(self.start_preset)
+            self.start_session(self.start_preset, self.start_choice)
         for problem in self.startup_problems:
             self.report(problem)
         self._install_signal_handlers()
@@ -260,10 +269,21 @@ class SpeedTimerApp(App):
 
     # --- actions ---------------------------------------------------------------------------
 
-    def start_session(self, preset: Preset) -> RunScreen:
+    def start_session(self, preset: Preset, choice: StartChoice | None = None) -> RunScreen:
         from speedtimer.components.run_screen import RunScreen
         from speedtimer.session import Session
 
+        written = preset
+        preset, race = session_preset(written, self.race, choice)
+        if race is None and has_symbolic_targets(written) and not self._race_hint_given:
+            self._race_hint_given = True  # once an app run: the runner has heard it
+            self.notify(
+                "This preset's targets come from your race (5k pace, I pace...), and no race "
+                f"is set, so they are not shown. Set one with {RACE_KEY} in the menu, or "
+                '[runner] race = "5k 19:57" in the settings.',
+                title="No race set",
+                timeout=8,
+            )
         voice = self.voice if self.voice_on else None
         if voice is not None and voice.problem:
             self.report(voice.problem)  # once a session: the runner expects to hear it
@@ -280,6 +300,7 @@ class SpeedTimerApp(App):
             voice_on=self.voice_on,
             phrases=self.settings.phrases,
             cue_seconds=self._cue_seconds,
+            race=race,
         )
         screen = RunScreen(session)
         self.push_screen(screen)
@@ -288,7 +309,7 @@ class SpeedTimerApp(App):
     def _recorder_factory(self):
         from speedtimer.recorder import SessionRecorder
 
-        def factory(*, preset: Preset, schedule, started_wall, started_mono):
+        def factory(*, preset: Preset, schedule, started_wall, started_mono, race=None):
             toml_text = ""
             if preset.source is not None:
                 try:
@@ -305,6 +326,8 @@ class SpeedTimerApp(App):
                 on_problem=self._from_any_thread(self._show_history_problem),
                 background=True,  # a locked database must never stop the countdown
                 spare_pending_dir=self.paths.spare_pending_dir,
+                race=race.text if race is not None else "",
+                vdot=round(race.vdot, 2) if race is not None else None,
             )
 
         return factory
@@ -315,6 +338,28 @@ class SpeedTimerApp(App):
         if running is not None:
             running.flash()
 
+    def set_race(self, race: Race | None) -> None:
+        """The runner's race for this and later runs: kept in the settings file."""
+        from speedtimer.formats.runner_race import save_race
+        from speedtimer.preset_save import SaveError
+
+        self.race = race
+        try:
+            save_race(self.paths.settings_file, race.text if race is not None else "")
+        except SaveError as exc:
+            self.report(f"{exc}; the race applies until you quit")
+        else:
+            if race is None:
+                self.notify("No race set: race-derived targets are not shown", title="Race")
+            else:
+                self.notify(
+                    f"Race {race.text}: VDOT {race.vdot:.1f}; saved in {self.paths.settings_file}",
+                    title="Race",
+                )
+        for screen in self.screen_stack:
+            if isinstance(screen, MenuScreen):
+                screen.race_changed()
+
     def action_history(self) -> None:
         from speedtimer.components.history_screen import HistoryScreen
 
@@ -324,6 +369,11 @@ class SpeedTimerApp(App):
         yield from super().get_system_commands(screen)
         yield SystemCommand("History", "Review past sessions and trends", self.action_history)
         if isinstance(screen, MenuScreen):
+            yield SystemCommand(
+                "Set my race",
+                "Your recent race (5k 19:57): targets like 5k pace or I pace come from it",
+                screen.action_set_race,
+            )
             yield from preset_commands(screen)
 
     async def action_quit(self) -> None:
@@ -352,6 +402,12 @@ def preset_commands(menu: MenuScreen):
     entry = menu.selected()
     name = getattr(entry, "name", "")
     yield SystemCommand("New preset", "Write a new preset in the editor", menu.action_new_preset)
+    if isinstance(entry, Preset):
+        yield SystemCommand(
+            "Start with…",
+            f"Start {name!r} with another race, or one pace or rep time for every work rep",
+            menu.action_start_with,
+        )
     if menu.check_action("edit_preset", ()):
         yield SystemCommand("Edit preset", f"Change {name!r}", menu.action_edit_preset)
     if menu.check_action("duplicate_preset", ()):
@@ -396,6 +452,8 @@ def make_app(
     audio: Audio | None = None,
     settings: Settings | None = None,
     record_history: bool = True,
+    race: Race | None = None,
+    start_choice: StartChoice | None = None,
 ) -> SpeedTimerApp:
     """`mute`/`voice`/`get_ready_s` None: the settings file decides. `settings` None: they are read
     from the file, which is first created, commented, if it does not exist yet."""
@@ -418,6 +476,8 @@ def make_app(
         get_ready_s=get_ready_s,
         start_preset=start_preset,
         record_history=record_history,
+        race=race,
+        start_choice=start_choice,
     )
 
 

@@ -167,6 +167,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
         return 2
     paths = _paths(args)
+    from speedtimer.core.paces import PaceError, parse_race
+    from speedtimer.core.targets import parse_start_choice
+
+    try:
+        race = parse_race(args.race) if args.race is not None else None
+    except PaceError as exc:
+        return _error(f"--race: {exc}")
+    try:
+        choice = parse_start_choice(args.target) if args.target is not None else None
+    except PaceError as exc:
+        return _error(f"--target: {exc}")
+    if choice is not None and choice.race is not None:
+        return _error('--target: give a pace ("3:40/km") or a rep time ("84s"); a race goes '
+                      "in --race")  # fmt: skip
     try:
         if args.quick is not None:
             from speedtimer.quick import parse_quick
@@ -180,9 +194,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         from speedtimer.plain import run_plain
 
         return run_plain(
-            preset, paths, mute=args.mute, get_ready_s=args.get_ready, voice=args.voice
+            preset,
+            paths,
+            mute=args.mute,
+            get_ready_s=args.get_ready,
+            voice=args.voice,
+            race=race,
+            choice=choice,
         )
-    return _run_app(args, paths, preset)
+    return _run_app(args, paths, preset, race=race, choice=choice)
 
 
 def _follow_the_terminal() -> None:
@@ -194,12 +214,18 @@ def _follow_the_terminal() -> None:
             os.environ.pop(name, None)
 
 
-def _run_app(args: argparse.Namespace, paths, preset=None) -> int:
+def _run_app(args: argparse.Namespace, paths, preset=None, race=None, choice=None) -> int:
     from speedtimer.app import make_app
 
     _follow_the_terminal()
     app = make_app(
-        paths, mute=args.mute, voice=args.voice, get_ready_s=args.get_ready, start_preset=preset
+        paths,
+        mute=args.mute,
+        voice=args.voice,
+        get_ready_s=args.get_ready,
+        start_preset=preset,
+        race=race,
+        start_choice=choice,
     )
     app.run()
     return app.return_code or 0
@@ -294,6 +320,18 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
         "--plain",
         action="store_true",
         help="no full-screen app: print each step as a line (for scripts and screen readers)",
+    )
+    p.add_argument(
+        "--race",
+        metavar="RACE",
+        help='your race for this run, e.g. "5k 19:30": targets like 5k pace or I pace come from '
+        "it (default: the settings' [runner] race)",
+    )
+    p.add_argument(
+        "--target",
+        metavar="TARGET",
+        help='one target for every work rep with a distance, this run only: a pace ("3:40/km") '
+        'or a rep time ("84s", "1:24")',
     )
     p.set_defaults(func=cmd_run)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from speedtimer.paths import Paths
 from speedtimer.preset import Preset, format_clock
-from speedtimer.schedule import KIND_NAMES
+from speedtimer.schedule import KIND_NAMES, target_text
 from speedtimer.timer import EventKind
 
 
@@ -27,8 +27,11 @@ def run_plain(
     get_ready_s: int | None = None,
     voice: bool | None = None,
     out=None,
+    race=None,
+    choice=None,
 ) -> int:
     from speedtimer.audio import NullAudio, cue_lengths, open_audio, resolve_cue_files
+    from speedtimer.core.targets import has_symbolic_targets, session_preset
     from speedtimer.recorder import SessionRecorder
     from speedtimer.session import Session
     from speedtimer.settings import load_settings
@@ -37,6 +40,16 @@ def run_plain(
     settings, problems = load_settings(paths.settings_file)
     for p in problems:
         print(f"warning: {p}", file=out)
+    written = preset
+    preset, race = session_preset(written, race if race is not None else settings.race, choice)
+    if race is not None and has_symbolic_targets(written):
+        print(f"Targets from your race {race.text} (VDOT {race.vdot:.1f})", file=out)
+    elif race is None and has_symbolic_targets(written):
+        print(
+            "note: this preset's targets come from your race and none is set, so they are "
+            'not shown: add --race "5k 19:57", or set [runner] race in the settings',
+            file=out,
+        )
     files, sound_problems = resolve_cue_files(paths.sounds_dir, settings.sounds)
     for p in sound_problems:
         print(f"warning: {p}", file=out)
@@ -57,7 +70,7 @@ def run_plain(
         if speaker.problem:
             warn(speaker.problem)
 
-    def recorder_factory(*, preset, schedule, started_wall, started_mono):
+    def recorder_factory(*, preset, schedule, started_wall, started_mono, race=None):
         toml_text = _read(preset.source)
         return SessionRecorder(
             paths.history_db,
@@ -68,6 +81,8 @@ def run_plain(
             started_mono=started_mono,
             on_problem=lambda m: print(f"warning: {m}", file=out, flush=True),
             spare_pending_dir=paths.spare_pending_dir,
+            race=race.text if race is not None else "",
+            vdot=round(race.vdot, 2) if race is not None else None,
         )
 
     session = Session(
@@ -81,6 +96,7 @@ def run_plain(
         voice_on=voice_on,
         phrases=settings.phrases,
         cue_seconds=cue_lengths(files),
+        race=race,
     )
     stop: list[str] = []
 
@@ -147,7 +163,8 @@ def _print_events(session, events, out) -> None:
             s = steps[ev.index]
             when = format_clock(s.planned_s) if s.planned_s is not None else "until lap"
             pos = f" [{s.position}]" if s.position else ""
-            line = f"{KIND_NAMES[s.kind]}: {s.title} {when}{pos}"
+            target = f", target {target_text(s)}" if s.target_s else ""
+            line = f"{KIND_NAMES[s.kind]}: {s.title} {when}{target}{pos}"
         elif ev.kind is EventKind.LAP:
             line = f"  lap {format_clock(ev.split_s or 0, tenths=True)}"
         elif ev.kind is EventKind.HALFWAY:

@@ -137,6 +137,8 @@ class SessionRecorder:
         session_uuid: str | None = None,
         background: bool = False,
         spare_pending_dir: Path | None = None,
+        race: str = "",
+        vdot: float | None = None,
     ) -> None:
         """`started_wall` (aware) and `started_mono` are the same instant on the wall clock and
         on the timer's monotonic scale. `open_store` replaces `HistoryStore.open` (tests).
@@ -187,6 +189,8 @@ class SessionRecorder:
             "note": "",
             "pid": os.getpid(),
             "host": socket.gethostname(),
+            "race": race,  # what its race-derived targets were worked out from
+            "vdot": vdot,
         }
         if background:
             _LIVE.add(self)
@@ -353,6 +357,8 @@ class SessionRecorder:
                 planned_s=self._session["planned_s"],
                 reps_planned=self._session["reps_planned"],
                 utc_offset_min=self._session["utc_offset_min"],
+                race=self._session["race"],
+                vdot=self._session["vdot"],
             )
             self._store.checkpoint()
         except (StoreError, sqlite3.Error, OSError) as exc:

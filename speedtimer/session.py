@@ -30,6 +30,7 @@ from speedtimer.announce import (
     texts_for,
 )
 from speedtimer.audio import Audio
+from speedtimer.core.paces import Race
 from speedtimer.cues import cues_for
 from speedtimer.preset import Preset
 from speedtimer.schedule import Schedule, build_schedule
@@ -78,8 +79,10 @@ class Session:
         voice_on: bool = False,
         phrases: Mapping[str, str] | None = None,
         cue_seconds: Mapping[str, float] | None = None,
+        race: Race | None = None,
     ) -> None:
         self.preset = preset
+        self.race = race  # the race this session's race-derived targets were resolved for
         self.schedule: Schedule = build_schedule(preset)
         self.timer = Timer(self.schedule, get_ready_s=get_ready_s)
         self.audio = audio
@@ -116,6 +119,7 @@ class Session:
                 schedule=self.schedule,
                 started_wall=self.wall_clock(),
                 started_mono=now,
+                **({"race": self.race} if self.race is not None else {}),
             )
             self.recorder.begin()
         if self.voice_on:

@@ -130,6 +130,12 @@ MIGRATIONS: list[str] = [
     CREATE INDEX steps_lap_splits ON steps(session_id, split_s)
         WHERE kind = 'work' AND ended_how = 'lap' AND split_s IS NOT NULL;
     """,
+    # 3: the runner's race and its VDOT that a session's race-derived targets ("5k pace") were
+    # worked out from; each step's target_s already holds the target it was run with
+    """
+    ALTER TABLE sessions ADD COLUMN race TEXT NOT NULL DEFAULT '';
+    ALTER TABLE sessions ADD COLUMN vdot REAL;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -413,12 +419,16 @@ class SessionDetail(SessionSummary):
     pid: int | None = None
     host: str | None = None
     steps: tuple[StepRow, ...] = field(default_factory=tuple)
+    race: str = ""  # the race its targets came from ("5k 19:57"), "" for none
+    vdot: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = super().to_dict()
         d["preset_toml"] = self.preset_toml
         d["host"] = self.host
         d["pid"] = self.pid
+        d["race"] = self.race
+        d["vdot"] = self.vdot
         d["steps"] = [s.to_dict() for s in self.steps]
         return d
 
@@ -538,6 +548,8 @@ _EXPORT_KEYS = (
     "preset_toml",
     "pid",
     "host",
+    "race",
+    "vdot",
 )
 _STEP_KEYS = (
     "idx",
@@ -732,6 +744,8 @@ class _Imported:
     pid: int | None
     host: str | None
     steps: tuple[StepRow, ...]
+    race: str = ""
+    vdot: float | None = None
 
 
 def session_from_dict(d: Any, where: str = "session") -> _Imported:
@@ -781,7 +795,16 @@ def session_from_dict(d: Any, where: str = "session") -> _Imported:
         pid=v.integer("pid", optional=True),
         host=v.text("host", optional=True),
         steps=steps,
+        race=v.text("race", default="")[:60],
+        vdot=_bounded_vdot(v.number("vdot", optional=True)),
     )
+
+
+def _bounded_vdot(value: float | None) -> float | None:
+    """A VDOT from a file: kept only inside what the pace model covers."""
+    if value is None or not 1 <= value <= 120:
+        return None
+    return float(value)
 
 
 # --- processes ---------------------------------------------------------------------------
@@ -969,6 +992,8 @@ class HistoryStore:
         pid: int | None = None,
         host: str | None = None,
         utc_offset_min: int | None = None,
+        race: str = "",
+        vdot: float | None = None,
     ) -> int:
         """Insert a session 'in_progress'; returns its id. `utc_offset_min` defaults to the
         offset `started_at` carries, or this computer's local offset for a UTC time."""
@@ -985,11 +1010,13 @@ class HistoryStore:
             int(reps_planned),
             pid,
             host,
+            race,
+            vdot,
         )
         sql = (
             "INSERT INTO sessions (uuid, preset_name, preset_toml, started_at, utc_offset_min,"
-            " status, planned_s, reps_planned, pid, host)"
-            " VALUES (?, ?, ?, ?, ?, 'in_progress', ?, ?, ?, ?)"
+            " status, planned_s, reps_planned, pid, host, race, vdot)"
+            " VALUES (?, ?, ?, ?, ?, 'in_progress', ?, ?, ?, ?, ?, ?)"
         )
         return self._write(lambda c: c.execute(sql, params).lastrowid)
 
@@ -1131,7 +1158,8 @@ class HistoryStore:
 
         def read(c: sqlite3.Connection):
             row = c.execute(
-                f"SELECT {_SUMMARY_COLUMNS}, preset_toml, pid, host FROM sessions WHERE id = ?",
+                f"SELECT {_SUMMARY_COLUMNS}, preset_toml, pid, host, race, vdot FROM sessions"
+                " WHERE id = ?",
                 (session_id,),
             ).fetchone()
             if row is None:
@@ -1150,6 +1178,8 @@ class HistoryStore:
             pid=row[16],
             host=row[17],
             steps=tuple(_step_from_row(s) for s in steps),
+            race=row[18],
+            vdot=row[19],
         )
 
     def session_id_for_uuid(self, uuid: str) -> int | None:
@@ -1245,7 +1275,7 @@ class HistoryStore:
 
             def read(c: sqlite3.Connection, last_id=last_id):
                 rows = c.execute(
-                    f"SELECT {_SUMMARY_COLUMNS}, preset_toml, pid, host FROM sessions"
+                    f"SELECT {_SUMMARY_COLUMNS}, preset_toml, pid, host, race, vdot FROM sessions"
                     " WHERE id > ? ORDER BY id LIMIT ?",
                     (last_id, batch),
                 ).fetchall()
@@ -1306,6 +1336,8 @@ class HistoryStore:
                 r.note,
                 r.pid,
                 r.host,
+                r.race,
+                r.vdot,
             )
             row = c.execute("SELECT id FROM sessions WHERE uuid = ?", (r.uuid,)).fetchone()
             if row is not None:
@@ -1318,7 +1350,7 @@ class HistoryStore:
                     "UPDATE sessions SET preset_name = ?, preset_toml = ?, started_at = ?,"
                     " utc_offset_min = ?, ended_at = ?, status = ?, planned_s = ?, active_s = ?,"
                     " work_s = ?, reps_done = ?, reps_planned = ?, paused_s = ?, rpe = ?,"
-                    " note = ?, pid = ?, host = ? WHERE id = ?",
+                    " note = ?, pid = ?, host = ?, race = ?, vdot = ? WHERE id = ?",
                     (*values, sid),
                 )
                 c.execute("DELETE FROM steps WHERE session_id = ?", (sid,))
@@ -1326,8 +1358,8 @@ class HistoryStore:
                 sid = c.execute(
                     "INSERT INTO sessions (uuid, preset_name, preset_toml, started_at,"
                     " utc_offset_min, ended_at, status, planned_s, active_s, work_s, reps_done,"
-                    " reps_planned, paused_s, rpe, note, pid, host)"
-                    f" VALUES ({', '.join('?' * 17)})",
+                    " reps_planned, paused_s, rpe, note, pid, host, race, vdot)"
+                    f" VALUES ({', '.join('?' * 19)})",
                     (r.uuid, *values),
                 ).lastrowid
             c.executemany(_INSERT_STEP, [s._params(sid) for s in r.steps])

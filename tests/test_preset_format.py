@@ -139,9 +139,7 @@ def test_8x400_is_lap_ended_with_distance_and_pace():
     assert all(s.is_open and s.distance_m == 400 and s.pace_symbol == "5k" for s in work)
     assert all(s.pace_s_per_km is None for s in work)  # no race: no made-up target
     ran = build_schedule(resolve_targets(preset, 50.0))  # 5k in 19:57
-    assert all(
-        s.target_s == pytest.approx(95.8, abs=0.5) for s in ran.steps if s.kind == "work"
-    )
+    assert all(s.target_s == pytest.approx(95.8, abs=0.5) for s in ran.steps if s.kind == "work")
     rests = [s for s in sched.steps if s.kind == "rest"]
     assert [s.planned_s for s in rests] == [90] * 7  # skip_last_rest: no jog after the 8th
 

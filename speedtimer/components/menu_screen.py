@@ -17,6 +17,14 @@ from textual.widgets.option_list import Option
 from speedtimer.catalog import Catalog, load_catalog
 from speedtimer.components.confirm import ConfirmScreen
 from speedtimer.components.history_footer import QuietFooter
+from speedtimer.core.paces import RACE_EXAMPLE, PaceError, Race, parse_race
+from speedtimer.core.targets import (
+    CHOICE_EXAMPLE,
+    StartChoice,
+    has_symbolic_targets,
+    parse_start_choice,
+    session_preset,
+)
 from speedtimer.preset import CATEGORIES, BrokenPreset, Preset, format_clock
 from speedtimer.schedule import build_schedule, outline
 
@@ -38,13 +46,21 @@ def totals_line(preset: Preset) -> str:
     )
 
 
-def preset_details(entry: Preset | BrokenPreset) -> Content:
+def race_line(race: Race | None) -> str:
+    if race is None:
+        return "Race: none set · ctrl+t sets it (for 5k pace, I pace targets)"
+    return f"Race: {race.text} · VDOT {race.vdot:.1f} · ctrl+t changes it"
+
+
+def preset_details(entry: Preset | BrokenPreset, race: Race | None = None) -> Content:
     if isinstance(entry, BrokenPreset):
         return Content.assemble(
             (f"{entry.display_name}\n", "bold"),
             ("This preset file is broken and cannot be run.\n\n", "bold $error"),
             (f"{entry.error}\n", "$error"),
         )
+    written = entry
+    entry = session_preset(entry, race)[0]
     sched = build_schedule(entry)
     parts: list = [(f"{entry.name}\n", "bold"), (f"{entry.category}", "italic")]
     if entry.tags:
@@ -52,7 +68,14 @@ def preset_details(entry: Preset | BrokenPreset) -> Content:
     parts.append("\n\n")
     if entry.description:
         parts.append(f"{entry.description}\n\n")
-    parts.append((outline(entry) + "\n\n", "bold"))
+    parts.append((outline(written) + "\n\n", "bold"))
+    if has_symbolic_targets(written):
+        if race is None:
+            parts.append(
+                ("Targets from your race: none set, so none shown (ctrl+t).\n", "$warning")
+            )
+        else:
+            parts.append(f"Targets from your race {race.text} (VDOT {race.vdot:.1f}).\n")
     parts.append(totals_line(entry) + "\n")
     if any(s.is_open for s in sched.steps):
         parts.append("Lap-ended reps count as their target time.\n")
@@ -69,6 +92,8 @@ class MenuScreen(Screen):
         Binding("pagedown", "cursor(10)", "", show=False),
         Binding("pageup", "cursor(-10)", "", show=False),
         Binding("ctrl+r", "app.history", "History", id="history"),
+        Binding("ctrl+t", "set_race", "Race", id="race", priority=True),
+        Binding("ctrl+o", "start_with", "Start with…", id="start_with", priority=True),
         # priority: the filter box would take these keys for itself (end, delete, cut)
         Binding("ctrl+n", "new_preset", "New", id="preset_new", priority=True),
         Binding("ctrl+e", "edit_preset", "Edit", id="preset_edit", priority=True),
@@ -90,7 +115,8 @@ class MenuScreen(Screen):
         known = self._times.get(id(preset))
         if known is not None and known[0] is preset:
             return known[1]
-        text = format_clock(build_schedule(preset).estimate_s)
+        resolved = session_preset(preset, self.app.race)[0]
+        text = format_clock(build_schedule(resolved).estimate_s)
         self._times[id(preset)] = (preset, text)
         return text
 
@@ -99,6 +125,7 @@ class MenuScreen(Screen):
         with Horizontal(id="menu"):
             with Vertical(id="menu-left"):
                 yield Input(placeholder="Type to filter: 400, hills, tabata…", id="filter")
+                yield Static(race_line(self.app.race), markup=False, id="race-line")
                 yield OptionList(id="preset-list")
             with VerticalScroll(id="menu-right"):
                 yield Static("", markup=False, id="details")
@@ -158,7 +185,7 @@ class MenuScreen(Screen):
     def highlighted(self, event: OptionList.OptionHighlighted) -> None:
         entry = self.selected()
         if entry is not None:
-            self.query_one("#details", Static).update(preset_details(entry))
+            self.query_one("#details", Static).update(preset_details(entry, self.app.race))
         self._refresh_preset_keys()
 
     @on(OptionList.OptionSelected)
@@ -191,9 +218,76 @@ class MenuScreen(Screen):
             return
         self.app.start_session(entry)
 
+    # --- the runner's race, and what to start with ------------------------------------------------
+
+    def action_set_race(self) -> None:
+        from speedtimer.tui.modals.text_prompt import TextPrompt
+
+        def check(text: str) -> tuple[Race | None, str]:
+            try:
+                return parse_race(text), ""
+            except PaceError as exc:
+                return None, str(exc)
+
+        def answered(race: Race | str | None) -> None:
+            if race is None:
+                return  # Escape: unchanged
+            self.app.set_race(race or None)  # "": no race
+
+        current = self.app.race
+        self.app.push_screen(
+            TextPrompt(
+                "Your recent race: distance and time",
+                check,
+                value=current.text if current is not None else "",
+                placeholder="5k 19:57",
+                hint=f"e.g. {RACE_EXAMPLE}. Empty: no race. Saved in your settings.",
+                allow_empty=True,
+            ),
+            answered,
+        )
+
+    def race_changed(self) -> None:
+        self._times.clear()
+        self.query_one("#race-line", Static).update(race_line(self.app.race))
+        self.rebuild(self.query_one("#filter", Input).value)
+
+    def action_start_with(self) -> None:
+        from speedtimer.tui.modals.text_prompt import TextPrompt
+
+        entry = self.selected()
+        if not isinstance(entry, Preset):
+            return
+
+        def check(text: str) -> tuple[StartChoice | None, str]:
+            try:
+                return parse_start_choice(text), ""
+            except PaceError as exc:
+                return None, str(exc)
+
+        def answered(choice: StartChoice | None) -> None:
+            if choice is not None:
+                self.app.start_session(entry, choice)
+
+        self.app.push_screen(
+            TextPrompt(
+                f"Start {entry.name!r} with (this session only)",
+                check,
+                placeholder="5k 19:30, 3:40/km or 84s",
+                hint=f"{CHOICE_EXAMPLE[0].upper()}{CHOICE_EXAMPLE[1:]}: a pace or rep time "
+                "is the target of every work rep with a distance.",
+            ),
+            answered,
+        )
+
     # --- preset files: new, edit, duplicate, delete ----------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "start_with":
+            try:
+                return isinstance(self.selected(), Preset)
+            except NoMatches:
+                return False
         if action not in ("edit_preset", "duplicate_preset", "delete_preset"):
             return True
         try:

@@ -21,7 +21,7 @@ from speedtimer.components.big_time import BigTime
 from speedtimer.components.confirm import ConfirmScreen
 from speedtimer.components.history_footer import QuietFooter
 from speedtimer.preset import format_clock, format_pace
-from speedtimer.schedule import ScheduledStep
+from speedtimer.schedule import ScheduledStep, symbol_text, target_text
 from speedtimer.session import Session
 from speedtimer.timer import Ended, EventKind, State
 
@@ -277,9 +277,9 @@ class RunScreen(Screen):
             if step.is_open:
                 label += "  · counting up, lap to finish"
             if step.target_s:
-                label += f"  · target {format_clock(step.target_s)}"
-                if step.pace_s_per_km:
-                    label += f" ({format_pace(step.pace_s_per_km)})"
+                label += f"  · target {target_text(step)}"
+            elif step.pace_symbol:
+                label += f"  · {symbol_text(step.pace_symbol)}: no race set"
         elif timer.in_get_ready:
             label = "Get ready"
         else:
