@@ -48,8 +48,8 @@ def totals_line(preset: Preset) -> str:
 
 def race_line(race: Race | None) -> str:
     if race is None:
-        return "Race: none set · ctrl+t sets it (for 5k pace, I pace targets)"
-    return f"Race: {race.text} · VDOT {race.vdot:.1f} · ctrl+t changes it"
+        return "Race: none set (ctrl+t)"
+    return f"Race: {race.text} · VDOT {race.vdot:.1f} (ctrl+t)"
 
 
 def preset_details(entry: Preset | BrokenPreset, race: Race | None = None) -> Content:
