@@ -87,3 +87,78 @@ def test_clear_refusals(race, words):
     assert words in out.stderr
     assert "Traceback" not in out.stderr
     assert out.stdout == ""
+
+
+# --- race-derived targets on the command line ------------------------------------------------
+
+
+@pytest.fixture
+def dirs(tmp_path):
+    return ["--config-dir", str(tmp_path / "cfg"), "--data-dir", str(tmp_path / "data")]
+
+
+def test_run_plain_with_race_resolves_and_records_it(tmp_path, dirs):
+    import sqlite3
+
+    quick = "lap 20m @5k"  # 20 m at 5k pace: the plain mode laps it at its target time
+    out = run(*dirs, "--mute", "--get-ready", "0", "run", "--quick", quick, "--plain",
+              "--race", "5k 20:00")  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "Targets from your race 5k 20:00 (VDOT 49.8)" in out.stdout
+    assert "target 0:05 (4:00/km, 5k pace)" in out.stdout
+    with sqlite3.connect(tmp_path / "data" / "history.sqlite3") as db:
+        assert db.execute("SELECT race FROM sessions").fetchone() == ("5k 20:00",)
+        (target,) = db.execute("SELECT target_s FROM steps").fetchone()
+    assert target == pytest.approx(4.8, abs=0.01)
+
+
+def test_run_plain_without_race_says_how_to_set_one(dirs):
+    out = run(*dirs, "--mute", "--get-ready", "0", "run", "--quick", "lap 10m @I", "--plain")
+    assert out.returncode == 0, out.stderr
+    assert "none is set" in out.stdout and "--race" in out.stdout
+    assert "target" not in out.stdout.split("none is set")[1]
+
+
+def test_run_target_sets_every_work_rep(dirs):
+    out = run(*dirs, "--mute", "--get-ready", "0", "run", "--quick", "lap 10m @I, 1s rest",
+              "--plain", "--target", "2s")  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "target 0:02" in out.stdout
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "words"),
+    [
+        ("--race", "5k 9:00", "--race: '5k 9:00' is faster"),
+        ("--target", "quick", "--target: 'quick' is not a target"),
+        ("--target", "5k 19:00", "a race goes in --race"),
+    ],
+)
+def test_run_refuses_bad_race_or_target(dirs, flag, value, words):
+    out = run(*dirs, "run", "8 x 400", flag, value)
+    assert out.returncode == 1
+    assert words in out.stderr and "Traceback" not in out.stderr
+
+
+def test_export_icu_and_fit_get_absolute_paces_for_the_race(tmp_path, dirs):
+    out = run(*dirs, "presets", "export", "8 x 400", "--format", "icu", "--race", "5k 20:00")
+    assert out.returncode == 0, out.stderr
+    assert "4:00/km Pace" in out.stdout
+    assert "5k 20:00" in out.stderr
+    bare = run(*dirs, "presets", "export", "8 x 400", "--format", "icu")
+    assert bare.returncode == 0 and "Pace" not in bare.stdout and "no race set" in bare.stderr
+    toml = run(*dirs, "presets", "export", "8 x 400", "--format", "toml", "--race", "5k 20:00")
+    assert 'target_pace = "5k"' in toml.stdout  # the file keeps what a coach means
+    fit = tmp_path / "w.fit"
+    out = run(*dirs, "presets", "export", "8 x 400", "--format", "fit", "-o", str(fit),
+              "--race", "5k 20:00")  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    from garmin_fit_sdk import Decoder, Stream
+
+    messages, errors = Decoder(Stream.from_file(str(fit))).read()
+    assert errors == []
+    reps = [s for s in messages["workout_step_mesgs"] if s.get("target_type") == "speed"]
+    assert reps, "the 5k-pace reps carry a speed band"
+    low = reps[0]["custom_target_speed_low"]
+    high = reps[0]["custom_target_speed_high"]
+    assert low < 1000 / 240 < high  # 4:00/km = 4.17 m/s inside the band
