@@ -549,3 +549,43 @@ def test_editor_snapshot(snap_compare, tmp_path):
         await pilot.pause()
 
     assert snap_compare(build(paths, FakeClock()), terminal_size=SIZE, run_before=run_before)
+
+
+# --- targets from the runner's race, and rep times ----------------------------------------------
+
+
+async def test_editor_takes_race_targets_with_did_you_mean_and_rep_times(app_paths, clock):
+    mine = write_mine(app_paths)
+    app = build(app_paths, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await choose(pilot, "my tempo")
+        await keys(pilot, "ctrl+e", "down", "down", "down")  # the tempo step in the block
+        ed = editor(pilot)
+        assert cursor_data(pilot).label == "Tempo"
+        ed.query_one("#f-distance", Input).focus()
+        await keys(pilot, *"2000", "tab", *"T+5")
+        assert "Ready to save" in text(ed, "#editor-status")
+        await keys(pilot, "ctrl+u", *"5l")
+        assert "did you mean '5k'?" in shown_error(ed, "#e-pace")
+        await keys(pilot, "backspace", *"k-2s")
+        assert shown_error(ed, "#e-pace") == "" and "Ready to save" in text(ed, "#editor-status")
+        await keys(pilot, "tab", *"7:30")  # a rep time as well as a pace: refused
+        assert "not both" in shown_error(ed, "#e-time")
+        await keys(pilot, "shift+tab", "ctrl+u", "tab")
+        assert shown_error(ed, "#e-time") == "" and "Ready to save" in text(ed, "#editor-status")
+        await keys(pilot, "ctrl+s")
+        await pilot.pause()
+    saved = load_preset(mine)
+    tempo = saved.steps[1].steps[0]
+    assert tempo.target_time_s == 450 and tempo.distance_m == 2000
+    assert 'target_time = "7:30"' in mine.read_text()
+
+
+async def test_editor_keeps_a_symbolic_target_it_did_not_touch(app_paths, clock):
+    from speedtimer.components.editor_draft import draft_from_preset
+
+    preset = load_preset(bundled_presets_dir() / "5x1000m-track.toml")
+    again, problem = draft_from_preset(preset).validate()
+    assert problem is None
+    work = [s for s in build_schedule(again).steps if s.kind == "work"]
+    assert {s.pace_symbol for s in work} == {"I"}

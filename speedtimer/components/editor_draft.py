@@ -30,6 +30,7 @@ class DraftStep:
     until_lap: bool = False
     distance: str = ""
     pace: str = ""
+    rep_time: str = ""  # target_time: "400 m in 84 s", instead of a pace
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"kind": self.kind}
@@ -43,6 +44,8 @@ class DraftStep:
             d["distance_m"] = _number(self.distance)
         if self.pace.strip():
             d["target_pace"] = self.pace.strip()
+        if self.rep_time.strip():
+            d["target_time"] = self.rep_time.strip()
         return d
 
 
@@ -158,6 +161,7 @@ def _node_from_dict(d: dict[str, Any]) -> Node:
         until_lap=d.get("until") == "lap",
         distance="" if distance is None else str(distance),
         pace=d.get("target_pace", ""),
+        rep_time=str(d.get("target_time", "")),
     )
 
 

@@ -48,6 +48,7 @@ STEP_FIELDS = {
     "f-duration": "duration",
     "f-distance": "distance",
     "f-pace": "pace",
+    "f-time": "rep_time",
 }
 BLOCK_FIELDS = {
     "f-repeat": "repeat",
@@ -73,6 +74,7 @@ STEP_KEYS = {
     "": "f-duration",
     "distance_m": "f-distance",
     "target_pace": "f-pace",
+    "target_time": "f-time",
 }
 BLOCK_KEYS = {
     "repeat": "f-repeat",
@@ -174,7 +176,11 @@ class NodeForm(VerticalScroll):
                 "Distance", Input(id="f-distance", compact=True, placeholder="metres, e.g. 400")
             )
             yield from _row(
-                "Pace", Input(id="f-pace", compact=True, placeholder="target, 3:45/km or 6:00/mi")
+                "Pace",
+                Input(id="f-pace", compact=True, placeholder="3:45/km, 6:00/mi, 5k, I, T+5s"),
+            )
+            yield from _row(
+                "Rep time", Input(id="f-time", compact=True, placeholder="or a time, 84s or 1:24")
             )
         with Vertical(id="form-block", classes="form-group"):
             yield from _row(

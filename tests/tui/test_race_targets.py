@@ -125,7 +125,7 @@ async def test_race_set_from_the_menu_is_shown_saved_and_used(app_paths, clock):
     settings, problems = load_settings(app_paths.settings_file)
     assert problems == [] and settings.race == parse_race("5k 20:00")
     text = app_paths.settings_file.read_text()
-    assert text.count("[runner]") == 1 and '# [runner]' not in text  # the template's lines
+    assert text.count("[runner]") == 1 and "# [runner]" not in text  # the template's lines
 
 
 async def test_escape_leaves_the_race_and_empty_clears_it(app_paths, clock):
