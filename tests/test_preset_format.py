@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from speedtimer.core.targets import resolve_targets
 from speedtimer.preset import (
     CATEGORIES,
     MAX_DEPTH,
@@ -29,7 +30,6 @@ from speedtimer.preset import (
     parse_duration,
     parse_pace,
 )
-from speedtimer.core.targets import resolve_targets
 from speedtimer.schedule import build_schedule
 from tests.reliability import tried
 

@@ -164,6 +164,24 @@ def totals_text(s: SessionSummary) -> str:
     )
 
 
+def targets_text(d: SessionDetail) -> str:
+    """The race a session's targets came from, and its reps against their targets on average
+    (the targets as run: stored per step, whatever the runner's race is now)."""
+    deltas = [
+        s.split_s - s.target_s
+        for s in d.steps
+        if s.kind == "work" and s.target_s and s.split_s is not None
+    ]
+    parts = []
+    if deltas:
+        parts.append(f"Reps vs target: {signed(sum(deltas) / len(deltas))} on average")
+    if d.race:
+        vdot = f" (VDOT {d.vdot:.1f})" if d.vdot is not None else ""
+        parts.append(f"targets from {d.race}{vdot}")
+    text = " · ".join(parts)
+    return text[:1].upper() + text[1:]
+
+
 def delete_question(s: SessionSummary) -> str:
     return f"Delete this session?\n{s.preset_name}, {session_date(s)}\nThis cannot be undone."
 
@@ -223,7 +241,9 @@ class HistoryDetailScreen(Screen[DetailOutcome]):
             (d.preset_name, "bold"), f" · {session_date(d)} · ", (status_text(d.status), "bold")
         )
         self.query_one("#detail-title", Static).update(title)
-        self.query_one("#detail-totals", Static).update(totals_text(d))
+        targets = targets_text(d)
+        totals = totals_text(d) + (f"\n{targets}" if targets else "")
+        self.query_one("#detail-totals", Static).update(totals)
         note = Text.assemble(("Note: ", "bold"), d.note or "(none: press e to add one)")
         self.query_one("#detail-note", Static).update(note)
         self.query_one("#detail-fade", Static).update(fade_text(d.steps))

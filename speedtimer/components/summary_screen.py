@@ -43,7 +43,8 @@ class SummaryScreen(Screen):
             )
             yield Static(
                 f"Planned {format_clock(s.planned_s)}   Active {format_clock(s.active_s)}"
-                f"   Paused {format_clock(s.paused_s)}   Reps {s.reps_done}/{s.reps_planned}",
+                f"   Paused {format_clock(s.paused_s)}   Reps {s.reps_done}/{s.reps_planned}"
+                + self._targets_text(),
                 markup=False,
                 id="summary-totals",
             )
@@ -64,6 +65,19 @@ class SummaryScreen(Screen):
                 yield Button("Save (ctrl+s)", id="save", variant="success")
                 yield Button("Done (esc)", id="close")
         yield QuietFooter()  # rebuilt only when its keys change; lets old keys go
+
+    def _targets_text(self) -> str:
+        """How the reps went against their targets, and the race the targets came from."""
+        deltas = [split - target for _, split, _, target in self.summary.laps if target]
+        parts = []
+        if deltas:
+            avg = sum(deltas) / len(deltas)
+            sign = "+" if avg >= 0 else "-"
+            parts.append(f"vs target {sign}{format_clock(abs(avg), tenths=True)} a rep")
+        race = self.session.race
+        if race is not None:
+            parts.append(f"targets from {race.text} (VDOT {race.vdot:.1f})")
+        return ("\n" + " · ".join(parts)) if parts else ""
 
     def _splits_table(self) -> DataTable:
         """Filled before it is mounted: a Screen's Mount can arrive before the children of

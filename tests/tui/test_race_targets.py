@@ -270,3 +270,35 @@ async def test_keys_in_a_burst_reach_the_prompt(app_paths, clock):
         await pilot.pause()
         assert app.race is not None and app.race.text == "mile 5:50"
         assert app.screen.query_one("#filter", Input).value == ""
+
+
+async def test_summary_and_history_detail_keep_the_race_after_it_changes(app_paths, clock):
+    from speedtimer.components.summary_screen import SummaryScreen
+    from tests.test_history_screen import open_history
+
+    app_paths.config_dir.mkdir(parents=True)
+    app_paths.settings_file.write_text('[runner]\nrace = "5k 20:00"\n')
+    app = build(app_paths, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_probe(pilot, "enter")
+        await run_two_reps(pilot, clock, split=97.0)  # 1 s slower than 1:36 each
+        summary = app.screen
+        assert isinstance(summary, SummaryScreen)
+        totals = text_of(summary, "#summary-totals")
+        assert "vs target +0:01.0 a rep" in totals
+        assert "targets from 5k 20:00 (VDOT 49.8)" in totals
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        app.set_race(parse_race("5k 18:00"))  # faster now: new sessions, new targets
+        await pilot.pause()
+        await open_history(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        detail = app.screen
+        totals = text_of(detail, "#detail-totals")
+        assert "Reps vs target: +0:01.0 on average" in totals
+        assert "targets from 5k 20:00 (VDOT 49.8)" in totals
+        shown = " ".join(str(w.content) for w in detail.query(Static))
+        assert "5k 18:00" not in shown
