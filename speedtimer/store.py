@@ -439,6 +439,15 @@ class WeekTrend(NamedTuple):
     work_minutes: float
 
 
+class TargetDelta(NamedTuple):
+    """One session's lap-timed work reps against their targets (as run)."""
+
+    day: date  # the runner's local date
+    avg_delta_s: float  # split minus target, averaged over its reps: + slower, - faster
+    reps: int
+    race: str  # the race the targets came from, "" for fixed paces
+
+
 class SplitStats(NamedTuple):
     best_avg_split: float | None
     latest_avg_split: float | None
@@ -1216,6 +1225,28 @@ class HistoryStore:
         args = {"first": first.isoformat(), "weeks": weeks, "lo": lo, "hi": hi}
         rows = self._read(lambda c: c.execute(sql, args).fetchall())
         return [WeekTrend(date.fromisoformat(w), n, m) for w, n, m in rows]
+
+    def target_deltas(self, weeks: int = 12, now: datetime | None = None) -> list[TargetDelta]:
+        """Per session of the last `weeks` local weeks (oldest first): how its lap-timed work
+        reps compared to their targets on average. Each step keeps the target it was run with,
+        so a session's figure never changes when the runner's race does."""
+        weeks = max(1, int(weeks))
+        first = week_start(_local_date(now)) - timedelta(weeks=weeks - 1)
+        lo = to_iso(datetime(first.year, first.month, first.day, tzinfo=UTC) - timedelta(days=1))
+        sql = """
+            SELECT date(s.started_at, printf('%+d minutes', s.utc_offset_min)),
+                   avg(st.split_s - st.target_s), count(*), s.race
+            FROM sessions s JOIN steps st ON st.session_id = s.id
+            WHERE s.started_at >= :lo AND s.status != 'in_progress'
+              AND st.kind = 'work' AND st.ended_how = 'lap' AND st.split_s IS NOT NULL
+              AND st.target_s > 0
+            GROUP BY s.id
+            HAVING date(s.started_at, printf('%+d minutes', s.utc_offset_min)) >= :first
+            ORDER BY s.started_at, s.id
+        """
+        args = {"lo": lo, "first": first.isoformat()}
+        rows = self._read(lambda c: c.execute(sql, args).fetchall())
+        return [TargetDelta(date.fromisoformat(d), a, n, r) for d, a, n, r in rows]
 
     def streak_weeks(self, now: datetime | None = None) -> int:
         """Weeks in a row, up to this week (or last week, while this one has none yet), with
