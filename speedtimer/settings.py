@@ -137,7 +137,7 @@ KEY_DOCS: tuple[KeyDoc, ...] = (
         'race = "" (none)',
         'your recent race, e.g. race = "5k 19:57": presets\' race-derived targets ("5k", "I") '
         "become paces from it",
-        flag="--race, the r key",
+        flag="--race, ctrl+t in the menu",
     ),
     KeyDoc(
         "sounds",

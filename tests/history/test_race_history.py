@@ -1,0 +1,82 @@
+"""The history keeps each session's race and VDOT: schema 3, old files upgraded with their data,
+and the race kept through JSON export and import."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+
+import pytest
+
+from speedtimer.store import SCHEMA_VERSION, HistoryStore, migrate
+
+T0 = datetime(2026, 3, 3, 7, 30, tzinfo=UTC)
+
+
+def test_a_version_2_history_gains_race_and_vdot_and_keeps_its_sessions(tmp_path):
+    db = tmp_path / "history.sqlite3"
+    conn = sqlite3.connect(str(db), isolation_level=None)
+    assert migrate(conn, upto=2) == 2
+    conn.execute(
+        "INSERT INTO sessions (id, uuid, preset_name, started_at, status, planned_s)"
+        " VALUES (3, 'old', '8 x 400 m', '2026-01-01T07:00:00.000Z', 'completed', 900)"
+    )
+    conn.close()
+    with HistoryStore.open(db) as store:
+        assert store.schema_version == SCHEMA_VERSION == 3
+        old = store.get_session(3)
+        assert (old.preset_name, old.race, old.vdot) == ("8 x 400 m", "", None)
+        sid = store.start_session(
+            uuid="new", preset_name="8 x 400 m", preset_toml="", started_at=T0,
+            planned_s=600, reps_planned=8, race="5k 19:57", vdot=49.95,
+        )  # fmt: skip
+        new = store.get_session(sid)
+        assert (new.race, new.vdot) == ("5k 19:57", pytest.approx(49.95))
+
+
+def test_race_goes_out_and_back_in_with_json(tmp_path):
+    with HistoryStore.open(tmp_path / "a.sqlite3") as a:
+        a.start_session(
+            uuid="s1", preset_name="5 x 1000 m", preset_toml="", started_at=T0,
+            planned_s=600, reps_planned=5, race="10k 41:21", vdot=50.02,
+        )  # fmt: skip
+        exported = list(a.export_sessions())
+    assert exported[0]["race"] == "10k 41:21" and exported[0]["vdot"] == pytest.approx(50.02)
+    with HistoryStore.open(tmp_path / "b.sqlite3") as b:
+        assert b.import_sessions(exported) == (1, 0)
+        got = b.get_session(b.session_id_for_uuid("s1"))
+        assert (got.race, got.vdot) == ("10k 41:21", pytest.approx(50.02))
+        assert got.to_dict()["race"] == "10k 41:21"
+
+
+@pytest.mark.parametrize(
+    ("extra", "race", "vdot"),
+    [
+        ({}, "", None),  # a file from before races: nothing to bring in
+        ({"race": "5k 19:57", "vdot": 1e308}, "5k 19:57", None),  # a VDOT out of bounds
+        ({"race": "x" * 500, "vdot": 50}, "x" * 60, 50.0),  # an over-long race, cut
+    ],
+)
+def test_imported_race_and_vdot_are_bounded(tmp_path, extra, race, vdot):
+    session = {
+        "uuid": "imp",
+        "preset_name": "P",
+        "started_at": "2026-01-01T07:00:00.000Z",
+        "status": "completed",
+        "steps": [],
+        **extra,
+    }
+    with HistoryStore.open(tmp_path / "h.sqlite3") as store:
+        store.import_sessions([session])
+        got = store.get_session(store.session_id_for_uuid("imp"))
+    assert (got.race, got.vdot) == (race, vdot)
+
+
+def test_a_vdot_that_is_not_a_number_is_refused_with_its_place(tmp_path):
+    from speedtimer.store import ImportFormatError
+
+    session = {"uuid": "bad", "preset_name": "P", "started_at": "2026-01-01T07:00:00.000Z",
+               "status": "completed", "steps": [], "vdot": "fast"}  # fmt: skip
+    with HistoryStore.open(tmp_path / "h.sqlite3") as store, pytest.raises(ImportFormatError) as e:
+        store.import_sessions([session])
+    assert "vdot" in str(e.value)
