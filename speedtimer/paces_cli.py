@@ -28,8 +28,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "race",
         metavar="RACE",
-        nargs="+",
-        help=f"a recent race: distance and time, e.g. {RACE_EXAMPLE}",
+        nargs="*",
+        help=f"a recent race: distance and time, e.g. {RACE_EXAMPLE} (default: the settings' "
+        "[runner] race)",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_paces)
@@ -99,8 +100,25 @@ def paces_text(text: str) -> str:
     return "\n".join(lines)
 
 
+def _settings_race(args: argparse.Namespace) -> str | None:
+    """The settings file's [runner] race, for `speedtimer paces` with no race given."""
+    from speedtimer.paths import Paths
+    from speedtimer.settings import load_settings
+
+    paths = Paths.resolve(config_dir=getattr(args, "config_dir", None))
+    race = load_settings(paths.settings_file)[0].race
+    return race.text if race is not None else None
+
+
 def cmd_paces(args: argparse.Namespace) -> int:
-    text = " ".join(args.race)
+    text = " ".join(args.race) or _settings_race(args)
+    if text is None:
+        print(
+            f"speedtimer paces: give a race, e.g. {RACE_EXAMPLE}, or set [runner] race in the "
+            "settings (speedtimer config edit)",
+            file=sys.stderr,
+        )
+        return 2
     try:
         out = json.dumps(paces_json(text)) if args.json else paces_text(text)
     except PaceError as exc:

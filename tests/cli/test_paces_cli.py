@@ -162,3 +162,30 @@ def test_export_icu_and_fit_get_absolute_paces_for_the_race(tmp_path, dirs):
     low = reps[0]["custom_target_speed_low"]
     high = reps[0]["custom_target_speed_high"]
     assert low < 1000 / 240 < high  # 4:00/km = 4.17 m/s inside the band
+
+
+def test_paces_without_a_race_uses_the_settings_race_or_says_how(tmp_path):
+    cfg = tmp_path / "cfg"
+    out = run("--config-dir", str(cfg), "paces")
+    assert out.returncode == 2 and "set [runner] race" in out.stderr
+    cfg.mkdir()
+    (cfg / "settings.toml").write_text('[runner]\nrace = "10k 41:21"\n')
+    out = run("--config-dir", str(cfg), "paces", "--json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["vdot"] == pytest.approx(50.0, abs=0.2)
+    env_run = subprocess.run(
+        [sys.executable, "-m", "speedtimer", "paces"],
+        capture_output=True, text=True, cwd=REPO, timeout=60,
+        env={**os.environ, "SPEEDTIMER_CONFIG_DIR": str(cfg)},
+    )  # fmt: skip
+    assert env_run.returncode == 0 and "10k 41:21: VDOT 50" in env_run.stdout
+
+
+def test_config_show_lists_the_race_with_its_vdot(tmp_path):
+    cfg = tmp_path / "cfg"
+    cfg.mkdir()
+    (cfg / "settings.toml").write_text('[runner]\nrace = "half 1:31:35"\n')
+    out = run("--config-dir", str(cfg), "config", "show")
+    assert out.returncode == 0, out.stderr
+    line = next(x for x in out.stdout.splitlines() if "runner.race" in x)
+    assert "half 1:31:35 (VDOT 50.0)" in line
