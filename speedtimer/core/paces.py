@@ -131,8 +131,26 @@ def training_paces(vdot: float) -> TrainingPaces:
         marathon=race_time_s(vdot, MARATHON_M) / (MARATHON_M / 1000),
         threshold=_pace_at_fraction(vdot, T_FRACTION),
         interval=interval,
-        repetition=interval - (15 if vdot >= 50 else 20),
+        repetition=interval - repetition_offset(vdot),
     )
+
+
+R_FAST_VDOT = 50.0  # from here up R is I minus 15 s/km, as public implementations do
+R_SLOW_VDOT = 48.5  # from here down I minus 20 s/km
+
+
+def repetition_offset(vdot: float) -> float:
+    """How much faster R is than I, in s/km: 20 up to VDOT 48.5, 15 from VDOT 50.
+
+    Between the two it slides linearly. A plain switch at 50 would make R *slower* for a
+    runner whose VDOT goes from 49.9 to 50 (I gets faster by about 4 s/km a VDOT point, less
+    than the 5 s the offset drops), breaking "a faster race gives faster paces"; over 1.5
+    points the offset changes by 3.3 s/km a point, so R still gets faster."""
+    if vdot >= R_FAST_VDOT:
+        return 15.0
+    if vdot <= R_SLOW_VDOT:
+        return 20.0
+    return 20.0 - 5.0 * (vdot - R_SLOW_VDOT) / (R_FAST_VDOT - R_SLOW_VDOT)
 
 
 def equivalent_times(vdot: float) -> dict[str, float]:
@@ -181,8 +199,10 @@ _DISTANCE_WORDS = {
     "marathon": MARATHON_M,
     "fm": MARATHON_M,
 }
-_DISTANCE_NUMBER = re.compile(r"^(\d{1,6}(?:\.\d{1,3})?)\s*(k|km|m)?$")
+_DISTANCE_NUMBER = re.compile(r"^(\d{1,6}(?:\.\d{1,4})?)\s*(k|km|m)?$")
 _TIME = re.compile(r"^(?:(\d{1,2}):)?(\d{1,3}):(\d{2}(?:\.\d{1,2})?)$")
+_TIME_UNITS = re.compile(r"^(?:(\d{1,2})h)?(?:(\d{1,3})m(?:in)?)?(?:(\d{1,2}(?:\.\d{1,2})?)s)?$")
+SNAP = 0.005  # "42.2 km" is the marathon, "21.1k" the half: within 0.5 % of a race distance
 RACE_EXAMPLE = '"5k 19:57", "10k 41:21", "half 1:31:35", "mile 5:50" or "3000m 11:33"'
 
 
@@ -201,6 +221,9 @@ def parse_distance(text: str) -> tuple[float, str]:
             )
         number, unit = float(m.group(1)), m.group(2)
         metres = number * 1000 if unit in ("k", "km") else number
+        for standard in RACE_DISTANCES.values():
+            if abs(metres - standard) <= standard * SNAP:
+                metres = standard
     if metres < MIN_DISTANCE_M:
         raise PaceError(
             f"{text.strip()!r} is shorter than the model covers: races from 1500 m to the marathon"
@@ -222,7 +245,15 @@ def _distance_name(metres: float) -> str:
 
 
 def parse_race_time(text: str) -> float:
-    """Seconds from "m:ss" or "h:mm:ss" (seconds may carry hundredths: "3:45.20")."""
+    """Seconds from "m:ss" or "h:mm:ss" (seconds may carry hundredths: "3:45.20"), or
+    "19m57s", "1h31m35s"."""
+    units = _TIME_UNITS.match(text.strip().lower())
+    if units and any(units.groups()):
+        h, m_, s = units.groups()
+        total = int(h or 0) * 3600 + int(m_ or 0) * 60 + float(s or 0)
+        if total <= 0:
+            raise PaceError(f"{text.strip()!r}: a race time must be more than zero")
+        return total
     m = _TIME.match(text.strip())
     if not m:
         raise PaceError(f"{text.strip()!r} is not a race time: expected m:ss or h:mm:ss")
@@ -242,11 +273,14 @@ def parse_race(text: object) -> Race:
         raise PaceError(f"expected a race like {RACE_EXAMPLE}, got {type(text).__name__}")
     if len(text) > 60:
         raise PaceError(f"expected a race like {RACE_EXAMPLE}, got a text of {len(text)} chars")
-    parts = text.strip().rsplit(None, 1)
-    if len(parts) != 2:
+    words = text.replace(",", " ").split()
+    words = [w for w in words if w.lower() not in ("in", "=")]
+    if len(words) < 2:
         raise PaceError(f"expected a distance and a time, like {RACE_EXAMPLE}; got {text!r}")
-    metres, name = parse_distance(parts[0])
-    seconds = parse_race_time(parts[1])
+    if _looks_like_time(words[0]) and not _looks_like_time(words[-1]):
+        words = words[1:] + words[:1]  # "19:57 5k"
+    metres, name = parse_distance(" ".join(words[:-1]).rstrip(":"))
+    seconds = parse_race_time(words[-1])
     race = Race(metres, seconds, name)
     vdot = race.vdot
     if vdot < MIN_VDOT:
@@ -260,6 +294,12 @@ def parse_race(text: object) -> Race:
             f"{MAX_VDOT:.0f}, faster than any world record): check the time"
         )
     return race
+
+
+def _looks_like_time(word: str) -> bool:
+    return bool(_TIME.match(word)) or bool(
+        _TIME_UNITS.match(word.lower()) and any(_TIME_UNITS.match(word.lower()).groups())
+    )
 
 
 def format_race_time(seconds: float) -> str:
@@ -277,16 +317,16 @@ class PaceSymbol:
     """A target_pace written as a zone or race ("I", "5k") with an offset in s/km."""
 
     base: str  # one of SYMBOLS
-    offset_s: int = 0  # + slower, - faster
+    offset_s: float = 0  # + slower, - faster
 
     @property
     def text(self) -> str:
         if not self.offset_s:
             return self.base
-        return f"{self.base}{self.offset_s:+d}s"
+        return f"{self.base}{self.offset_s:+g}s"
 
 
-_SYMBOL = re.compile(r"^\s*([A-Za-z0-9]+?)\s*(?:([+-])\s*(\d{1,4})\s*s?)?\s*$")
+_SYMBOL = re.compile(r"^\s*([A-Za-z0-9]+?)\s*(?:([+-])\s*(\d{1,4}(?:\.\d)?)\s*s?)?\s*$")
 _SYMBOL_SPELLINGS = {s.lower(): s for s in SYMBOLS} | {
     "1500": "1500m",
     "3000m": "3k",
@@ -296,6 +336,8 @@ _SYMBOL_SPELLINGS = {s.lower(): s for s in SYMBOLS} | {
     "10km": "10k",
     "3km": "3k",
     "hm": "half",
+    "marathon": "M",
+    "mp": "M",
 }
 
 
@@ -311,7 +353,7 @@ def parse_symbol(text: str) -> PaceSymbol:
     m = _SYMBOL.match(text)
     base_text = m.group(1) if m else text.strip()
     base = _SYMBOL_SPELLINGS.get(base_text.lower()) if m else None
-    if base is not None and base in ZONES and base_text != base:
+    if base is not None and base in ZONES and base_text.upper() == base != base_text:
         base = None  # zones are capitals: "i" or "t" is more likely a typo than a zone
     if base is None:
         if base_text.upper() in ZONES:
@@ -326,7 +368,10 @@ def parse_symbol(text: str) -> PaceSymbol:
         )
     offset = 0
     if m.group(2):
-        offset = int(m.group(3)) * (1 if m.group(2) == "+" else -1)
+        number = float(m.group(3))
+        offset = (int(number) if number.is_integer() else number) * (
+            1 if m.group(2) == "+" else -1
+        )
         if abs(offset) > MAX_OFFSET_S:
             raise PaceError(
                 f"{text!r}: an offset of {abs(offset)} s/km is more than the {MAX_OFFSET_S} s "

@@ -48,7 +48,8 @@ def test_published_vdot_50_row():
     assert paces.interval == pytest.approx(hms("3:55"), abs=3)
     # M is the predicted marathon's pace; R is faster than I; E is a range slower than M
     assert paces.marathon == pytest.approx(times["marathon"] / 42.195)
-    assert paces.repetition == pytest.approx(paces.interval - 20, abs=0.01)  # VDOT 49.95 < 50
+    # VDOT 49.95: just inside the slide from I-20 (48.5 and below) to I-15 (50 and above)
+    assert paces.interval - 15.5 < paces.repetition < paces.interval - 15
     assert paces.easy[0] < paces.easy[1]
     assert paces.marathon < paces.easy[0]
 
@@ -73,7 +74,15 @@ def test_published_rows(race, expected_vdot):
 
 def test_repetition_offset_depends_on_vdot():
     assert training_paces(55).repetition == pytest.approx(training_paces(55).interval - 15)
+    assert training_paces(50).repetition == pytest.approx(training_paces(50).interval - 15)
     assert training_paces(45).repetition == pytest.approx(training_paces(45).interval - 20)
+    assert training_paces(48.5).repetition == pytest.approx(training_paces(48.5).interval - 20)
+
+
+def test_repetition_pace_gets_faster_across_the_vdot_50_switch():
+    steps = [48 + i * 0.01 for i in range(300)]
+    reps = [training_paces(v).repetition for v in steps]
+    assert all(b < a for a, b in zip(reps, reps[1:], strict=False))
 
 
 @pytest.mark.parametrize("distance", list(RACE_DISTANCES.values()))
@@ -100,6 +109,16 @@ def test_round_trip_race_vdot_race(distance, vdot):
         ("1500 5:24", 1500, 324),
         ("3000m 11:33", 3000, 693),
         ("  3k   11:33 ", 3000, 693),
+        ("5k in 19:57", 5000, 1197),
+        ("19:57 5k", 5000, 1197),
+        ("5k: 19:57", 5000, 1197),
+        ("5k 19m57s", 5000, 1197),
+        ("half 1h31m35s", HALF_M, 5495),
+        ("half marathon 1:31:35", HALF_M, 5495),
+        ("42.2 km 3:10:49", MARATHON_M, 11449),  # within 0.5 %: the marathon
+        ("21.1k 1:31:35", HALF_M, 5495),
+        ("1 mile 5:50", MILE_M, 350),
+        ("15 km 1:02:00", 15000, 3720),
     ],
 )
 def test_race_spellings(text, metres, seconds):
@@ -144,6 +163,10 @@ def test_race_refuses_non_text():
         ("mile", PaceSymbol("mile")),
         ("1500m+3", PaceSymbol("1500m", 3)),
         ("HALF", PaceSymbol("half")),
+        ("T+2.5s", PaceSymbol("T", 2.5)),
+        ("marathon", PaceSymbol("M")),
+        ("MP-3", PaceSymbol("M", -3)),
+        ("10K", PaceSymbol("10k")),
     ],
 )
 def test_symbols(text, symbol):
