@@ -36,14 +36,18 @@ def _error(message: str) -> int:
 
 def cmd_presets_list(args: argparse.Namespace) -> int:
     from speedtimer.catalog import load_catalog
+    from speedtimer.core.targets import session_preset
     from speedtimer.preset import format_clock
     from speedtimer.schedule import build_schedule
+    from speedtimer.settings import load_settings
     from speedtimer.terminal_text import printable
 
-    catalog = load_catalog(_paths(args))
+    paths = _paths(args)
+    catalog = load_catalog(paths)
+    race = load_settings(paths.settings_file)[0].race  # race-derived targets count as timed
     rows = []
     for p in catalog.presets:
-        sched = build_schedule(p)
+        sched = build_schedule(session_preset(p, race)[0])
         rows.append((p.name, p.category, format_clock(sched.estimate_s), printable(str(p.source))))
     if rows:
         w0 = max(len(r[0]) for r in rows)

@@ -189,3 +189,19 @@ def test_config_show_lists_the_race_with_its_vdot(tmp_path):
     assert out.returncode == 0, out.stderr
     line = next(x for x in out.stdout.splitlines() if "runner.race" in x)
     assert "half 1:31:35 (VDOT 50.0)" in line
+
+
+def test_presets_list_counts_race_derived_reps_at_their_target(tmp_path):
+    cfg = tmp_path / "cfg"
+    line = next(
+        x for x in run("--config-dir", str(cfg), "presets", "list").stdout.splitlines()
+        if x.startswith("8 x 400")
+    )  # fmt: skip
+    assert " 41:30 " in line  # no race: the reps have no target time to count
+    cfg.mkdir(exist_ok=True)
+    (cfg / "settings.toml").write_text('[runner]\nrace = "5k 20:00"\n')
+    line = next(
+        x for x in run("--config-dir", str(cfg), "presets", "list").stdout.splitlines()
+        if x.startswith("8 x 400")
+    )  # fmt: skip
+    assert " 54:18 " in line  # + 8 x 1:36 at 5k pace
