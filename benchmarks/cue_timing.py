@@ -39,6 +39,7 @@ from benchmarks.common import (
     temp_dir,
     wait_for,
 )
+from speedtimer.core.cues import BOUNDARY_CUES
 
 STAMP_C = Path(__file__).with_name("stamp.c")
 STAMP_PY = """\
@@ -56,8 +57,6 @@ with open(sys.argv[1], "a") as f:
     f.write(f"{m0:.6f} {m1:.6f} {w1:.6f} {n}\\n")
 """
 
-BOUNDARY_CUES = ("warmup", "work", "rest", "cooldown", "finished")
-
 
 def short_steps(n: int) -> list[int]:
     return [3 if i % 2 == 0 else 2 for i in range(n)]
@@ -73,7 +72,7 @@ def preset_text(durations: list[int]) -> str:
 
 def expected_cues(preset_path: Path, get_ready: float) -> list[tuple[str, float]]:
     """(cue, offset from the session start) by replaying the pure timer with a fake clock."""
-    from speedtimer.preset import load_preset
+    from speedtimer.formats.preset_toml import load_preset
     from speedtimer.session import Session
 
     now = [0.0]
@@ -121,8 +120,8 @@ def build_stamper(folder: Path) -> tuple[list[str], str]:
 
 
 def wav_sizes() -> dict[int, str]:
-    from speedtimer.audio import resolve_cue_files
-    from speedtimer.paths import sounds_dir
+    from speedtimer.config.paths import sounds_dir
+    from speedtimer.sound.audio import resolve_cue_files
 
     files, _ = resolve_cue_files(sounds_dir(), {})
     sizes: dict[int, str] = {}

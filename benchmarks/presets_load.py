@@ -1,4 +1,4 @@
-"""Figure 5: `preset.load_folder` on 1,000 generated preset files (in-process, warm cache)."""
+"""Figure 5: `load_folder` (formats/preset_toml.py) on 1,000 generated preset files, warm cache."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from benchmarks.common import Figure, median, temp_dir, write_presets
 
 
 def run(quick: bool) -> list[Figure]:
-    from speedtimer.preset import BrokenPreset, load_folder
+    from speedtimer.core.preset import BrokenPreset
+    from speedtimer.formats.preset_toml import load_folder
 
     n = 1_000
     runs = 3 if quick else 7

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from speedtimer.announce import (
+from speedtimer.core.announce import (
     DEFAULT_PHRASES,
     Speech,
     finish_speech_start,
@@ -29,15 +29,15 @@ from speedtimer.announce import (
     step_phrase,
     texts_for,
 )
-from speedtimer.audio import Audio
+from speedtimer.core.cues import cues_for
 from speedtimer.core.paces import Race
-from speedtimer.cues import cues_for
-from speedtimer.preset import Preset
-from speedtimer.schedule import Schedule, build_schedule
-from speedtimer.timer import Ended, Event, EventKind, State, StepRecord, Timer
+from speedtimer.core.preset import Preset
+from speedtimer.core.schedule import Schedule, build_schedule
+from speedtimer.core.timer import Ended, Event, EventKind, State, StepRecord, Timer
+from speedtimer.sound.audio import Audio
 
 if TYPE_CHECKING:
-    from speedtimer.voice import Voice
+    from speedtimer.sound.voice import Voice
 
 log = logging.getLogger("speedtimer.session")
 

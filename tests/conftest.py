@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from speedtimer.audio import NullAudio
-from speedtimer.paths import Paths
+from speedtimer.config.paths import Paths
+from speedtimer.sound.audio import NullAudio
 
 REPO = Path(__file__).resolve().parent.parent
 

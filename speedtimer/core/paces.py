@@ -369,9 +369,7 @@ def parse_symbol(text: str) -> PaceSymbol:
     offset = 0
     if m.group(2):
         number = float(m.group(3))
-        offset = (int(number) if number.is_integer() else number) * (
-            1 if m.group(2) == "+" else -1
-        )
+        offset = (int(number) if number.is_integer() else number) * (1 if m.group(2) == "+" else -1)
         if abs(offset) > MAX_OFFSET_S:
             raise PaceError(
                 f"{text!r}: an offset of {abs(offset)} s/km is more than the {MAX_OFFSET_S} s "

@@ -22,7 +22,7 @@ from speedtimer.core.paces import (
     parse_symbol,
     resolve_pace,
 )
-from speedtimer.preset import (
+from speedtimer.core.preset import (
     Preset,
     PresetError,
     Repeat,

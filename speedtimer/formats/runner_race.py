@@ -13,7 +13,7 @@ import re
 import tomllib
 from pathlib import Path
 
-from speedtimer.preset_save import SaveError, write_atomic
+from speedtimer.formats.preset_save import SaveError, write_atomic
 
 _HEADER = re.compile(r"^\s*\[\s*runner\s*\]\s*(#.*)?$")
 _ANY_HEADER = re.compile(r"^\s*\[")

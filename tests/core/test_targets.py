@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from speedtimer.core.paces import PaceError, parse_race
+from speedtimer.core.preset import PresetError
+from speedtimer.core.schedule import build_schedule, outline, target_text
 from speedtimer.core.targets import (
     apply_choice,
     has_symbolic_targets,
@@ -12,9 +14,8 @@ from speedtimer.core.targets import (
     resolve_targets,
     session_preset,
 )
-from speedtimer.preset import PresetError, parse_preset
-from speedtimer.preset_save import preset_to_toml
-from speedtimer.schedule import build_schedule, outline, target_text
+from speedtimer.formats.preset_save import preset_to_toml
+from speedtimer.formats.preset_toml import parse_preset
 
 
 def rep(target: str, distance: str = "distance_m = 400\n", extra: str = "") -> str:

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from speedtimer.store import SCHEMA_VERSION, HistoryStore, migrate
+from speedtimer.history.schema import SCHEMA_VERSION, migrate
+from speedtimer.history.store import HistoryStore
 
 T0 = datetime(2026, 3, 3, 7, 30, tzinfo=UTC)
 
@@ -73,7 +74,7 @@ def test_imported_race_and_vdot_are_bounded(tmp_path, extra, race, vdot):
 
 
 def test_a_vdot_that_is_not_a_number_is_refused_with_its_place(tmp_path):
-    from speedtimer.store import ImportFormatError
+    from speedtimer.history.errors import ImportFormatError
 
     session = {"uuid": "bad", "preset_name": "P", "started_at": "2026-01-01T07:00:00.000Z",
                "status": "completed", "steps": [], "vdot": "fast"}  # fmt: skip

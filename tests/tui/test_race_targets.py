@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Static
 
-from speedtimer.app import make_app
-from speedtimer.audio import NullAudio
-from speedtimer.components.menu_screen import MenuScreen
-from speedtimer.components.run_screen import RunScreen
+from speedtimer.config.paths import Paths
+from speedtimer.config.settings import load_settings
 from speedtimer.core.paces import parse_race
-from speedtimer.paths import Paths
-from speedtimer.settings import load_settings
+from speedtimer.sound.audio import NullAudio
+from speedtimer.tui.app import make_app
 from speedtimer.tui.modals.text_prompt import TextPrompt
+from speedtimer.tui.screens.menu import MenuScreen
+from speedtimer.tui.screens.run import RunScreen
 
 RACE_PRESET = """
 name = "Race pace probe"
@@ -125,7 +125,8 @@ async def test_race_set_from_the_menu_is_shown_saved_and_used(app_paths, clock):
     settings, problems = load_settings(app_paths.settings_file)
     assert problems == [] and settings.race == parse_race("5k 20:00")
     text = app_paths.settings_file.read_text()
-    assert text.count("[runner]") == 1 and "# [runner]" not in text  # the template's lines
+    lines = text.splitlines()
+    assert lines.count("[runner]") == 1 and "# [runner]" not in lines  # the template's lines
 
 
 async def test_escape_leaves_the_race_and_empty_clears_it(app_paths, clock):
@@ -273,8 +274,8 @@ async def test_keys_in_a_burst_reach_the_prompt(app_paths, clock):
 
 
 async def test_summary_and_history_detail_keep_the_race_after_it_changes(app_paths, clock):
-    from speedtimer.components.summary_screen import SummaryScreen
-    from tests.test_history_screen import open_history
+    from speedtimer.tui.screens.summary import SummaryScreen
+    from tests.tui.test_history_screen import open_history
 
     app_paths.config_dir.mkdir(parents=True)
     app_paths.settings_file.write_text('[runner]\nrace = "5k 20:00"\n')
