@@ -303,3 +303,16 @@ async def test_summary_and_history_detail_keep_the_race_after_it_changes(app_pat
         assert "targets from 5k 20:00 (VDOT 49.8)" in totals
         shown = " ".join(str(w.content) for w in detail.query(Static))
         assert "5k 18:00" not in shown
+
+
+async def test_editor_totals_count_race_derived_reps_for_the_runners_race(app_paths, clock):
+    app_paths.config_dir.mkdir(parents=True)
+    app_paths.settings_file.write_text('[runner]\nrace = "5k 20:00"\n')
+    app = build(app_paths, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_probe(pilot, "ctrl+e")
+        await pilot.pause()
+        outline = text_of(app.screen, "#editor-outline")
+        # 2 x 400 m at 5k pace (1:36 each) and one 30 s rest, as the menu counts them
+        assert outline.startswith("Total 3:42 · 2 work reps · work 3:12")
+        assert "400 m @ 5k pace" in outline
