@@ -31,7 +31,7 @@ def run_plain(
     choice=None,
 ) -> int:
     from speedtimer.config.settings import load_settings
-    from speedtimer.core.targets import has_symbolic_targets, session_preset
+    from speedtimer.core.targets import choice_problem, has_symbolic_targets, session_preset
     from speedtimer.history.recorder import SessionRecorder
     from speedtimer.session import Session
     from speedtimer.sound.audio import NullAudio, cue_lengths, open_audio, resolve_cue_files
@@ -42,6 +42,8 @@ def run_plain(
         print(f"warning: {p}", file=out)
     written = preset
     preset, race = session_preset(written, race if race is not None else settings.race, choice)
+    if problem := choice_problem(written, choice):
+        print(f"note: {problem}", file=out)
     if race is not None and has_symbolic_targets(written):
         print(f"Targets from your race {race.text} (VDOT {race.vdot:.1f})", file=out)
     elif race is None and has_symbolic_targets(written):

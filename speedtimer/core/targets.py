@@ -118,6 +118,18 @@ def parse_start_choice(text: str) -> StartChoice:
     raise PaceError(f"{raw!r} is not a target: expected {CHOICE_EXAMPLE}")
 
 
+def choice_problem(preset: Preset, choice: StartChoice | None) -> str:
+    """Why a chosen pace or rep time changes nothing in this preset, or "" when it applies."""
+    if choice is None or (choice.pace_s_per_km is None and choice.rep_time_s is None):
+        return ""
+    if any(s.kind == "work" and s.distance_m for s in _leaves(preset.steps)):
+        return ""
+    return (
+        f"{choice.text} changes nothing in {preset.name!r}: a target goes on work reps with a "
+        "distance (distance_m), and it has none"
+    )
+
+
 def apply_choice(preset: Preset, choice: StartChoice) -> Preset:
     """One target for every work rep with a distance (a race choice changes nothing here: the
     caller resolves the preset for that race's VDOT)."""

@@ -26,7 +26,12 @@ from speedtimer.config.paths import Paths
 from speedtimer.config.settings import Settings, key_problems, load_settings, theme_problem
 from speedtimer.core.paces import Race
 from speedtimer.core.preset import Preset
-from speedtimer.core.targets import StartChoice, has_symbolic_targets, session_preset
+from speedtimer.core.targets import (
+    StartChoice,
+    choice_problem,
+    has_symbolic_targets,
+    session_preset,
+)
 from speedtimer.formats.catalog import Catalog, load_catalog
 from speedtimer.tui import textual_patches
 from speedtimer.tui.screens.menu import MenuScreen
@@ -277,6 +282,8 @@ class SpeedTimerApp(App):
 
         written = preset
         preset, race = session_preset(written, self.race, choice)
+        if problem := choice_problem(written, choice):
+            self.notify(problem, title="Start with", severity="warning", timeout=8)
         if race is None and has_symbolic_targets(written) and not self._race_hint_given:
             self._race_hint_given = True  # once an app run: the runner has heard it
             self.notify(

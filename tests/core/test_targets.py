@@ -174,3 +174,13 @@ def test_choice_sets_every_work_rep_with_a_distance_only():
     raced, race = session_preset(preset, None, parse_start_choice("5k 19:57"))
     assert race is not None and race.text == "5k 19:57"
     assert build_schedule(raced).steps[1].target_s == pytest.approx(94, abs=0.5)  # I pace
+
+
+def test_a_choice_that_changes_nothing_says_why():
+    from speedtimer.core.targets import choice_problem
+
+    timed = parse_preset('name = "Timed"\n[[steps]]\nkind = "work"\nduration = 60\n')
+    problem = choice_problem(timed, parse_start_choice("84s"))
+    assert "changes nothing in 'Timed'" in problem and "distance_m" in problem
+    assert choice_problem(timed, parse_start_choice("5k 19:57")) == ""  # a race: nothing to say
+    assert choice_problem(parse_preset(rep('target_pace = "I"')), parse_start_choice("84s")) == ""
