@@ -1,4 +1,4 @@
-"""`speedtimer history list | export | import`: the training diary from the command line.
+"""`speedtimer history list | export | import | attach`: the training diary from the command line.
 
 Every handler takes the argparse Namespace and returns an exit code; problems are one line on
 stderr and exit code 1, never a traceback. The store (sqlite3) is imported only when a history
@@ -70,7 +70,7 @@ def add_history_commands(
         since=None,
         limit=DEFAULT_LIMIT,
     )
-    sub = history.add_subparsers(dest="history_command", metavar="{list,export,import}")
+    sub = history.add_subparsers(dest="history_command", metavar="{list,export,import,attach}")
 
     ls = sub.add_parser("list", help="show past sessions, newest first")
     ls.add_argument("--preset", metavar="NAME", help="only presets whose name contains NAME")
@@ -86,12 +86,48 @@ def add_history_commands(
     )
     ls.set_defaults(func=partial(history_list, get_paths=get_paths))
 
-    ex = sub.add_parser("export", help="write every session as JSON or CSV")
-    ex.add_argument("--format", choices=("json", "csv"), default="json", help="default: json")
-    ex.add_argument(
-        "--output", "-o", type=Path, metavar="FILE", help="write to FILE instead of the screen"
+    ex = sub.add_parser(
+        "export",
+        help="write every session as JSON or CSV, or sessions as FIT or TCX activities",
+        description="json/csv: the whole history, to the screen or --output FILE. "
+        "fit/tcx: completed sessions as activity files for a training log (Garmin Connect, "
+        "Strava, intervals.icu...), one lap per step: --session ID (see `history list`; "
+        "`last` is the newest) into --output FILE, or every session of --since/--until into "
+        "the folder --output DIR (default: the current folder), one file each.",
     )
+    ex.add_argument(
+        "--format", choices=("json", "csv", "fit", "tcx"), default="json", help="default: json"
+    )
+    ex.add_argument(
+        "--output", "-o", type=Path, metavar="PATH", help="the file (or, for many, the folder)"
+    )
+    ex.add_argument("--session", metavar="ID", help="fit/tcx: this session (`last`: the newest)")
+    ex.add_argument(
+        "--since", type=parse_date_arg, metavar="YYYY-MM-DD", help="fit/tcx: from this day on"
+    )
+    ex.add_argument(
+        "--until", type=parse_date_arg, metavar="YYYY-MM-DD", help="fit/tcx: up to this day"
+    )
+    ex.add_argument("--force", action="store_true", help="replace files that exist")
     ex.set_defaults(func=partial(history_export, get_paths=get_paths))
+
+    at = sub.add_parser(
+        "attach",
+        help="add the heart rate a watch recorded during a session",
+        description="Read a FIT activity your watch recorded during the session (Garmin, "
+        "COROS, Wahoo, Polar exports) and keep its heart rate with the session: per step "
+        "average and maximum, and the drop over each rest. The watch's clock is matched to "
+        "this computer's from its laps when it has them; --offset S shifts it by hand.",
+    )
+    at.add_argument("watch_file", type=Path, metavar="WATCH.fit")
+    at.add_argument("--session", required=True, metavar="ID", help="see `history list`")
+    at.add_argument(
+        "--offset",
+        type=float,
+        metavar="SECONDS",
+        help="add this to the watch's times (its clock was behind by that much)",
+    )
+    at.set_defaults(func=partial(history_attach, get_paths=get_paths))
 
     im = sub.add_parser("import", help="add the sessions of a JSON export (no duplicates)")
     im.add_argument("file", type=Path, metavar="FILE", help="a file made by history export")
@@ -191,6 +227,11 @@ def history_export(args: argparse.Namespace, *, get_paths: GetPaths | None = Non
     from speedtimer.history.errors import StoreError, describe_os_error
 
     fmt = getattr(args, "format", "json") or "json"
+    if fmt in ("fit", "tcx"):
+        return export_activities(args, get_paths)
+    for option in ("session", "since", "until"):
+        if getattr(args, option, None) is not None:
+            return _fail(f"--{option} is for --format fit or tcx; json and csv export everything")
     output: Path | None = getattr(args, "output", None)
     try:
         paths = resolve_paths(args, get_paths)
@@ -238,6 +279,131 @@ def history_import(args: argparse.Namespace, *, get_paths: GetPaths | None = Non
     if skipped:
         msg += f"; {skipped} already in the history were skipped"
     print(msg + ".")
+    return 0
+
+
+# --- activities: FIT and TCX, and a watch's heart rate -------------------------------------
+
+MAX_SESSIONS_PER_EXPORT = 10_000
+
+
+def _session_id(store: HistoryStore, text: str) -> int:
+    """A session id from the command line: a number from `history list`, or `last`."""
+    from speedtimer.history.errors import StoreError
+
+    text = (text or "").strip()
+    if text == "last":
+        newest = store.list_sessions(limit=1)
+        if not newest:
+            raise StoreError(store.path, "no sessions recorded yet")
+        return newest[0].id
+    if not text.isascii() or not text.isdigit() or len(text) > 12:
+        raise ValueError(
+            f"--session: expected a session id from `history list` or last, got {text!r}"
+        )
+    return int(text)
+
+
+def export_activities(args: argparse.Namespace, get_paths: GetPaths | None) -> int:
+    from speedtimer.history.activity import NothingToExport
+    from speedtimer.history.activity_files import export_session, file_name
+    from speedtimer.history.errors import StoreError, describe_os_error
+
+    fmt: str = args.format
+    output: Path | None = getattr(args, "output", None)
+    force = bool(getattr(args, "force", False))
+    one = getattr(args, "session", None)
+    since, until = getattr(args, "since", None), getattr(args, "until", None)
+    if one is None and since is None and until is None:
+        return _fail(
+            f"--format {fmt}: say which session (--session ID, see `history list`) "
+            "or which days (--since/--until)"
+        )
+    if one is not None and (since or until):
+        return _fail("--session and --since/--until: give one or the other")
+    try:
+        paths = resolve_paths(args, get_paths)
+        if not _has_history(paths):
+            return _fail("no sessions recorded yet")
+        with open_history(paths) as store:
+            if one is not None:
+                sid = _session_id(store, one)
+                detail = store.get_session(sid)
+                target = (output or Path(file_name(detail, fmt))).expanduser()
+                target = export_session(store, sid, fmt, target, force=force)
+                print(f"Exported session {sid} ({detail.preset_name}) to {target}", file=sys.stderr)
+                return 0
+            folder = (output or Path(".")).expanduser()
+            if folder.exists() and not folder.is_dir():
+                return _fail(f"{folder}: for many sessions --output is a folder")
+            folder.mkdir(parents=True, exist_ok=True)
+            start = _local_midnight(since) if since else None
+            rows = store.list_sessions(since=start, limit=MAX_SESSIONS_PER_EXPORT)
+            if until is not None:
+                end = _local_midnight(until + timedelta(days=1))
+                rows = [r for r in rows if r.started_at < end]
+            written, skipped = 0, []
+            for row in sorted(rows, key=lambda r: r.started_at):
+                if row.status == "in_progress":
+                    continue
+                target = folder / file_name(row, fmt)
+                try:
+                    export_session(store, row.id, fmt, target, force=force)
+                except NothingToExport:
+                    continue
+                except FileExistsError:
+                    skipped.append(target.name)
+                    continue
+                written += 1
+            print(f"Exported {written} session(s) to {folder}", file=sys.stderr)
+            if skipped:
+                _warn(
+                    f"{len(skipped)} file(s) already there were kept (--force replaces them): "
+                    + ", ".join(skipped[:5])
+                    + (" ..." if len(skipped) > 5 else "")
+                )
+            return 0
+    except ValueError as exc:
+        return _fail(str(exc))
+    except FileExistsError as exc:
+        return _fail(f"{exc.args[0]} exists; --force replaces it")
+    except IsADirectoryError as exc:
+        return _fail(f"{exc.args[0]} is a folder")
+    except NothingToExport as exc:
+        return _fail(str(exc))
+    except KeyError:
+        return _fail(f"no session with id {one} (see `speedtimer history list`)")
+    except StoreError as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(f"cannot write {output or 'the file'}: {describe_os_error(exc)}")
+
+
+def history_attach(args: argparse.Namespace, *, get_paths: GetPaths | None = None) -> int:
+    import math
+
+    from speedtimer.history.activity_files import attach_watch_file
+    from speedtimer.history.errors import StoreError
+    from speedtimer.history.heart_rate import WatchFileError
+
+    offset = getattr(args, "offset", None)
+    if offset is not None and not (math.isfinite(offset) and abs(offset) <= 120):
+        return _fail("--offset: expected seconds between -120 and 120")
+    try:
+        paths = resolve_paths(args, get_paths)
+        if not _has_history(paths):
+            return _fail("no sessions recorded yet")
+        with open_history(paths) as store:
+            sid = _session_id(store, args.session)
+            detail = store.get_session(sid)
+            result = attach_watch_file(store, sid, args.watch_file, offset_s=offset)
+    except (WatchFileError, ValueError, StoreError) as exc:
+        return _fail(str(exc))
+    except KeyError:
+        return _fail(f"no session with id {args.session} (see `speedtimer history list`)")
+    print(f"Heart rate attached to session {sid} ({detail.preset_name}):")
+    for line in result.report:
+        print(f"  {line}")
     return 0
 
 
@@ -301,9 +467,10 @@ def _fit(text: str, width: int) -> str:
 
 
 def format_table(rows: list[SessionSummary]) -> str:
-    headers = ("Date", "Preset", "Status", "Planned", "Active", "Reps", "RPE")
+    headers = ("ID", "Date", "Preset", "Status", "Planned", "Active", "Reps", "RPE")
     cells = [
         (
+            str(r.id),
             r.local_started_at.strftime("%Y-%m-%d %H:%M"),
             _fit(r.preset_name, 32),
             _status_text(r.status),
@@ -315,7 +482,7 @@ def format_table(rows: list[SessionSummary]) -> str:
         for r in rows
     ]
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
-    right = {3, 4, 5, 6}
+    right = {0, 4, 5, 6, 7}
 
     def line(values: tuple[str, ...]) -> str:
         parts = [

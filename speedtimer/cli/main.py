@@ -36,7 +36,6 @@ def _error(message: str) -> int:
 
 def cmd_presets_list(args: argparse.Namespace) -> int:
     from speedtimer.config.settings import load_settings
-    from speedtimer.core.preset import format_clock
     from speedtimer.core.schedule import build_schedule
     from speedtimer.core.targets import session_preset
     from speedtimer.core.text import printable
@@ -48,7 +47,7 @@ def cmd_presets_list(args: argparse.Namespace) -> int:
     rows = []
     for p in catalog.presets:
         sched = build_schedule(session_preset(p, race)[0])
-        rows.append((p.name, p.category, format_clock(sched.estimate_s), printable(str(p.source))))
+        rows.append((p.name, p.category, sched.totals.label, printable(str(p.source))))
     if rows:
         w0 = max(len(r[0]) for r in rows)
         w1 = max(len(r[1]) for r in rows)
@@ -78,13 +77,7 @@ def _race_line(race, preset) -> str:
 def cmd_presets_show(args: argparse.Namespace) -> int:
     from speedtimer.cli.race import RaceRefused, race_in_effect
     from speedtimer.core.preset import PresetError, format_clock
-    from speedtimer.core.schedule import (
-        KIND_NAMES,
-        build_schedule,
-        outline,
-        symbol_text,
-        target_text,
-    )
+    from speedtimer.core.schedule import KIND_NAMES, build_schedule, outline, symbol_text
     from speedtimer.core.targets import session_preset
     from speedtimer.formats.catalog import load_catalog
 
@@ -104,7 +97,8 @@ def cmd_presets_show(args: argparse.Namespace) -> int:
         data["vdot"] = round(race.vdot, 2) if race is not None else None
         print(json.dumps(data, indent=2))
         return 0
-    print(f"{preset.name}  ({preset.category}, {format_clock(sched.estimate_s)})")
+    totals = sched.totals
+    print(f"{preset.name}  ({preset.category}, {totals.label})")
     if preset.description:
         print(preset.description)
     print(outline(written))
@@ -116,20 +110,32 @@ def cmd_presets_show(args: argparse.Namespace) -> int:
     for s in sched.steps:
         when = format_clock(s.planned_s) if s.planned_s is not None else "lap"
         detail = s.label
+        source = symbol_text(s.pace_symbol) if s.pace_symbol else ""  # "5k pace"
         if s.distance_m:
             extra = f"{s.distance_m:g} m"
             if s.target_s:
-                extra += f", target {target_text(s)}"
-            elif s.pace_symbol:
-                extra += f" @ {symbol_text(s.pace_symbol)}, no race set"
+                extra += f" @ {s.pace_text} = {s.target_time_text}"
+                if source:
+                    extra += f", {source}"
+            elif source:
+                extra += f" @ {source}, no race set"
             detail = f"{detail} ({extra})" if detail else extra
+        elif s.pace_text or source:
+            pace = ", ".join(x for x in (source, s.pace_text or "no race set") if x)
+            detail = f"{detail} @ {pace}" if detail else f"@ {pace}"
+        if s.target_text:
+            detail = f"{detail} · {s.target_text}" if detail else s.target_text
         print(f"{s.index + 1:>3}  {KIND_NAMES[s.kind]:<9}  {when:>7}  {s.position:<16}  {detail}")
-    print(f"\nTotal planned (timed steps): {format_clock(sched.total_planned_s)}")
+    print(f"\nTotal: {totals.label}")
+    if totals.is_estimate:
+        print("  ~ lap steps counted at their target pace")
+    if totals.left_out:
+        print("  + lap steps without a target pace, not counted")
     return 0
 
 
 def cmd_presets_validate(args: argparse.Namespace) -> int:
-    from speedtimer.core.preset import PresetError, format_clock
+    from speedtimer.core.preset import PresetError
     from speedtimer.core.schedule import build_schedule
     from speedtimer.formats.preset_toml import load_preset
 
@@ -142,7 +148,7 @@ def cmd_presets_validate(args: argparse.Namespace) -> int:
             print(f"ERROR {exc}")
             continue
         sched = build_schedule(preset)
-        total = format_clock(sched.estimate_s)
+        total = sched.totals.label
         print(f"OK {raw}: {preset.name}, {len(sched.steps)} steps, {total}")
     return 1 if bad else 0
 

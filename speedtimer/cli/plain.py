@@ -15,7 +15,7 @@ from pathlib import Path
 
 from speedtimer.config.paths import Paths
 from speedtimer.core.preset import Preset, format_clock
-from speedtimer.core.schedule import KIND_NAMES, target_text
+from speedtimer.core.schedule import KIND_NAMES
 from speedtimer.core.timer import EventKind
 
 
@@ -33,6 +33,7 @@ def run_plain(
     from speedtimer.config.settings import load_settings
     from speedtimer.core.targets import choice_problem, has_symbolic_targets, session_preset
     from speedtimer.history.recorder import SessionRecorder
+    from speedtimer.machine_sleep import KeepAwake, SleepWatch
     from speedtimer.session import Session
     from speedtimer.sound.audio import NullAudio, cue_lengths, open_audio, resolve_cue_files
 
@@ -99,6 +100,9 @@ def run_plain(
         phrases=settings.phrases,
         cue_seconds=cue_lengths(files),
         race=race,
+        sleep_watch=SleepWatch(),
+        keep_awake=KeepAwake(),
+        resume_after_sleep=True,  # no key to resume with: the sleep is a pause, then on
     )
     stop: list[str] = []
 
@@ -141,6 +145,8 @@ def run_plain(
             speaker.wait_idle(3.0)
             linger = max(linger, min(12.0, session.speech_until - session.now() + 0.3))
             speaker.close()
+        if session.keep_awake is not None:
+            session.keep_awake.stop()
         time.sleep(linger)
         audio.close()
     return 0
@@ -165,14 +171,19 @@ def _print_events(session, events, out) -> None:
             s = steps[ev.index]
             when = format_clock(s.planned_s) if s.planned_s is not None else "until lap"
             pos = f" [{s.position}]" if s.position else ""
-            target = f", target {target_text(s)}" if s.target_s else ""
-            line = f"{KIND_NAMES[s.kind]}: {s.title} {when}{target}{pos}"
+            line = f"{KIND_NAMES[s.kind]}: {s.title} {when}{pos}"
+            if s.targets_text:
+                line += f" · {s.targets_text}"
         elif ev.kind is EventKind.LAP:
             line = f"  lap {format_clock(ev.split_s or 0, tenths=True)}"
         elif ev.kind is EventKind.HALFWAY:
             line = "  halfway"
         elif ev.kind is EventKind.SESSION_FINISHED:
             line = f"Finished: {format_clock(session.timer.active_elapsed(ev.at))} active"
+        elif ev.kind is EventKind.SLEPT:
+            line = (
+                f"The computer was asleep for {format_clock(ev.seconds or 0)}; paused for that time"
+            )
         elif ev.kind is EventKind.SESSION_ABORTED:
             line = f"Ended early ({session.status})"
         if line:

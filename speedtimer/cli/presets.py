@@ -64,6 +64,12 @@ def add_preset_io_commands(psub: Any, get_paths: GetPaths) -> None:
     p.add_argument("--format", required=True, choices=sorted(EXPORTERS))
     p.add_argument("--output", "-o", metavar="FILE", help="write FILE instead of printing")
     p.add_argument(
+        "--lap-button",
+        action="store_true",
+        help="distance steps end on the lap button (press lap) instead of at the distance: "
+        "for the track, where GPS distance is poor (icu, fit)",
+    )
+    p.add_argument(
         "--race",
         metavar="RACE",
         help="icu and fit: absolute paces for race-derived targets from this race, e.g. "
@@ -189,7 +195,8 @@ def cmd_presets_export(args: argparse.Namespace, paths: Paths) -> int:
         preset = session_preset(preset, race)[0]
     output = Path(args.output).expanduser() if args.output else None
     try:
-        EXPORTERS[args.format](preset, output)
+        extra = {"lap_button": True} if args.lap_button else {}
+        EXPORTERS[args.format](preset, output, **extra)
     except (ExportError, SaveError) as exc:
         return _error(str(exc))
     if output is not None:

@@ -73,6 +73,11 @@ class Paths:
         return self.config_dir / "pending-history"
 
     @property
+    def exports_dir(self) -> Path:
+        """Where the history screen writes a session's FIT or TCX activity file."""
+        return self.data_dir / "exports"
+
+    @property
     def log_file(self) -> Path:
         return self.data_dir / "speedtimer.log"
 

@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from speedtimer.core.cues import cue_for
-from speedtimer.core.preset import KINDS
+from speedtimer.core.preset import CLOCK_LIMIT_S, KINDS, finite_seconds
 from speedtimer.core.schedule import Schedule, ScheduledStep
 from speedtimer.core.timer import HALFWAY_MIN_S, EventKind, SegmentView
 
@@ -140,9 +140,15 @@ def fill(template: str, values: Mapping[str, str]) -> str:
     return " ".join(kept)
 
 
+def _whole_seconds(seconds: float) -> int:
+    """Seconds to say: rounded, never negative, never more than CLOCK_LIMIT_S; 0 for NaN."""
+    value = finite_seconds(seconds)
+    return 0 if value is None else round(min(max(value, 0.0), CLOCK_LIMIT_S))
+
+
 def spoken_time(seconds: float) -> str:
     """90 -> "1 minute 30", 30 -> "30 seconds", 600 -> "10 minutes", as a coach says it."""
-    total = max(0, round(seconds))
+    total = _whole_seconds(seconds)
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     parts = []
@@ -157,9 +163,10 @@ def spoken_time(seconds: float) -> str:
 
 def spoken_run_time(seconds: float) -> str:
     """Time run, for the last words: whole minutes from a minute up ("24 minutes")."""
-    if seconds < 60:
-        return _plural(max(0, round(seconds)), "second")
-    hours, minutes = divmod(round(seconds / 60), 60)
+    total = _whole_seconds(seconds)
+    if total < 60:
+        return _plural(total, "second")
+    hours, minutes = divmod(round(total / 60), 60)
     parts = [_plural(hours, "hour")] if hours else []
     if minutes or not hours:
         parts.append(_plural(minutes, "minute"))

@@ -393,7 +393,9 @@ def looks_symbolic(text: str) -> bool:
     return ":" not in text
 
 
-def parse_symbol(text: str) -> PaceSymbol:
+def parse_symbol(
+    text: str, pace_expected: str = 'a pace like "3:45/km" or "6:00/mi"'
+) -> PaceSymbol:
     """ "5k", "I", "T+5s", "5k-2s" -> PaceSymbol; raises PaceError with a did-you-mean."""
     import difflib  # only on this path: keeps `speedtimer paces` lean
 
@@ -409,7 +411,7 @@ def parse_symbol(text: str) -> PaceSymbol:
             hint = difflib.get_close_matches(base_text, SYMBOLS, n=1, cutoff=0.5)
         extra = f"did you mean {hint[0]!r}? " if hint else ""
         raise PaceError(
-            f'{text!r} is not a pace: {extra}expected a pace like "3:45/km" or "6:00/mi", '
+            f"{text!r} is not a pace: {extra}expected {pace_expected}, or from your race: "
             f"a zone ({', '.join(ZONES)}) or a race ({', '.join(TARGET_RACES)}), "
             'optionally with an offset in s/km like "5k-2s" or "T+5s"'
         )

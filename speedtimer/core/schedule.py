@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from speedtimer.core.preset import Preset, Repeat, Step, format_clock, format_pace
+from speedtimer.core.preset import Preset, Repeat, Step, format_clock, format_pace_range
 
 KIND_NAMES = {
     "warmup": "Warm-up",
@@ -33,6 +33,8 @@ class ScheduledStep:
     rep_count: int | None = None
     set: int | None = None
     set_count: int | None = None
+    pace_hi_s_per_km: float | None = None  # slow end of a pace range
+    target_text: str = ""  # a target speedtimer cannot measure, shown as written
     pace_symbol: str | None = None  # the race-derived target it came from ("5k-2s")
     target_time_s: float | None = None  # a rep time given as such ("400 m in 84 s")
 
@@ -41,12 +43,77 @@ class ScheduledStep:
         return self.planned_s is None
 
     @property
+    def pace_mid_s_per_km(self) -> float | None:
+        if self.pace_s_per_km is None:
+            return None
+        if self.pace_hi_s_per_km is None:
+            return self.pace_s_per_km
+        return (self.pace_s_per_km + self.pace_hi_s_per_km) / 2
+
+    @property
     def target_s(self) -> float | None:
+        """The time the distance should take: a rep time given as such, else at the target
+        pace (the middle of a pace range)."""
         if self.target_time_s:
             return self.target_time_s
-        if self.distance_m and self.pace_s_per_km:
-            return self.distance_m / 1000 * self.pace_s_per_km
+        pace = self.pace_mid_s_per_km
+        if self.distance_m and pace:
+            return self.distance_m / 1000 * pace
         return None
+
+    @property
+    def target_range_s(self) -> tuple[float, float] | None:
+        """(fastest, slowest) target time for the distance, when the pace is a range."""
+        if not self.distance_m or self.pace_s_per_km is None or self.pace_hi_s_per_km is None:
+            return None
+        km = self.distance_m / 1000
+        return km * self.pace_s_per_km, km * self.pace_hi_s_per_km
+
+    @property
+    def pace_text(self) -> str:
+        """ "3:45/km", "3:13–3:18/km", or "" without a target pace."""
+        if self.pace_s_per_km is None:
+            return ""
+        return format_pace_range(self.pace_s_per_km, self.pace_hi_s_per_km)
+
+    @property
+    def target_time_text(self) -> str:
+        """ "1:30", "1:17–1:19" for a pace range, or "" without a target time."""
+        bounds = self.target_range_s
+        if bounds is not None and round(bounds[0]) != round(bounds[1]):
+            return f"{format_clock(bounds[0])}–{format_clock(bounds[1])}"
+        return format_clock(self.target_s) if self.target_s else ""
+
+    @property
+    def targets_text(self) -> str:
+        """What the step asks for, as every screen says it: "target 1:17–1:19 (3:13–3:18/km)",
+        a timed step's "target 4:30/km", then the targets speedtimer cannot measure, as
+        written ("Z3 HR"); "" when it asks for nothing."""
+        parts = []
+        source = symbol_text(self.pace_symbol) if self.pace_symbol else ""  # "5k pace"
+        if self.target_s and self.target_time_s:  # a rep time given as such: no pace to add
+            parts.append(f"target {self.target_time_text}")
+        elif self.target_s:
+            inner = ", ".join(x for x in (self.pace_text, source) if x)
+            parts.append(f"target {self.target_time_text} ({inner})")
+        elif self.pace_text:
+            parts.append(f"target {self.pace_text}" + (f" ({source})" if source else ""))
+        elif source:  # from the runner's race, and no race is known
+            parts.append(f"{source}: no race set")
+        if self.target_text:
+            parts.append(self.target_text)
+        return " · ".join(parts)
+
+    def delta_s(self, split: float) -> float | None:
+        """Split minus target: 0 inside a target range, else the distance to its nearer end."""
+        bounds = self.target_range_s
+        if bounds is not None:
+            fast, slow = bounds
+            if split < fast:
+                return split - fast
+            return max(0.0, split - slow)
+        target = self.target_s
+        return None if target is None else split - target
 
     @property
     def estimate_s(self) -> float:
@@ -82,6 +149,8 @@ class ScheduledStep:
             "set_count": self.set_count,
             "distance_m": self.distance_m,
             "target_pace_s_per_km": self.pace_s_per_km,
+            "target_pace_hi_s_per_km": self.pace_hi_s_per_km,
+            "target_text": self.target_text,
             "target_s": self.target_s,
             "target_pace_symbol": self.pace_symbol,
         }
@@ -104,6 +173,13 @@ class Schedule:
         return sum(s.estimate_s for s in self.steps)
 
     @property
+    def totals(self):  # -> speedtimer.core.totals.Totals
+        """The session's total as every screen and command says it (see core/totals.py)."""
+        from speedtimer.core.totals import session_totals
+
+        return session_totals(self.steps)
+
+    @property
     def last_work_index(self) -> int | None:
         """The index of the session's last work rep, when there is more than one."""
         works = [s.index for s in self.steps if s.kind == "work"]
@@ -122,6 +198,7 @@ class Schedule:
             "name": self.name,
             "steps": [s.to_json() for s in self.steps],
             "total_planned_s": self.total_planned_s,
+            "total": self.totals.to_json(),
             "countdown": self.countdown,
             "halfway": self.halfway,
         }
@@ -167,6 +244,8 @@ def _expand(
                     rep_count=rep[1],
                     set=st[0],
                     set_count=st[1],
+                    pace_hi_s_per_km=item.pace_hi_s_per_km,
+                    target_text=item.target_text,
                     pace_symbol=item.pace_symbol,
                     target_time_s=item.target_time_s,
                 )
@@ -191,24 +270,11 @@ def symbol_text(symbol: str) -> str:
     return f"{symbol} pace"
 
 
-def target_text(step: ScheduledStep) -> str:
-    """The target as a screen shows it: "1:32 (3:50/km, 5k pace)", "1:24", or "" for none."""
-    if not step.target_s:
-        return ""
-    parts = []
-    if step.pace_s_per_km and not step.target_time_s:
-        parts.append(format_pace(step.pace_s_per_km))
-    if step.pace_symbol:
-        parts.append(symbol_text(step.pace_symbol))
-    extra = f" ({', '.join(parts)})" if parts else ""
-    return f"{format_clock(step.target_s)}{extra}"
-
-
 def totals_line(preset: Preset) -> str:
     """The one totals line the menu and the editor show for a preset."""
     sched = build_schedule(preset)
     return (
-        f"Total {format_clock(sched.estimate_s)} · {sched.work_reps} work reps"
+        f"Total {sched.totals.label} · {sched.work_reps} work reps"
         f" · work {format_clock(sched.work_s)}"
     )
 
@@ -230,7 +296,11 @@ def _outline_item(item: Step | Repeat) -> str:
         elif item.pace_symbol:
             dist += f" @ {symbol_text(item.pace_symbol)}"
         elif item.pace_s_per_km:
-            dist += f" @ {format_pace(item.pace_s_per_km)}"
+            dist += f" @ {format_pace_range(item.pace_s_per_km, item.pace_hi_s_per_km)}"
         name = dist
+    elif item.pace_symbol:
+        name += f" @ {symbol_text(item.pace_symbol)}"
+    elif item.pace_s_per_km:
+        name += f" @ {format_pace_range(item.pace_s_per_km, item.pace_hi_s_per_km)}"
     when = format_clock(item.duration_s) if item.duration_s else "lap"
     return f"{name} {when}" if item.duration_s else f"{name}, lap"

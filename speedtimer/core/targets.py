@@ -20,7 +20,7 @@ from speedtimer.core.paces import (
     Race,
     parse_race,
     parse_symbol,
-    resolve_pace,
+    resolve_symbol,
 )
 from speedtimer.core.preset import (
     Preset,
@@ -66,8 +66,10 @@ def resolve_targets(preset: Preset, vdot: float | None) -> Preset:
         if not step.pace_symbol:
             return step
         if vdot is None:
-            return replace(step, pace_s_per_km=None)
-        return replace(step, pace_s_per_km=resolve_pace(parse_symbol(step.pace_symbol), vdot))
+            return replace(step, pace_s_per_km=None, pace_hi_s_per_km=None)
+        # E is a range (its fast and slow ends); every other symbol is one pace
+        fast, slow = resolve_symbol(parse_symbol(step.pace_symbol), vdot)
+        return replace(step, pace_s_per_km=fast, pace_hi_s_per_km=slow if slow != fast else None)
 
     return replace(preset, steps=_map_steps(preset.steps, resolve))
 
@@ -144,11 +146,13 @@ def apply_choice(preset: Preset, choice: StartChoice) -> Preset:
                 step,
                 target_time_s=choice.rep_time_s,
                 pace_s_per_km=choice.rep_time_s / step.distance_m * 1000,
+                pace_hi_s_per_km=None,
                 pace_symbol=None,
             )
         return replace(
             step,
             pace_s_per_km=choice.pace_s_per_km,
+            pace_hi_s_per_km=None,
             pace_unit=choice.pace_unit,
             target_time_s=None,
             pace_symbol=None,

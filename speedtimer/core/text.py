@@ -12,6 +12,9 @@ people's writing and the terminal prints them as characters; they are kept.
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 _NAMES = {0: "NUL", 7: "BEL", 8: "BS", 9: "TAB", 10: "LF", 13: "CR", 27: "ESC", 127: "DEL"}
 
 
@@ -74,3 +77,25 @@ def describe_value(value: object) -> str:
     if len(text) > 40:
         text = text[:37] + "..."
     return f"{kind} ({text})"
+
+
+MAX_STEM = 60
+WINDOWS_RESERVED = frozenset(
+    ["con", "prn", "aux", "nul"] + [f"{d}{n}" for d in ("com", "lpt") for n in range(10)]
+)
+
+
+def safe_stem(name: str) -> str:
+    """A file name stem from a name (a preset's, a session's): letters, digits and dashes only.
+
+    Path separators, `..`, leading dots and control characters cannot survive, so the file
+    always lands in the folder it was meant for; names Windows reserves (`con`, `nul`,
+    `com1`...) get `-preset` added, so the folder can be copied to any computer.
+    """
+    text = unicodedata.normalize("NFKD", name)
+    text = text.encode("ascii", "ignore").decode("ascii").lower()
+    text = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+    text = text[:MAX_STEM].strip("-") or "preset"
+    if text in WINDOWS_RESERVED:  # con.toml cannot be made on Windows, in any folder
+        text += "-preset"
+    return text

@@ -8,6 +8,11 @@ late returns every pip, step change and cue that fell in those seven seconds, in
 
 The shell (TUI, audio, storage) asks `next_event_time()` to know when to wake up next, and turns
 the returned events into sounds, pixels and database rows.
+
+A computer that sleeps (a laptop's lid closed) is told to the timer by the shell, which reads the
+clocks: `suspended(now, slept_s)` on the first call after waking, with `now` on a scale that
+counted the sleep. The timer decides what that means: a pause that began when the computer went
+to sleep, so nothing fell due while it slept and the pause has its true length.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ class EventKind(StrEnum):
     TIME_ADDED = "time_added"
     PAUSED = "paused"
     RESUMED = "resumed"
+    SLEPT = "slept"  # the computer was asleep for `seconds`, from `at`
     SESSION_FINISHED = "session_finished"
     SESSION_ABORTED = "session_aborted"
 
@@ -163,6 +169,30 @@ class Timer:
         self._unpause(now)
         events = [Event(EventKind.RESUMED, now, index=self._index())]
         return events + self._advance(now)
+
+    def suspended(self, now: float, slept_s: float) -> list[Event]:
+        """The computer was asleep for `slept_s` seconds just before `now`.
+
+        The session is paused from the moment it went to sleep (`now - slept_s`), as if the
+        runner had pressed pause then: what fell due during the sleep is not emitted, the pause
+        keeps its true length, and the runner resumes when ready. A session already paused
+        stays paused; one not running is left alone. SLEPT says how long, for the screen.
+        """
+        before = self._last_now  # the timer has already been brought up to here
+        now = self._clock(now)
+        slept = float(slept_s)
+        if not 0 < slept < float("inf"):
+            return self._advance(now)
+        at = max(now - slept, before)
+        events = self._advance(at)
+        if self.state in (State.RUNNING, State.READY):
+            self._state_before_pause = self.state
+            self.state = State.PAUSED
+            self._paused_at = at
+            events.append(Event(EventKind.PAUSED, at, index=self._index()))
+        if self.state is State.PAUSED:
+            events.append(Event(EventKind.SLEPT, at, index=self._index(), seconds=now - at))
+        return events
 
     def toggle_pause(self, now: float) -> list[Event]:
         return self.resume(now) if self.state is State.PAUSED else self.pause(now)

@@ -1,9 +1,11 @@
 """Preset exporters by format name, for `speedtimer presets export --format NAME`.
 
-Each exporter is one function `(preset, output_path) -> None`: it writes `output_path`
-atomically, or prints text to stdout when `output_path` is None (a binary format raises
-`ExportError` instead). Notes on what a format could not say go to stderr as `note: ...`.
-Adding a format is adding one entry to `EXPORTERS`; the command line offers every key.
+Each exporter is one function `(preset, output_path, *, lap_button=False) -> None`: it writes
+`output_path` atomically, or prints text to stdout when `output_path` is None (a binary format
+raises `ExportError` instead). `lap_button` asks for distance steps that end on the lap button
+(track sessions) in formats that can say either. Notes on what a format could not say go
+to stderr as `note: ...`. Adding a format is adding one entry to `EXPORTERS`; the command
+line offers every key.
 Modules behind the exporters are imported only when one runs, to keep the CLI quick to start.
 """
 
@@ -37,22 +39,22 @@ def note(message: str) -> None:
     print(f"note: {message}", file=sys.stderr)
 
 
-def export_toml(preset: Preset, output: Path | None) -> None:
+def export_toml(preset: Preset, output: Path | None, *, lap_button: bool = False) -> None:
     from speedtimer.formats.preset_save import preset_to_toml
 
     emit_text(preset_to_toml(preset), output)
 
 
-def export_icu(preset: Preset, output: Path | None) -> None:
+def export_icu(preset: Preset, output: Path | None, *, lap_button: bool = False) -> None:
     from speedtimer.formats.intervals_icu import to_icu
 
-    text, notes = to_icu(preset)
+    text, notes = to_icu(preset, lap_button=lap_button)
     for message in notes:
         note(message)
     emit_text(text, output)
 
 
-def export_fit(preset: Preset, output: Path | None) -> None:
+def export_fit(preset: Preset, output: Path | None, *, lap_button: bool = False) -> None:
     """A Garmin FIT workout file (see fit_export.py); binary, so it needs a file."""
     if output is None:
         raise ExportError(
@@ -63,11 +65,11 @@ def export_fit(preset: Preset, output: Path | None) -> None:
         from speedtimer.formats.fit_workout import write_fit_workout
     except ImportError as exc:
         raise ExportError(f"--format fit needs a package that is missing: {exc}") from exc
-    for message in write_fit_workout(preset, output):
+    for message in write_fit_workout(preset, output, lap_button=lap_button):
         note(message)
 
 
-EXPORTERS: dict[str, Callable[[Preset, Path | None], None]] = {
+EXPORTERS: dict[str, Callable[..., None]] = {
     "toml": export_toml,
     "icu": export_icu,
     "fit": export_fit,

@@ -2,9 +2,11 @@
 
 The watch must run the very steps speedtimer's schedule runs, in the same order. FIT has no
 `skip_last_rest`, so a block that skips its last rest is written as a repeat of one round
-fewer followed by the last round written out without its trailing rest. Lap-ended steps stay
-lap-button steps on the watch (on a track the line is exact, GPS distance is not); their
-distance goes into the step name and notes, their pace into a speed range.
+fewer followed by the last round written out without its trailing rest. A step with a distance
+and no time is a distance step on the watch (it laps at the distance); it waits for the lap
+button only when it was written so (`lap_button`, intervals.icu's `press lap`) or the runner
+asks for it with `--lap-button` (on a track the line is exact, GPS distance is not). A pace
+becomes a speed range: a range as it is, a single pace with a tolerance either side.
 
 Imported lazily by the CLI: fit-tool takes a quarter of a second to import.
 """
@@ -182,7 +184,15 @@ def step_name(step: Step) -> str:
     return label or KIND_NAMES[step.kind]
 
 
-def step_notes(step: Step) -> str:
+def ends_on_lap(step: Step, lap_button: bool = False) -> bool:
+    """Does the watch wait for the lap button? An open step without a distance always does;
+    a distance step only when it was written so or the runner asks (track sessions)."""
+    if step.duration_s is not None:
+        return False
+    return step.distance_m is None or step.lap_button or lap_button
+
+
+def step_notes(step: Step, lap_button: bool = False) -> str:
     """Everything speedtimer shows for the step, for watches that display step notes."""
     label = _clean(step.label)
     dist = _distance(step)
@@ -193,13 +203,19 @@ def step_notes(step: Step) -> str:
             dist += f" @ {format_target_pace(step)}, target "
             dist += format_clock(target, tenths=not float(target).is_integer())
         parts.append(dist)
-    if step.duration_s is None:
+    elif step.pace_s_per_km:
+        parts.append(f"@ {format_target_pace(step)}")
+    if step.target_text:
+        parts.append(_clean(step.target_text))
+    if ends_on_lap(step, lap_button):
         parts.append("press lap to end")
     return " · ".join(parts)
 
 
-def speed_range(pace_s_per_km: float) -> tuple[float, float]:
-    """Slowest and fastest speed (m/s) of the band around the target pace."""
+def speed_range(pace_s_per_km: float, slow_s_per_km: float | None = None) -> tuple[float, float]:
+    """Slowest and fastest speed (m/s): a pace range as it is, one pace with a band around it."""
+    if slow_s_per_km is not None:
+        return 1000 / slow_s_per_km, 1000 / pace_s_per_km
     return (
         1000 / (pace_s_per_km * (1 + PACE_TOLERANCE)),
         1000 / (pace_s_per_km * (1 - PACE_TOLERANCE)),
@@ -210,7 +226,8 @@ def speed_range(pace_s_per_km: float) -> tuple[float, float]:
 
 
 class _Writer:
-    def __init__(self) -> None:
+    def __init__(self, lap_button: bool = False) -> None:
+        self.lap_button = lap_button
         self.messages: list[WorkoutStepMessage] = []
         self.shortened: set[str] = set()  # names, so an unrolled round counts once
 
@@ -235,18 +252,21 @@ class _Writer:
         if short != name:
             self.shortened.add(name)
         msg.workout_step_name = short
-        notes = step_notes(step)
+        notes = step_notes(step, self.lap_button)
         if notes and notes != short:
             msg.notes = _fit_bytes(notes)
         msg.intensity = INTENSITY[step.kind]
         # The type goes first: fit-tool picks the scale of the value from it.
-        if step.duration_s is None:
-            msg.duration_type = WorkoutStepDuration.OPEN
-        else:
+        if step.duration_s is not None:
             msg.duration_type = WorkoutStepDuration.TIME
             msg.duration_time = float(step.duration_s)  # seconds; stored as ms
+        elif ends_on_lap(step, self.lap_button):
+            msg.duration_type = WorkoutStepDuration.OPEN
+        else:
+            msg.duration_type = WorkoutStepDuration.DISTANCE
+            msg.duration_distance = float(step.distance_m or 0)  # metres; stored as cm
         if step.pace_s_per_km:
-            low, high = speed_range(step.pace_s_per_km)
+            low, high = speed_range(step.pace_s_per_km, step.pace_hi_s_per_km)
             msg.target_type = WorkoutStepTarget.SPEED
             msg.target_value = 0  # 0 = custom range, not a speed zone
             msg.custom_target_speed_low = low  # m/s; stored as mm/s
@@ -267,11 +287,16 @@ class _Writer:
         return msg
 
 
-def workout_bytes(preset: Preset, *, created: datetime | None = None) -> tuple[bytes, list[str]]:
-    """The FIT file as bytes, and notes on what the watch will do differently."""
+def workout_bytes(
+    preset: Preset, *, created: datetime | None = None, lap_button: bool = False
+) -> tuple[bytes, list[str]]:
+    """The FIT file as bytes, and notes on what the watch will do differently.
+
+    `lap_button`: distance steps end on the lap button instead of at the distance.
+    """
     planner = _Planner()
     plan = planner.nodes(preset.steps)
-    writer = _Writer()
+    writer = _Writer(lap_button)
     writer.emit(plan)
     steps = writer.messages
 
@@ -317,13 +342,25 @@ def _notes(preset: Preset, name: str, planner: _Planner, writer: _Writer) -> lis
             f"{blocks} is written out after a repeat of one round fewer; "
             "the watch runs the same steps as speedtimer"
         )
-    open_dist = sum(1 for s in leaves if s.duration_s is None and s.distance_m)
-    if open_dist:
+    dist = [s for s in leaves if s.duration_s is None and s.distance_m]
+    on_lap = sum(1 for s in dist if ends_on_lap(s, writer.lap_button))
+    if on_lap:
         notes.append(
-            f"{open_dist} lap-ended step(s) with a distance stay lap-button steps on the "
-            "watch (press lap at the line); the distance is in the step name and notes"
+            f"{on_lap} step(s) with a distance are lap-button steps on the watch (press lap "
+            "at the line); the distance is in the step name and notes"
         )
-    paced = next((s for s in leaves if s.pace_s_per_km), None)
+    if len(dist) > on_lap:
+        notes.append(
+            f"{len(dist) - on_lap} step(s) with a distance end at their distance on the watch "
+            "(GPS); on a track, export with --lap-button to end them on the lap button"
+        )
+    texts = sorted({s.target_text for s in leaves if s.target_text})
+    if texts:
+        notes.append(
+            f"targets the watch is not given as targets ({', '.join(texts[:3])}) are in the "
+            "step notes"
+        )
+    paced = next((s for s in leaves if s.pace_s_per_km and s.pace_hi_s_per_km is None), None)
     if paced is not None:
         unit = paced.pace_unit
         pace = paced.pace_s_per_km * (MILE_M / 1000 if unit == "mi" else 1)
@@ -352,9 +389,11 @@ def _leaves(items: tuple[Step | Repeat, ...]):
             yield from _leaves(item.steps)
 
 
-def write_fit_workout(preset: Preset, path: Path, *, created: datetime | None = None) -> list[str]:
+def write_fit_workout(
+    preset: Preset, path: Path, *, created: datetime | None = None, lap_button: bool = False
+) -> list[str]:
     """Write `preset` as a FIT workout file at `path`; return notes for the user."""
-    data, notes = workout_bytes(preset, created=created)
+    data, notes = workout_bytes(preset, created=created, lap_button=lap_button)
     _write_atomic(Path(path), data)
     return notes
 

@@ -10,21 +10,15 @@ leaves half a preset behind.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from pathlib import Path
 from typing import Any
 
 import tomli_w
 
-from speedtimer.core.preset import MILE_M, Preset, Repeat, Step
+from speedtimer.core.preset import MILE_M, Preset, Repeat, Step, preset_clock
+from speedtimer.core.text import safe_stem
 from speedtimer.files import atomic_write
 from speedtimer.formats.preset_toml import parse_preset
-
-MAX_STEM = 60
-WINDOWS_RESERVED = frozenset(
-    ["con", "prn", "aux", "nul"] + [f"{d}{n}" for d in ("com", "lpt") for n in range(10)]
-)
 
 
 class SaveError(OSError):
@@ -33,24 +27,26 @@ class SaveError(OSError):
 
 def _clock(seconds: int) -> str | int:
     """Short durations stay plain seconds (`45`); longer ones read better as m:ss."""
-    if seconds < 60:
-        return seconds
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+    return preset_clock(seconds)
 
 
 def format_target_pace(step: Step) -> str | None:
-    """The pace as the file had it: per mile when it was given per mile, else per km."""
+    """The pace as the file had it: per mile when it was given per mile, else per km; a range
+    as "fast-slow"."""
     if step.pace_s_per_km is None:
         return None
-    if step.pace_unit == "mi":
-        total = round(step.pace_s_per_km * MILE_M / 1000)
-        unit = "mi"
-    else:
-        total = round(step.pace_s_per_km)
-        unit = "km"
-    return f"{total // 60}:{total % 60:02d}/{unit}"
+    ends = [step.pace_s_per_km]
+    if step.pace_hi_s_per_km is not None:
+        ends.append(step.pace_hi_s_per_km)
+    scale = MILE_M / 1000 if step.pace_unit == "mi" else 1.0
+    unit = "mi" if step.pace_unit == "mi" else "km"
+    texts = []
+    for end in ends:
+        total = round(end * scale)
+        texts.append(f"{total // 60}:{total % 60:02d}")
+    if len(texts) == 2 and texts[0] == texts[1]:
+        texts.pop()
+    return "-".join(texts) + f"/{unit}"
 
 
 def _number(x: float) -> int | float:
@@ -83,6 +79,12 @@ def step_to_dict(item: Step | Repeat) -> dict[str, Any]:
         pace = format_target_pace(item)
         if pace is not None:
             d["target_pace"] = pace
+    if item.target_text:
+        d["target_text"] = item.target_text
+    if item.lap_button:
+        d["lap_button"] = True
+    if item.section:
+        d["section"] = item.section
     return d
 
 
@@ -115,22 +117,6 @@ def preset_to_dict(preset: Preset) -> dict[str, Any]:
 def preset_to_toml(preset: Preset) -> str:
     text = tomli_w.dumps(preset_to_dict(preset), indent=2)
     parse_preset(text)  # never write what the loader would refuse
-    return text
-
-
-def safe_stem(name: str) -> str:
-    """A file name stem from a preset name: letters, digits and dashes only.
-
-    Path separators, `..`, leading dots and control characters cannot survive, so the file
-    always lands in the folder it was meant for; names Windows reserves (`con`, `nul`,
-    `com1`...) get `-preset` added, so the folder can be copied to any computer.
-    """
-    text = unicodedata.normalize("NFKD", name)
-    text = text.encode("ascii", "ignore").decode("ascii").lower()
-    text = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
-    text = text[:MAX_STEM].strip("-") or "preset"
-    if text in WINDOWS_RESERVED:  # con.toml cannot be made on Windows, in any folder
-        text += "-preset"
     return text
 
 

@@ -30,6 +30,7 @@ from speedtimer.core.preset import (
     MAX_FILE_BYTES,
     MAX_REPEAT,
     MAX_STEPS,
+    MAX_TARGET_TEXT,
     MAX_TEXT,
     MAX_TOTAL_SECONDS,
     PRESET_KEYS,
@@ -39,10 +40,9 @@ from speedtimer.core.preset import (
     PresetError,
     Repeat,
     Step,
-    pace_unit_of,
     parse_duration,
-    parse_pace,
     parse_symbolic_pace,
+    parse_target_pace,
     parse_target_time,
 )
 from speedtimer.core.schedule import build_schedule
@@ -212,18 +212,15 @@ class _Validator:
                     f"expected more than 0 and at most {MAX_DISTANCE_M}",
                 )
             distance = float(distance)
-        pace, pace_unit = None, "km"
+        pace, pace_hi, pace_unit = None, None, "km"
         symbol = None
         if "target_pace" in table:
             raw = table["target_pace"]
             key = _join(prefix, "target_pace")
-            if isinstance(raw, str) and ":" not in raw:
+            if isinstance(raw, str) and ":" not in raw:  # "I", "5k-2s": from the runner's race
                 symbol = parse_symbolic_pace(raw, key, self.path)
             else:
-                pace = parse_pace(raw, key, self.path)
-                pace_unit = pace_unit_of(raw)
-            if distance is None:
-                raise self.err(key, "needs distance_m too, to give a target time")
+                pace, pace_hi, pace_unit = parse_target_pace(raw, key, self.path)
         target_time = None
         if "target_time" in table:
             key = _join(prefix, "target_time")
@@ -234,6 +231,14 @@ class _Validator:
                 raise self.err(key, "needs distance_m too: a rep time is for a distance")
             pace = target_time / distance * 1000
         label = self.text(table, "label", prefix)
+        target_text = self.one_line(table, "target_text", prefix, MAX_TARGET_TEXT)
+        section = self.one_line(table, "section", prefix, MAX_TARGET_TEXT)
+        lap_button = table.get("lap_button", False)
+        if not isinstance(lap_button, bool):
+            raise self.err(
+                _join(prefix, "lap_button"),
+                f"expected true or false, got {describe_value(lap_button)}",
+            )
         self.leaf_count += 1
         self.seconds += duration or 0
         self._check_total(prefix)
@@ -244,9 +249,20 @@ class _Validator:
             distance_m=distance,
             pace_s_per_km=pace,
             pace_unit=pace_unit,
+            pace_hi_s_per_km=pace_hi,
+            target_text=target_text,
+            lap_button=lap_button,
+            section=section,
             pace_symbol=symbol,
             target_time_s=target_time,
         )
+
+    def one_line(self, table: dict, key: str, prefix: str, limit: int) -> str:
+        """A short one-line text (target_text, section), stripped."""
+        value = self.text(table, key, prefix).strip()
+        if len(value) > limit:
+            raise self.err(_join(prefix, key), f"is longer than {limit} characters")
+        return value
 
     def _check_total(self, prefix: str) -> None:
         if self.leaf_count > MAX_STEPS:

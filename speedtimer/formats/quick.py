@@ -18,7 +18,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from speedtimer.core.preset import MAX_DEPTH, MAX_TEXT, MILE_M, Preset, PresetError, Repeat, Step
+from speedtimer.core.preset import (
+    MAX_DEPTH,
+    MAX_TEXT,
+    MILE_M,
+    Preset,
+    PresetError,
+    Repeat,
+    Step,
+    preset_clock,
+)
 from speedtimer.formats.keypath import LAST_PART, position_of
 from speedtimer.formats.preset_toml import preset_from_dict
 
@@ -241,11 +250,7 @@ def _classify(word: str, col: int, text: str) -> _Tok:
 
 def _clock(seconds: int) -> int | str:
     """As a preset file would say it, so a validator message quotes "25:00:00", not 90000."""
-    if seconds < 60:
-        return seconds
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+    return preset_clock(seconds)
 
 
 # --- parse tree --------------------------------------------------------------------------------
@@ -551,11 +556,8 @@ def _quote(label: str) -> str:
 
 
 def _duration_text(seconds: int) -> str:
-    if seconds < 60:
-        return f"{seconds}s"
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+    text = preset_clock(seconds)
+    return f"{text}s" if isinstance(text, int) else text
 
 
 def _step_text(step: Step) -> str:

@@ -43,7 +43,7 @@ from speedtimer.history.errors import (
     describe_os_error,
     describe_sqlite_error,
 )
-from speedtimer.history.processes import process_alive
+from speedtimer.history.processes import process_alive, process_start
 from speedtimer.history.rows import (
     FINAL_STATUSES,
     StepRow,
@@ -189,6 +189,7 @@ class SessionRecorder:
             "rpe": None,
             "note": "",
             "pid": os.getpid(),
+            "pid_started": process_start(os.getpid()),
             "host": socket.gethostname(),
             "race": race,  # what its race-derived targets were worked out from
             "vdot": vdot,
@@ -710,7 +711,8 @@ def _still_running(session: dict, store: HistoryStore) -> bool:
         since = datetime.fromisoformat(session["started_at"])
     except (KeyError, TypeError, ValueError):
         since = None
-    return process_alive(pid, since=since)
+    started = session.get("pid_started")
+    return process_alive(pid, since=since, started=started if isinstance(started, str) else None)
 
 
 def _short(exc: BaseException) -> str:

@@ -93,7 +93,29 @@ MIGRATIONS: list[str] = [
     CREATE INDEX steps_lap_splits ON steps(session_id, split_s)
         WHERE kind = 'work' AND ended_how = 'lap' AND split_s IS NOT NULL;
     """,
-    # 3: the runner's race and its VDOT that a session's race-derived targets ("5k pace") were
+    # 3: heart rate from the runner's watch, attached after the session (heart_rate.py)
+    """
+    CREATE TABLE heart_rate (
+        session_id INTEGER PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+        source TEXT NOT NULL DEFAULT '',
+        offset_s REAL NOT NULL DEFAULT 0,
+        attached_at TEXT NOT NULL,
+        samples TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE TABLE step_heart_rate (
+        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        avg_bpm INTEGER NOT NULL CHECK (avg_bpm BETWEEN 20 AND 250),
+        max_bpm INTEGER NOT NULL CHECK (max_bpm BETWEEN 20 AND 250),
+        drop_bpm INTEGER,
+        PRIMARY KEY (session_id, idx)
+    );
+    """,
+    # 4: which process wrote an unfinished session, by an identity no clock change can move
+    """
+    ALTER TABLE sessions ADD COLUMN pid_started TEXT;
+    """,
+    # 5: the runner's race and its VDOT that a session's race-derived targets ("5k pace") were
     # worked out from; each step's target_s already holds the target it was run with
     """
     ALTER TABLE sessions ADD COLUMN race TEXT NOT NULL DEFAULT '';

@@ -21,7 +21,9 @@ sorts in time order; each session also keeps the runner's local UTC offset at it
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
+import math
 import os
 import random
 import socket
@@ -29,13 +31,15 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from speedtimer.history.activity import HeartRate
 from speedtimer.history.errors import StoreError, _is_busy, describe_sqlite_error
 from speedtimer.history.import_format import _Imported, session_from_dict
-from speedtimer.history.processes import process_alive
+from speedtimer.history.processes import process_alive, process_start
 from speedtimer.history.rows import (
     _EXPORT_KEYS,
     _INSERT_STEP,
@@ -69,6 +73,23 @@ log.addHandler(logging.NullHandler())
 DEFAULT_BUSY_TIMEOUT_MS = 3000
 DEFAULT_RETRIES = 2  # extra attempts after a "database is locked" that outlasted the timeout
 OTHER_HOST_STALE = timedelta(hours=48)  # an in-progress session from another computer
+
+
+@dataclass(frozen=True)
+class PaceHeart:
+    week_start: date
+    pace_s_per_km: float
+    avg_bpm: float
+    reps: int
+
+
+@dataclass(frozen=True)
+class AttachedHeartRate:
+    source: str  # the watch file's name
+    offset_s: float  # added to the watch's times
+    attached_at: datetime
+    per_step: dict[int, HeartRate]  # by step idx
+    samples: tuple[tuple[datetime, int], ...]
 
 
 # --- the store ---------------------------------------------------------------------------
@@ -205,12 +226,16 @@ class HistoryStore:
         pid: int | None = None,
         host: str | None = None,
         utc_offset_min: int | None = None,
+        pid_started: str | None = None,
         race: str = "",
         vdot: float | None = None,
     ) -> int:
         """Insert a session 'in_progress'; returns its id. `utc_offset_min` defaults to the
-        offset `started_at` carries, or this computer's local offset for a UTC time."""
-        pid = os.getpid() if pid is None else pid
+        offset `started_at` carries, or this computer's local offset for a UTC time.
+        `pid` defaults to this process, and then `pid_started` to its `process_start`."""
+        if pid is None:
+            pid = os.getpid()
+            pid_started = process_start(pid) if pid_started is None else pid_started
         host = self.host if host is None else host
         offset = _offset_of(started_at) if utc_offset_min is None else int(utc_offset_min)
         params = (
@@ -223,13 +248,14 @@ class HistoryStore:
             int(reps_planned),
             pid,
             host,
+            pid_started,
             race,
             vdot,
         )
         sql = (
             "INSERT INTO sessions (uuid, preset_name, preset_toml, started_at, utc_offset_min,"
-            " status, planned_s, reps_planned, pid, host, race, vdot)"
-            " VALUES (?, ?, ?, ?, ?, 'in_progress', ?, ?, ?, ?, ?, ?)"
+            " status, planned_s, reps_planned, pid, host, pid_started, race, vdot)"
+            " VALUES (?, ?, ?, ?, ?, 'in_progress', ?, ?, ?, ?, ?, ?, ?)"
         )
         return self._write(lambda c: c.execute(sql, params).lastrowid)
 
@@ -278,6 +304,95 @@ class HistoryStore:
             lambda c: c.execute("UPDATE sessions SET rpe = ?, note = ? WHERE id = ?", params)
         )
 
+    # --- heart rate from a watch -------------------------------------------------------------
+
+    def attach_heart_rate(
+        self,
+        session_id: int,
+        *,
+        per_step: dict[int, HeartRate],
+        samples: tuple[tuple[datetime, int], ...],
+        offset_s: float,
+        source: str,
+        now: datetime | None = None,
+    ) -> None:
+        """Keep a watch's heart rate with a session, replacing any attached before."""
+        detail = self.get_session(session_id)
+        start = min((s.started_at for s in detail.steps), default=detail.started_at)
+        packed = json.dumps(
+            [[round((t - start).total_seconds(), 3), int(b)] for t, b in samples],
+            separators=(",", ":"),
+        )
+        rows = [
+            (session_id, idx, hr.avg_bpm, hr.max_bpm, hr.drop_bpm)
+            for idx, hr in sorted(per_step.items())
+        ]
+        attached_at = to_iso(now or datetime.now(UTC))
+
+        def write(c: sqlite3.Connection) -> None:
+            c.execute("DELETE FROM step_heart_rate WHERE session_id = ?", (session_id,))
+            c.execute(
+                "INSERT OR REPLACE INTO heart_rate (session_id, source, offset_s, attached_at,"
+                " samples) VALUES (?, ?, ?, ?, ?)",
+                (session_id, source, float(offset_s), attached_at, packed),
+            )
+            c.executemany(
+                "INSERT INTO step_heart_rate (session_id, idx, avg_bpm, max_bpm, drop_bpm)"
+                " VALUES (?, ?, ?, ?, ?)",
+                rows,
+            )
+
+        self._write(write)
+
+    def heart_rate(self, session_id: int) -> AttachedHeartRate | None:
+        """The watch's heart rate kept with a session, or None."""
+
+        def read(c: sqlite3.Connection):
+            head = c.execute(
+                "SELECT source, offset_s, attached_at, samples FROM heart_rate"
+                " WHERE session_id = ?",
+                (session_id,),
+            ).fetchone()
+            if head is None:
+                return None
+            steps = c.execute(
+                "SELECT idx, avg_bpm, max_bpm, drop_bpm FROM step_heart_rate"
+                " WHERE session_id = ? ORDER BY idx",
+                (session_id,),
+            ).fetchall()
+            start = c.execute(
+                "SELECT min(started_at) FROM steps WHERE session_id = ?", (session_id,)
+            ).fetchone()[0]
+            return head, steps, start
+
+        got = self._read(read)
+        if got is None:
+            return None
+        (source, offset_s, attached_at, packed), steps, start = got
+        origin = from_iso(start) if start else None
+        samples: list[tuple[datetime, int]] = []
+        try:
+            raw = json.loads(packed)
+        except ValueError:
+            raw = []
+        if origin is not None and isinstance(raw, list):
+            for item in raw:
+                if (
+                    isinstance(item, list)
+                    and len(item) == 2
+                    and all(isinstance(v, int | float) for v in item)
+                    and math.isfinite(item[0])
+                    and 0 <= item[0] <= 7 * 86400
+                ):
+                    samples.append((origin + timedelta(seconds=item[0]), int(item[1])))
+        return AttachedHeartRate(
+            source=source,
+            offset_s=offset_s,
+            attached_at=from_iso(attached_at),
+            per_step={idx: HeartRate(avg_bpm=a, max_bpm=m, drop_bpm=d) for idx, a, m, d in steps},
+            samples=tuple(samples),
+        )
+
     def delete_session(self, session_id: int) -> bool:
         return self._write(
             lambda c: c.execute("DELETE FROM sessions WHERE id = ?", (session_id,)).rowcount > 0
@@ -286,23 +401,24 @@ class HistoryStore:
     def recover_interrupted(self, *, now: datetime | None = None) -> list[int]:
         """Mark 'interrupted' the sessions left 'in_progress' by a program that is gone.
 
-        On this computer: its process is dead (or its pid was reused). From another computer
-        (a synced folder): nothing written for 48 hours. The end becomes the last step's end
+        On this computer: its process is dead (or its pid was reused: told by the process's
+        identity, `process_start`, not by the clock). From another computer (a synced folder):
+        nothing written for 48 hours. The end becomes the last step's end
         (or the start) and the totals are added up from the steps that were saved.
         """
         now = now or datetime.now(UTC)
         rows = self._read(
             lambda c: c.execute(
                 "SELECT s.id, s.pid, s.host, s.started_at,"
-                " (SELECT max(ended_at) FROM steps WHERE session_id = s.id)"
+                " (SELECT max(ended_at) FROM steps WHERE session_id = s.id), s.pid_started"
                 " FROM sessions s WHERE s.status = 'in_progress'"
             ).fetchall()
         )
         dead = []
-        for sid, pid, host, started, last in rows:
+        for sid, pid, host, started, last, pid_started in rows:
             started_dt = from_iso(started)
             if host == self.host or host is None:
-                if process_alive(pid, since=started_dt):
+                if process_alive(pid, since=started_dt, started=pid_started):
                     continue
             elif now - from_iso(last or started) < OTHER_HOST_STALE:
                 continue
@@ -450,7 +566,12 @@ class HistoryStore:
         """
         args = {"lo": lo, "first": first.isoformat()}
         rows = self._read(lambda c: c.execute(sql, args).fetchall())
-        return [TargetDelta(date.fromisoformat(d), a, n, r) for d, a, n, r in rows]
+        # a session whose numbers no run could make (inf - inf is NULL in SQLite) is left out
+        return [
+            TargetDelta(date.fromisoformat(d), a, n, r)
+            for d, a, n, r in rows
+            if isinstance(a, int | float) and math.isfinite(a)
+        ]
 
     def streak_weeks(self, now: datetime | None = None) -> int:
         """Weeks in a row, up to this week (or last week, while this one has none yet), with
@@ -500,6 +621,26 @@ class HistoryStore:
         """
         best, latest = self._read(lambda c: c.execute(sql, (preset_name,)).fetchone())
         return SplitStats(best, latest)
+
+    def pace_and_heart_rate_by_week(self, preset_name: str, weeks: int = 12) -> list[PaceHeart]:
+        """Per local week with both, oldest first: the preset's average work pace (lap-timed
+        reps with a distance) and the average heart rate over those same reps, from the watch
+        files attached. The same pace at a lower heart rate is a fitter runner."""
+        sql = f"""
+            SELECT {
+            _LOCAL_WEEK.replace("started_at", "s.started_at").replace(
+                "utc_offset_min", "s.utc_offset_min"
+            )
+        } AS w,
+                avg(st.pace_s_per_km), avg(h.avg_bpm), count(*)
+            FROM sessions s
+            JOIN steps st ON st.session_id = s.id
+            JOIN step_heart_rate h ON h.session_id = st.session_id AND h.idx = st.idx
+            WHERE s.preset_name = ? AND st.kind = 'work' AND st.pace_s_per_km IS NOT NULL
+            GROUP BY 1 ORDER BY 1 DESC LIMIT ?
+        """
+        rows = self._read(lambda c: c.execute(sql, (preset_name, max(1, int(weeks)))).fetchall())
+        return [PaceHeart(date.fromisoformat(w), p, b, n) for w, p, b, n in reversed(rows)]
 
     # --- export / import -------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ from speedtimer.core.targets import (
     session_preset,
 )
 from speedtimer.formats.catalog import Catalog, load_catalog
+from speedtimer.machine_sleep import KeepAwake, SleepWatch
 from speedtimer.tui import textual_patches
 from speedtimer.tui.screens.menu import MenuScreen
 
@@ -73,9 +74,15 @@ class SpeedTimerApp(App):
         get_ready_s: float | None = None,
         start_preset: Preset | None = None,
         record_history: bool = True,
+        sleep_clock: Callable[[], float] | None = None,
+        keep_awake: bool = True,
         race: Race | None = None,
         start_choice: StartChoice | None = None,
     ) -> None:
+        """`sleep_clock`: a clock that keeps counting while the computer sleeps, to notice a
+        sleep against `clock`; by default CLOCK_BOOTTIME (or the wall clock) when `clock` is
+        the real monotonic one, and none for an injected clock. `keep_awake`: ask the system
+        not to sleep on idle while a session runs."""
         super().__init__()
         self._own_thread = threading.get_ident()  # the app's thread, set again on mount
         self.paths = paths
@@ -91,6 +98,8 @@ class SpeedTimerApp(App):
         self.start_preset = start_preset
         self.start_choice = start_choice
         self.record_history = record_history
+        self.sleep_clock = sleep_clock
+        self.keep_awake = keep_awake
         # The runner's race: --race for this run, else the settings file's [runner] race.
         self.race: Race | None = race if race is not None else settings.race
         self._race_hint_given = False
@@ -309,11 +318,18 @@ class SpeedTimerApp(App):
             voice_on=self.voice_on,
             phrases=self.settings.phrases,
             cue_seconds=self._cue_seconds,
+            sleep_watch=self._sleep_watch(),
+            keep_awake=KeepAwake() if self.keep_awake else None,
             race=race,
         )
         screen = RunScreen(session)
         self.push_screen(screen)
         return screen
+
+    def _sleep_watch(self) -> SleepWatch | None:
+        if self.sleep_clock is None and self.clock is not time.monotonic:
+            return None  # a test's clock: its sleeps are simulated with a sleep clock
+        return SleepWatch(self.clock, self.sleep_clock)
 
     def _recorder_factory(self):
         from speedtimer.history.recorder import SessionRecorder
@@ -463,6 +479,7 @@ def make_app(
     audio: Audio | None = None,
     settings: Settings | None = None,
     record_history: bool = True,
+    sleep_clock: Callable[[], float] | None = None,
     race: Race | None = None,
     start_choice: StartChoice | None = None,
 ) -> SpeedTimerApp:
@@ -494,6 +511,7 @@ def make_app(
         get_ready_s=get_ready_s,
         start_preset=start_preset,
         record_history=record_history,
+        sleep_clock=sleep_clock,
         race=race,
         start_choice=start_choice,
     )

@@ -31,6 +31,9 @@ class DraftStep:
     until_lap: bool = False
     distance: str = ""
     pace: str = ""
+    target_text: str = ""
+    lap_button: bool = False  # ends on the lap button on a watch too (exports: press lap)
+    section: str = ""  # the header written above it in intervals.icu text
     rep_time: str = ""  # target_time: "400 m in 84 s", instead of a pace
 
     def to_dict(self) -> dict[str, Any]:
@@ -45,6 +48,12 @@ class DraftStep:
             d["distance_m"] = _number(self.distance)
         if self.pace.strip():
             d["target_pace"] = self.pace.strip()
+        if self.target_text.strip():
+            d["target_text"] = self.target_text.strip()
+        if self.lap_button:
+            d["lap_button"] = True
+        if self.section.strip():
+            d["section"] = self.section.strip()
         if self.rep_time.strip():
             d["target_time"] = self.rep_time.strip()
         return d
@@ -162,6 +171,9 @@ def _node_from_dict(d: dict[str, Any]) -> Node:
         until_lap=d.get("until") == "lap",
         distance="" if distance is None else str(distance),
         pace=d.get("target_pace", ""),
+        target_text=d.get("target_text", ""),
+        lap_button=bool(d.get("lap_button", False)),
+        section=d.get("section", ""),
         rep_time=str(d.get("target_time", "")),
     )
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 
-from benchmarks.__main__ import markdown
+from benchmarks.__main__ import SUITES, markdown
 from benchmarks.common import Figure
 from benchmarks.report import BEGIN, END, main
 
 
-def run_file(tmp_path, mode="full", parts=("1", "2", "3", "4", "5")):
+def run_file(tmp_path, mode="full", parts=tuple(SUITES)):
     figs = [
         Figure("3 Start-up", "first menu frame, bundled presets", 250.0, "ms", 400),
         Figure("4 History", "history filter by preset, 10,000", 120.0, "ms", 100),

@@ -93,7 +93,7 @@ def test_presets_show_table_by_file_path(dirs):
     out = run(*dirs, "presets", "show", str(REPO / "presets" / "tabata.toml"))
     assert out.returncode == 0, out.stderr
     assert "Rep 8/8" in out.stdout
-    assert "Total planned" in out.stdout
+    assert "\nTotal: 27:50\n" in out.stdout  # the one totals label (all timed: exact)
 
 
 def test_presets_show_unknown_name_is_a_clear_error(dirs):

@@ -169,7 +169,8 @@ def test_import_icu_text_then_it_is_listed(tmp_path, dirs, cfg):
     assert out.returncode == 0, out.stderr
     path = cfg / "presets" / "hill-session.toml"
     assert out.stdout.strip() == f"Imported 'Hill session' (intervals.icu workout) to {path}"
-    assert "note: line 7: ignored '75%'" in out.stderr
+    assert "note: line 7: read as work: the hardest step of this repeat" in out.stderr
+    assert "note: line 8: read as rest: the recovery word 'jog'" in out.stderr
     preset = load_preset(path)
     assert isinstance(preset.steps[1], Repeat) and preset.steps[1].count == 6
     assert [s.kind for s in build_schedule(preset).steps[:3]] == ["warmup", "work", "rest"]
@@ -194,7 +195,7 @@ def test_import_toml_with_or_without_the_suffix_and_a_new_name(tmp_path, dirs, c
 @pytest.mark.parametrize(
     "name, content, words",
     [
-        ("bad.txt", "Warmup\n- 10m\n\nMain 3x\n- really fast\n", "bad.txt: line 5: expected a"),
+        ("bad.txt", "Warmup\n- 10m\n\nMain 3x\n- 400 fast\n", "bad.txt: line 5: expected a"),
         ("bad.toml", 'name = "B"\n[[steps]]\nkind = "work"\nduration = "1:75"\n',
          "bad.toml: steps[0].duration: '1:75' is not a valid time"),
         ("toml-ish.cfg", 'name = "B"\n[[steps]]\nkind = "sprint"\nduration = 5\n',

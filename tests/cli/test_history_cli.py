@@ -90,8 +90,12 @@ def test_list(data):
     result = run(data, "list")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["Date", "Preset", "Status", "Planned", "Active", "Reps", "RPE"]
-    rows = lines[2:]
+    headers = ["ID", "Date", "Preset", "Status", "Planned", "Active", "Reps", "RPE"]
+    assert lines[0].split() == headers
+    # each row starts with the session's id (for `history export --session ID`)
+    ids = [line.split()[0] for line in lines[2:]]
+    assert all(i.isdigit() for i in ids) and len(set(ids)) == len(ids)
+    rows = [line.split(None, 1)[1] for line in lines[2:]]
     assert len(rows) == 4
     # newest first; the session its program left behind is now 'interrupted'
     assert rows[0].startswith("2025-03-05 07:00") and "interrupted" in rows[0]
@@ -107,7 +111,7 @@ def test_list_filters(data):
     assert result.returncode == 0
     assert len(result.stdout.splitlines()) == 2 + 2
     result = run(data, "list", "--since", "2025-02-01")
-    assert [line[:10] for line in result.stdout.splitlines()[2:]] == [
+    assert [line.split()[1] for line in result.stdout.splitlines()[2:]] == [
         "2025-03-05",
         "2025-03-04",
         "2025-02-20",

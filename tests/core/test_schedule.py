@@ -226,7 +226,7 @@ def test_to_json_shape(eight_by_400):
     s = build_schedule(eight_by_400)
     data = s.to_json()
     assert json.loads(json.dumps(data)) == data
-    assert set(data) == {"name", "steps", "total_planned_s", "countdown", "halfway"}
+    assert set(data) == {"name", "steps", "total_planned_s", "total", "countdown", "halfway"}
     assert (data["countdown"], data["halfway"]) == (s.countdown, s.halfway)
     assert data["name"] == "8 x 400 m track repeats"
     assert data["total_planned_s"] == s.total_planned_s
@@ -245,6 +245,8 @@ def test_to_json_shape(eight_by_400):
         "set": None,
         "set_count": None,
         "distance_m": 400.0,
+        "target_pace_hi_s_per_km": None,
+        "target_text": "",
         "target_pace_symbol": "5k",
     }
     warmup = data["steps"][0]

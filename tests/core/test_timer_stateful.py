@@ -113,6 +113,7 @@ class TimerMachine(RuleBasedStateMachine):
     # --- driving the timer ---------------------------------------------------------------
 
     def call(self, name: str, now: float, *args) -> list[Event]:
+        before = self.now
         clamped = max(now, self.now)
         was_paused = self.paused
         was_active = self.started and not self.done
@@ -142,6 +143,19 @@ class TimerMachine(RuleBasedStateMachine):
             assert events[-1].kind is K.PAUSED and events[-1].at == clamped
         elif name == "pause":
             assert K.PAUSED not in [e.kind for e in events]
+        if name == "suspended":
+            kinds = [e.kind for e in events]
+            slept = args[0]
+            if was_active and not self.done and 0 < slept < math.inf:
+                assert kinds[-1] is K.SLEPT
+                at = max(clamped - slept, before)
+                assert events[-1].at == at and events[-1].seconds == clamped - at
+                if not was_paused:  # paused from the moment of sleep
+                    assert kinds[-2] is K.PAUSED and events[-2].at == at
+                    self.paused = True
+                    self.pause_began = at
+            else:
+                assert K.SLEPT not in kinds and K.PAUSED not in kinds
         if name == "resume" and was_paused:
             assert events[0].kind is K.RESUMED and events[0].at == clamped
             self.unpause(clamped)
@@ -229,7 +243,7 @@ class TimerMachine(RuleBasedStateMachine):
                 # only a schedule with no steps finishes straight from the get-ready
                 assert self.seg["index"] is None and not self.schedule.steps
             self.seg = None
-        elif e.kind in (K.PAUSED, K.RESUMED):
+        elif e.kind in (K.PAUSED, K.RESUMED, K.SLEPT):
             idx = self.seg["index"] if self.seg else None
             assert e.index == idx
             if self.seg is not None:
@@ -285,6 +299,17 @@ class TimerMachine(RuleBasedStateMachine):
             return
         assert self.call("tick", t) == []
         assert self.timer.next_event_time() == nxt
+
+    @rule(
+        gap=gaps,
+        slept=st.one_of(
+            st.floats(0, 300, allow_nan=False),
+            st.sampled_from([123.0, 1e9, 0.0, -5.0, math.inf, math.nan]),
+        ),
+    )
+    def suspended(self, gap, slept):
+        """The computer slept for `slept` s of the `gap` (or more, or nonsense)."""
+        self.call("suspended", self.now + gap, slept)
 
     @rule(gap=gaps)
     def pause(self, gap):

@@ -13,8 +13,10 @@ BEGIN, END = "<!-- cases:begin -->\n", "<!-- cases:end -->"
 
 
 def _all_cases():
-    for path in sorted((REPO / "tests").glob("test_*.py")):
-        importlib.import_module(f"tests.{path.stem}")  # registers its @tried rows
+    tests = REPO / "tests"
+    for path in sorted(tests.rglob("test_*.py")):  # every subfolder: tests/core, tests/tui...
+        module = ".".join(path.relative_to(tests).with_suffix("").parts)
+        importlib.import_module(f"tests.{module}")  # registers its @tried rows
     return list({(c.test, c.what): c for c in CASES}.values())
 
 

@@ -88,7 +88,7 @@ def run_like_a_watch(steps: list[dict], limit: int = 20_000) -> list[dict]:
     return flat
 
 
-def assert_runs_as_schedule(preset, messages: dict) -> None:
+def assert_runs_as_schedule(preset, messages: dict, lap_button: bool = False) -> None:
     steps = messages["workout_step_mesgs"]
     check_structure(steps)
     (workout,) = messages["workout_mesgs"]
@@ -98,7 +98,11 @@ def assert_runs_as_schedule(preset, messages: dict) -> None:
     assert len(flat) == len(planned)
     for got, want in zip(flat, planned, strict=True):
         assert KIND_OF[got["intensity"]] == want.kind
-        if want.planned_s is None:
+        if want.planned_s is None and want.distance_m and not lap_button:
+            # a distance step: the watch laps at the distance (stored in cm)
+            assert got["duration_type"] == "distance"
+            assert got["duration_value"] == round(want.distance_m * 100)
+        elif want.planned_s is None:
             assert got["duration_type"] == "open"
             assert "duration_value" not in got
         else:
@@ -109,6 +113,10 @@ def assert_runs_as_schedule(preset, messages: dict) -> None:
             assert got["target_value"] == 0  # custom range, not a zone
             speed = 1000 / want.pace_s_per_km
             low, high = got["custom_target_speed_low"], got["custom_target_speed_high"]
+            if want.pace_hi_s_per_km is not None:  # a range is the range itself
+                assert low == pytest.approx(1000 / want.pace_hi_s_per_km, abs=0.001)
+                assert high == pytest.approx(speed, abs=0.001)
+                continue
             assert low < speed < high
             assert low == pytest.approx(speed / (1 + PACE_TOLERANCE), abs=0.001)
             assert high == pytest.approx(speed / (1 - PACE_TOLERANCE), abs=0.001)
@@ -180,23 +188,62 @@ def test_8x400_step_by_step(tmp_path):
         ("warmup", "time", 720_000, "open", None),
         ("warmup", "time", 360_000, "open", None),
         ("warmup", "time", 180_000, "open", None),
-        ("active", "open", None, "speed", None),  # 400 m, ends on the lap button
+        ("active", "distance", 40_000, "speed", None),  # 400 m (in cm), laps at the distance
         ("rest", "time", 90_000, "open", None),
         (None, "repeat_until_steps_cmplt", 3, "open", 7),  # back to step 3, 7 rounds in all
-        ("active", "open", None, "speed", None),  # the 8th 400 m, with no jog after it
+        ("active", "distance", 40_000, "speed", None),  # the 8th 400 m, with no jog after it
         ("cooldown", "time", 600_000, "open", None),
     ]
     rep = steps[3]
     assert rep["wkt_step_name"] == "400 m"
-    assert rep["notes"] == "400 m @ 3:45/km, target 1:30 · press lap to end"
+    assert rep["notes"] == "400 m @ 3:45/km, target 1:30"
     # 3:45/km +-3 %: 3:38.25/km (4.582 m/s) to 3:51.75/km (4.315 m/s), stored in mm/s
     assert rep["custom_target_value_low"] == round(1000 / (225 * 1.03) * 1000)
     assert rep["custom_target_value_high"] == round(1000 / (225 * 0.97) * 1000)
     assert steps[1]["wkt_step_name"] == "Drills: A-skips, B-skips, high…"
     assert steps[1]["notes"] == "Drills: A-skips, B-skips, high knees, butt kicks"
     assert any("skip_last_rest" in n and "8 x [400 m + Jog]" in n for n in notes)
-    assert any("lap-button" in n for n in notes)
+    assert any("--lap-button" in n for n in notes)
     assert any("3:38-3:52/km" in n for n in notes)
+
+
+def test_lap_button_for_the_track_and_where_the_step_was_written_so(tmp_path):
+    written = load_preset(bundled_presets_dir() / "8x400m-track.toml", bundled=True)
+    preset = resolve_targets(written, parse_race("5k 18:45").vdot)  # 5k pace 3:45/km
+    path = tmp_path / "track.fit"
+    notes = write_fit_workout(preset, path, created=CREATED, lap_button=True)
+    messages = decode(path)
+    assert_runs_as_schedule(preset, messages, lap_button=True)
+    rep = messages["workout_step_mesgs"][3]
+    assert rep["duration_type"] == "open"
+    assert rep["notes"] == "400 m @ 3:45/km, target 1:30 · press lap to end"
+    assert any("lap-button steps" in n for n in notes)
+    # a step written with lap_button (intervals.icu's press lap) waits for it anyway
+    one = preset_from_dict(
+        {"name": "x", "steps": [
+            {"kind": "work", "until": "lap", "distance_m": 400, "lap_button": True},
+            {"kind": "rest", "until": "lap", "distance_m": 200},
+        ]}
+    )  # fmt: skip
+    messages, _ = export(one, tmp_path)
+    assert [s["duration_type"] for s in messages["workout_step_mesgs"]] == ["open", "distance"]
+    assert [s["intensity"] for s in messages["workout_step_mesgs"]] == ["active", "rest"]
+
+
+def test_a_pace_range_is_the_speed_range_and_target_text_is_in_the_notes(tmp_path):
+    preset = preset_from_dict(
+        {"name": "x", "steps": [
+            {"kind": "work", "duration": "20:00", "target_pace": "3:13-3:18/km",
+             "target_text": "Z4 HR"},
+        ]}
+    )  # fmt: skip
+    messages, notes = export(preset, tmp_path)
+    (step,) = messages["workout_step_mesgs"]
+    assert step["target_type"] == "speed"
+    assert step["custom_target_speed_low"] == pytest.approx(1000 / 198, abs=0.001)
+    assert step["custom_target_speed_high"] == pytest.approx(1000 / 193, abs=0.001)
+    assert step["notes"] == "@ 3:13-3:18/km · Z4 HR"
+    assert any("Z4 HR" in n for n in notes)
 
 
 def test_nested_sets_with_skipped_rests_step_by_step(tmp_path):
@@ -216,16 +263,16 @@ def test_nested_sets_with_skipped_rests_step_by_step(tmp_path):
         (0, "warmup", 720_000),
         (1, "warmup", 360_000),
         (2, "warmup", 180_000),
-        (3, "active", None),  # 200 m (lap)
+        (3, "active", 20_000),  # 200 m, in cm
         (4, "rest", 60_000),  # jog
         (5, "repeat 3-4 3x", None),
-        (6, "active", None),  # 4th 200 m of the set: no jog after it
+        (6, "active", 20_000),  # 4th 200 m of the set: no jog after it
         (7, "rest", 180_000),  # set break
         (8, "repeat 3-7 2x", None),  # sets 1 and 2; the outer repeat spans the inner one
-        (9, "active", None),  # set 3, written out: no set break after it
+        (9, "active", 20_000),  # set 3, written out: no set break after it
         (10, "rest", 60_000),
         (11, "repeat 9-10 3x", None),
-        (12, "active", None),
+        (12, "active", 20_000),
         (13, "cooldown", 600_000),
     ]
     assert steps[8]["wkt_step_name"] == "Set"
@@ -302,7 +349,7 @@ def test_mile_pace_becomes_the_same_speed(tmp_path):
     assert step["custom_target_speed_low"] == pytest.approx(speed / 1.03, abs=0.001)
     assert step["custom_target_speed_high"] == pytest.approx(speed / 0.97, abs=0.001)
     assert step["wkt_step_name"] == "1609.34 m Mile"
-    assert step["notes"] == "Mile · 1609.34 m @ 6:00/mi, target 6:00 · press lap to end"
+    assert step["notes"] == "Mile · 1609.34 m @ 6:00/mi, target 6:00"
     assert any("5:49-6:11/mi" in n for n in notes)
 
 

@@ -8,6 +8,7 @@ path and what was expected.
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,7 @@ from speedtimer.core.preset import (
 )
 from speedtimer.core.schedule import build_schedule
 from speedtimer.core.targets import resolve_targets
-from speedtimer.formats.preset_toml import load_folder, load_preset
+from speedtimer.formats.preset_toml import load_folder, load_preset, parse_preset, preset_from_dict
 from tests.reliability import tried
 
 PRESETS_DIR = Path(__file__).resolve().parents[2] / "presets"
@@ -401,21 +402,76 @@ def test_missing_kind(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "value", ['"3:45"', '"3:75/km"', '"3:45/mile"', '"3:45/KM"', '"fast"', "345", '"0:00/km"']
-)
+    "value",
+    ['"3:75/km"', '"3:45/mile"', '"3:45/KM"', '"fast"', "345", '"0:00/km"', '"3:13-3:78/km"',
+     '"3:13-/km"', '"0:00-3:00/km"', '"3:13-3:18-3:20/km"'],
+)  # fmt: skip
 def test_bad_pace(tmp_path, value):
     message = step_error(
         tmp_path, f'kind = "work"\nuntil = "lap"\ndistance_m = 400\ntarget_pace = {value}\n'
     )
     assert "steps[1].target_pace: " in message
     assert (
-        'a pace like "3:45/km" or "6:00/mi"' in message or "pace must be more than zero" in message
+        'a pace like "3:45/km", "6:00/mi", "3:30" (per km) or a range like "3:13-3:18/km"'
+        in message
+        or "pace must be more than zero" in message
     )
 
 
-def test_target_pace_without_distance(tmp_path):
-    message = step_error(tmp_path, 'kind = "work"\nuntil = "lap"\ntarget_pace = "3:45/km"\n')
-    assert message.endswith("steps[1].target_pace: needs distance_m too, to give a target time")
+@pytest.mark.parametrize(
+    "value, fast, slow, unit, saved",
+    [
+        ("3:30", 210, None, "km", "3:30/km"),  # bare: per km, as in the editor and icu import
+        ("3:13-3:18/km", 193, 198, "km", "3:13-3:18/km"),
+        ("3:18 - 3:13/km", 193, 198, "km", "3:13-3:18/km"),
+        ("3:13–3:18", 193, 198, "km", "3:13-3:18/km"),
+        ("6:00-6:10/mi", 360 / 1.609344, 370 / 1.609344, "mi", "6:00-6:10/mi"),
+        ("3:15-3:15/km", 195, None, "km", "3:15/km"),
+    ],
+)
+def test_pace_forms(value, fast, slow, unit, saved):
+    from speedtimer.formats.preset_save import preset_to_toml
+
+    data = {"name": "p", "steps": [
+        {"kind": "work", "until": "lap", "distance_m": 400, "target_pace": value},
+    ]}  # fmt: skip
+    step = preset_from_dict(data).steps[0]
+    assert step.pace_s_per_km == pytest.approx(fast) and step.pace_unit == unit
+    assert step.pace_hi_s_per_km == (None if slow is None else pytest.approx(slow))
+    assert f'target_pace = "{saved}"' in preset_to_toml(preset_from_dict(data))
+
+
+@pytest.mark.parametrize("timing", ['duration = "20:00"', 'until = "lap"'])
+def test_target_pace_without_distance_is_shown_not_timed(timing):
+    step = preset_from_dict(
+        tomllib.loads(f'name = "t"\n[[steps]]\nkind = "work"\n{timing}\ntarget_pace = "4:30/km"\n')
+    ).steps[0]
+    assert step.pace_s_per_km == 270 and step.target_s is None
+
+
+def test_target_text_lap_button_and_section(tmp_path):
+    from speedtimer.formats.preset_save import preset_to_toml
+
+    text = (
+        'name = "t"\n[[steps]]\nkind = "work"\nduration = 60\ntarget_text = "Z2 HR"\n'
+        'lap_button = true\nsection = "Main set"\n'
+    )
+    preset = parse_preset(text)
+    step = preset.steps[0]
+    assert (step.target_text, step.lap_button, step.section) == ("Z2 HR", True, "Main set")
+    assert parse_preset(preset_to_toml(preset)).steps == preset.steps
+    assert "steps[1].lap_button: expected true or false, got a string ('yes')" in step_error(
+        tmp_path, 'kind = "work"\nduration = 60\nlap_button = "yes"\n'
+    )
+    assert "steps[1].target_text: is longer than 200 characters" in step_error(
+        tmp_path, f'kind = "work"\nduration = 60\ntarget_text = "{"x" * 201}"\n'
+    )
+    assert "steps[1].target_text: expected a string, got an integer (2)" in step_error(
+        tmp_path, 'kind = "work"\nduration = 60\ntarget_text = 2\n'
+    )
+    assert "control character" in step_error(
+        tmp_path, 'kind = "work"\nduration = 60\ntarget_text = "Z2\\nHR"\n'
+    )
 
 
 @pytest.mark.parametrize("value", ["0", "-400", "100001", "nan", "inf"])

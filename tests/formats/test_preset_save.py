@@ -8,11 +8,11 @@ import pytest
 
 from speedtimer.config.paths import bundled_presets_dir
 from speedtimer.core.schedule import build_schedule
+from speedtimer.core.text import safe_stem
 from speedtimer.formats.preset_save import (
     SaveError,
     free_path,
     preset_to_toml,
-    safe_stem,
     save_preset,
 )
 from speedtimer.formats.preset_toml import load_folder, load_preset, parse_preset, preset_from_dict

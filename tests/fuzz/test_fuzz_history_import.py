@@ -334,7 +334,7 @@ def test_non_finite_numbers_are_refused_by_key(tmp_path, source, capsys):
     file.write_text(text)
     target, before = fresh_target(tmp_path)
     code, err, _ = import_in_process(target, file, capsys)
-    assert code == 1 and "steps[0]: laps: expected a list of seconds" in err
+    assert code == 1 and "steps[0]: laps[0]: expected seconds from 0 to 172800" in err
     assert contents(target / "history.sqlite3") == before
     assert math.isinf(json.loads(text)["sessions"][0]["steps"][0]["laps"][0])
 
@@ -390,13 +390,10 @@ def test_each_hostile_value_in_each_field(tmp_path, source, capsys, field, value
     code, err, _ = import_in_process(target, file, capsys)
     check_outcome(code, err, file, target / "history.sqlite3", before)
     text_field = key in ("preset_name", "note", "host", "label")
-    number_field = key in ("planned_s", "actual_s")
-    fits = {
+    fits = {  # 2^63 seconds is no session's time: refused since numbers are bounded
         "Python code": text_field,
         "year 1 at +05:00": text_field,
         "year 9999 at -05:00": text_field,
-        "2^63": number_field,
-        "-2^63-1": number_field,
     }.get(value, False)
     if not fits:
         assert code == 1 and f": {key}: " in err, err

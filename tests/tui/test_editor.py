@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, Static
+from textual.widgets import Checkbox, Input, Static
 
 from speedtimer.config.paths import Paths, bundled_presets_dir
 from speedtimer.core.preset import Preset
@@ -380,9 +380,14 @@ async def test_invalid_input_is_shown_beside_its_field_and_save_is_refused(app_p
         await keys(pilot, "ctrl+g")
         assert cursor_data(pilot) is step and ed.query_one("#f-duration", Input).has_focus
 
-        # a pace needs a distance; a distance must be a number
-        await keys(pilot, "ctrl+u", *"8:00", "tab", "tab", *"3:50/km")
-        assert "needs distance_m too" in shown_error(ed, "#e-pace")
+        # a pace on a timed step is fine (the run screen shows it); a wrong one is not; a bare
+        # pace is per km
+        await keys(pilot, "ctrl+u", *"8:00", "tab", "tab", *"3:50/kmh")
+        assert 'or a range like "3:13-3:18/km", got' in shown_error(ed, "#e-pace")
+        await keys(pilot, "backspace", "backspace", "backspace", "backspace")
+        assert shown_error(ed, "#e-pace") == ""
+        assert "Ready to save" in text(ed, "#editor-status")
+        # a distance must be a number
         await keys(pilot, "shift+tab", *"2k")
         assert "expected metres as a number, got a string ('2k')" in shown_error(ed, "#e-distance")
         await keys(pilot, "backspace", "backspace", *"2000")
@@ -552,6 +557,62 @@ def test_editor_snapshot(snap_compare, tmp_path):
     assert snap_compare(build(paths, FakeClock()), terminal_size=SIZE, run_before=run_before)
 
 
+# --- targets (issue 18): ranges, target text, and what an import carries ----------------------
+
+ICU_TEMPO = """
+name = "Icu tempo"
+category = "tempo"
+
+[[steps]]
+kind = "warmup"
+duration = "10:00"
+target_text = "Z1 HR"
+section = "Warmup"
+
+[[steps]]
+repeat = 3
+label = "Main set"
+  [[steps.steps]]
+  kind = "work"
+  label = "Tempo"
+  duration = "8:00"
+  target_pace = "4:25-4:35/km"
+  [[steps.steps]]
+  kind = "rest"
+  until = "lap"
+  distance_m = 400
+  lap_button = true
+"""
+
+
+async def test_the_editor_writes_back_ranges_target_text_and_imported_keys(app_paths, clock):
+    mine = write_mine(app_paths, ICU_TEMPO, "icu-tempo.toml")
+    app = build(app_paths, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await choose(pilot, "icu tempo")
+        await keys(pilot, "ctrl+e", "down", "down", "down")  # the tempo step in the block
+        ed = editor(pilot)
+        assert cursor_data(pilot).label == "Tempo"
+        await keys(pilot, "enter", *["tab"] * 6)
+        target = ed.query_one("#f-target-text", Input)
+        assert target.has_focus
+        await keys(pilot, *"RPE 7")
+        await keys(pilot, "escape", "down")  # the jog: an imported press lap, shown and kept
+        assert cursor_data(pilot).lap_button is True
+        assert ed.query_one("#f-lap-button", Checkbox).value is True
+        await keys(pilot, "up")
+        assert ed.query_one("#f-lap-button", Checkbox).value is False
+        await keys(pilot, "ctrl+s")
+        assert isinstance(app.screen, MenuScreen)
+    saved = load_preset(mine)
+    warmup, block = saved.steps
+    tempo, jog = block.steps
+    assert (warmup.target_text, warmup.section) == ("Z1 HR", "Warmup")
+    assert (tempo.pace_s_per_km, tempo.pace_hi_s_per_km, tempo.target_text) == (265, 275, "RPE 7")
+    assert jog.lap_button and jog.distance_m == 400
+    assert 'target_pace = "4:25-4:35/km"' in mine.read_text()
+
+
 # --- targets from the runner's race, and rep times ----------------------------------------------
 
 
@@ -570,9 +631,11 @@ async def test_editor_takes_race_targets_with_did_you_mean_and_rep_times(app_pat
         assert "did you mean '5k'?" in shown_error(ed, "#e-pace")
         await keys(pilot, "backspace", *"k-2s")
         assert shown_error(ed, "#e-pace") == "" and "Ready to save" in text(ed, "#editor-status")
-        await keys(pilot, "tab", *"7:30")  # a rep time as well as a pace: refused
+        ed.query_one("#f-time", Input).focus()  # the Rep time field, last of the step's
+        await keys(pilot, *"7:30")  # a rep time as well as a pace: refused
         assert "not both" in shown_error(ed, "#e-time")
-        await keys(pilot, "shift+tab", "ctrl+u", "tab")
+        ed.query_one("#f-pace", Input).focus()
+        await keys(pilot, "ctrl+u")
         assert shown_error(ed, "#e-time") == "" and "Ready to save" in text(ed, "#editor-status")
         await keys(pilot, "ctrl+s")
         await pilot.pause()

@@ -117,8 +117,8 @@ async def test_race_set_from_the_menu_is_shown_saved_and_used(app_paths, clock):
         line = text_of(menu, "#race-line")
         assert "5k 20:00" in line and "VDOT 49.8" in line
         assert "Targets from your race 5k 20:00" in text_of(menu, "#details")
-        # 2 x 400 m at 5k pace (4:00/km) = 2 x 1:36, plus one 30 s rest
-        assert "Race pace probe  (3:42)" in str(
+        # 2 x 400 m at 5k pace (4:00/km) = 2 x 1:36, plus one 30 s rest ("~": an estimate)
+        assert "Race pace probe  (~3:42)" in str(
             [str(o.prompt) for o in menu.query_one("#preset-list").options]
         )
 
@@ -314,5 +314,5 @@ async def test_editor_totals_count_race_derived_reps_for_the_runners_race(app_pa
         await pilot.pause()
         outline = text_of(app.screen, "#editor-outline")
         # 2 x 400 m at 5k pace (1:36 each) and one 30 s rest, as the menu counts them
-        assert outline.startswith("Total 3:42 · 2 work reps · work 3:12")
+        assert outline.startswith("Total ~3:42 · 2 work reps · work 3:12")
         assert "400 m @ 5k pace" in outline

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import importlib
-import inspect
+import importlib.util
 import logging
 import re
 import sys
@@ -33,11 +33,29 @@ def _fresh_log_state():
 
 
 def fingerprint(key: str) -> str:
+    """sha256 of the upstream definition's source, read from Textual's file (not from the live
+    object, which a patch may have replaced), decorators included."""
     module, qualname = key.split(":")
-    obj = importlib.import_module(module)
+    spec = importlib.util.find_spec(module)
+    assert spec is not None and spec.origin, module
+    source = Path(spec.origin).read_text(encoding="utf-8")
+    body: list[ast.stmt] = ast.parse(source).body
+    node: ast.AST | None = None
     for part in qualname.split("."):
-        obj = getattr(obj, part)
-    return hashlib.sha256(inspect.getsource(obj).encode()).hexdigest()[:16]
+        node = next(
+            (
+                n
+                for n in body
+                if isinstance(n, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+                and n.name == part
+            ),
+            None,
+        )
+        assert node is not None, f"{key}: {part} is gone upstream"
+        body = node.body  # type: ignore[attr-defined]
+    first = min([node.lineno, *(d.lineno for d in node.decorator_list)])  # type: ignore[union-attr]
+    lines = source.splitlines(keepends=True)[first - 1 : node.end_lineno]  # type: ignore[union-attr]
+    return hashlib.sha256("".join(lines).encode()).hexdigest()[:16]
 
 
 def test_textual_is_pinned_to_the_version_the_patches_were_written_against():

@@ -188,6 +188,7 @@ class HistoryScreen(Screen):
         self._generation = 0
         self._show_trends = show_trends
         self._split_cache: dict[str, SplitStats] = {}
+        self._heart_cache: dict[str, list] = {}  # preset -> its weeks of pace vs heart rate
         self._split_preset: str | None = None
         self._closed = False
         self._opening = True
@@ -543,15 +544,21 @@ class HistoryScreen(Screen):
             return
         if self._closed or self.app.screen is not self:
             return
-        self.app.push_screen(HistoryDetailScreen(detail, store), self._detail_closed)
+        screen = HistoryDetailScreen(detail, store, exports_dir=self.paths.exports_dir)
+        self.app.push_screen(screen, self._detail_closed)
 
     def _detail_closed(self, outcome: DetailOutcome | None) -> None:
         if outcome is None:
             return
+        # a watch file attached there changes the preset's pace against heart rate
+        self._heart_cache.pop(outcome.session.preset_name, None)
+        self._split_cache.pop(outcome.session.preset_name, None)
+        self._split_preset = None
         if outcome.deleted:
             self._remove_row(outcome.session.id)
         elif outcome.edited:
             self._update_row(outcome.session)
+        self._highlighted_preset()
 
     def action_edit(self) -> None:
         s = self.highlighted()
@@ -621,6 +628,7 @@ class HistoryScreen(Screen):
             table.remove_row(str(session_id))
             self.total = max(0, self.total - 1)
             self._split_cache.pop(removed.preset_name, None)
+            self._heart_cache.pop(removed.preset_name, None)
         self._show_counts()
         self._split_preset = None
         self._highlighted_preset()
@@ -687,10 +695,13 @@ class HistoryScreen(Screen):
             return
         if preset is None:
             panel.show_split(None, None)
+            panel.show_pace_heart(None, [])
         elif preset in self._split_cache:
             panel.show_split(preset, self._split_cache[preset])
+            panel.show_pace_heart(preset, self._heart_cache.get(preset, []))
         else:
             panel.show_split(preset, None)
+            panel.show_pace_heart(None, [])
             self._load_split(preset)
 
     @work(exclusive=True, group="history-split")
@@ -698,14 +709,20 @@ class HistoryScreen(Screen):
         store = self.store
         if store is None:
             return
+
+        def fetch():
+            return store.preset_split_stats(preset), store.pace_and_heart_rate_by_week(preset)
+
         try:
-            stats = await asyncio.to_thread(store.preset_split_stats, preset)
+            stats, heart = await asyncio.to_thread(fetch)
         except StoreError as exc:
             self.notify(str(exc), title="History", severity="error", timeout=10)
             return
         self._split_cache[preset] = stats
+        self._heart_cache[preset] = heart
         if not self._closed and self._split_preset == preset and (panel := self._panel()):
             panel.show_split(preset, stats)
+            panel.show_pace_heart(preset, heart)
 
     # --- keys ------------------------------------------------------------------------------
 

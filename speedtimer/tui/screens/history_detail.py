@@ -1,7 +1,10 @@
-"""One past session in full: every step planned vs actual, the lap splits, fade and pauses.
+"""One past session in full: every step planned vs actual, the lap splits, fade and pauses,
+and the heart rate a watch recorded, once attached.
 
-The runner can change the RPE and note here (`e`) or delete the session (`d`, asks first).
-The screen hands back what changed, so the list behind it updates without a reload.
+The runner can change the RPE and note here (`e`), delete the session (`d`, asks first),
+export it as a FIT or TCX activity for a training log (`x`) or attach a watch's FIT file for
+its heart rate (`h`). The screen hands back what changed, so the list behind it updates
+without a reload.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from dataclasses import dataclass
+from pathlib import Path
 
 from rich.text import Text
 from textual import work
@@ -18,11 +22,13 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
-from speedtimer.core.preset import format_clock, format_pace
+from speedtimer.core.preset import NO_TIME, finite_seconds, format_clock, format_pace
 from speedtimer.core.schedule import KIND_NAMES
 from speedtimer.history.errors import StoreError
 from speedtimer.history.rows import SessionDetail, SessionSummary, StepRow
-from speedtimer.history.store import HistoryStore
+from speedtimer.history.store import AttachedHeartRate, HistoryStore
+from speedtimer.tui.modals.ask_path import AskPathScreen
+from speedtimer.tui.modals.choice import Choice, ChoiceScreen
 from speedtimer.tui.modals.confirm import ConfirmScreen
 from speedtimer.tui.modals.history_edit import EditFeedbackScreen
 from speedtimer.tui.textual_patches.watchers import forget_closed_watchers
@@ -56,6 +62,8 @@ def status_text(status: str) -> str:
 
 
 def signed(seconds: float) -> str:
+    if finite_seconds(seconds) is None:
+        return NO_TIME
     if abs(seconds) < 0.05:
         return "±0.0"
     return ("+" if seconds > 0 else "-") + format_clock(abs(seconds), tenths=True)
@@ -166,6 +174,29 @@ def totals_text(s: SessionSummary) -> str:
     )
 
 
+def heart_rate_text(hr: AttachedHeartRate | None) -> str:
+    if hr is None:
+        return "Heart rate: none (h: attach the FIT file your watch recorded)"
+    bpm = [b for _, b in hr.samples]
+    text = f"Heart rate: from {hr.source}"
+    if abs(hr.offset_s) >= 0.05:
+        text += f" (watch clock {hr.offset_s:+.1f} s)"
+    if bpm:
+        text += f" · average {round(sum(bpm) / len(bpm))} · max {max(bpm)} bpm"
+    return text
+
+
+def step_heart_rate(hr: AttachedHeartRate | None, step: StepRow) -> str:
+    """avg/max bpm of a step, and for a rest how far it fell: 152/171 ↓38."""
+    if hr is None or step.idx not in hr.per_step:
+        return ""
+    h = hr.per_step[step.idx]
+    text = f"{h.avg_bpm}/{h.max_bpm}"
+    if h.drop_bpm is not None:
+        text += f" ↓{h.drop_bpm}"
+    return text
+
+
 def targets_text(d: SessionDetail) -> str:
     """The race a session's targets came from, and its reps against their targets on average
     (the targets as run: stored per step, whatever the runner's race is now)."""
@@ -174,6 +205,7 @@ def targets_text(d: SessionDetail) -> str:
         for s in d.steps
         if s.kind == "work" and s.target_s and s.split_s is not None
     ]
+    deltas = [x for x in deltas if finite_seconds(x) is not None]  # an old import's inf
     parts = []
     if deltas:
         parts.append(f"Reps vs target: {signed(sum(deltas) / len(deltas))} on average")
@@ -205,12 +237,18 @@ class HistoryDetailScreen(Screen[DetailOutcome]):
         Binding("escape,q", "back", "Back", id="history_detail_back"),
         Binding("e", "edit", "Edit RPE/note", id="history_detail_edit"),
         Binding("d,delete", "delete", "Delete", id="history_detail_delete"),
+        Binding("x", "export", "Export FIT/TCX", id="history_detail_export"),
+        Binding("h", "attach", "Heart rate", id="history_detail_heart_rate"),
     ]
 
-    def __init__(self, detail: SessionDetail, store: HistoryStore) -> None:
+    def __init__(
+        self, detail: SessionDetail, store: HistoryStore, *, exports_dir: Path | None = None
+    ) -> None:
         super().__init__()
         self.detail = detail
         self.store = store
+        self.exports_dir = exports_dir
+        self.heart: AttachedHeartRate | None = None
         self.edited = False
         self.sub_title = "Session"
 
@@ -222,6 +260,7 @@ class HistoryDetailScreen(Screen[DetailOutcome]):
             yield Static("", markup=False, id="detail-note")
             yield Static("", markup=False, id="detail-fade")
             yield Static("", markup=False, id="detail-pauses")
+            yield Static("", markup=False, id="detail-hr")
             yield Static("Steps: planned vs actual", markup=False, classes="detail-heading")
             yield DataTable(id="detail-steps", cursor_type="row", zebra_stripes=True)
             yield Static(
@@ -233,6 +272,18 @@ class HistoryDetailScreen(Screen[DetailOutcome]):
     def on_mount(self) -> None:
         self._fill()
         self.query_one("#detail-steps", DataTable).focus()
+        self._load_heart_rate()
+
+    @work(group="history-detail-read")
+    async def _load_heart_rate(self) -> None:
+        try:
+            heart = await asyncio.to_thread(self.store.heart_rate, self.detail.id)
+        except StoreError as exc:
+            self.notify(str(exc), title="Heart rate", severity="error", timeout=10)
+            return
+        if heart is not None:
+            self.heart = heart
+            self._fill()
 
     def on_unmount(self) -> None:
         forget_closed_watchers(self.app)  # this screen's header watched the app's title
@@ -250,6 +301,7 @@ class HistoryDetailScreen(Screen[DetailOutcome]):
         self.query_one("#detail-note", Static).update(note)
         self.query_one("#detail-fade", Static).update(fade_text(d.steps))
         self.query_one("#detail-pauses", Static).update(pauses_text(d, d.steps))
+        self.query_one("#detail-hr", Static).update(heart_rate_text(self.heart))
 
         steps = self.query_one("#detail-steps", DataTable)
         steps.clear(columns=True)
@@ -260,6 +312,8 @@ class HistoryDetailScreen(Screen[DetailOutcome]):
         steps.add_column(Text("Δ", justify="right"), key="delta")
         steps.add_column("Ended", key="ended")
         steps.add_column(Text("Paused", justify="right"), key="paused")
+        if self.heart is not None:
+            steps.add_column(Text("HR", justify="right"), key="hr")
         for s in d.steps:
             delta = step_delta(s)
             steps.add_row(
@@ -270,6 +324,11 @@ class HistoryDetailScreen(Screen[DetailOutcome]):
                 Text(signed(delta) if delta is not None else "", justify="right"),
                 Text(ENDED_WORDS.get(s.ended_how, s.ended_how)),
                 Text(format_clock(s.paused_s) if s.paused_s > 0 else "", justify="right"),
+                *(
+                    [Text(step_heart_rate(self.heart, s), justify="right")]
+                    if self.heart is not None
+                    else []
+                ),
             )
         if not d.steps:
             steps.display = False
@@ -341,3 +400,82 @@ class HistoryDetailScreen(Screen[DetailOutcome]):
             return
         self.notify("Session deleted", timeout=3)
         self.dismiss(DetailOutcome(self.detail, deleted=True, edited=self.edited))
+
+    # --- export and heart rate --------------------------------------------------------------
+
+    def action_export(self) -> None:
+        if self.exports_dir is None:
+            self.notify("No folder to export to", severity="error", timeout=5)
+            return
+        self.app.push_screen(
+            ChoiceScreen(
+                "Export this session for a training log (Garmin Connect, Strava,"
+                f" intervals.icu...)\ninto {self.exports_dir}",
+                [
+                    Choice("fit", "FIT", "f", "primary"),
+                    Choice("tcx", "TCX", "t"),
+                    Choice("cancel", "Cancel", "c"),
+                ],
+                safe="cancel",
+            ),
+            self._export_chosen,
+        )
+
+    def _export_chosen(self, fmt: str | None) -> None:
+        if fmt in ("fit", "tcx"):
+            self._export_activity(fmt)
+
+    @work(group="history-detail-write")
+    async def _export_activity(self, fmt: str) -> None:
+        from speedtimer.history.activity import NothingToExport
+        from speedtimer.history.activity_files import export_session, file_name, free_path
+
+        folder = self.exports_dir
+        assert folder is not None
+
+        def write() -> Path:
+            folder.mkdir(parents=True, exist_ok=True)
+            target = free_path(folder, file_name(self.detail, fmt))
+            return export_session(self.store, self.detail.id, fmt, target)
+
+        try:
+            path = await asyncio.to_thread(write)
+        except NothingToExport as exc:
+            self.notify(str(exc), title="Not exported", severity="warning", timeout=8)
+            return
+        except (OSError, StoreError) as exc:
+            self.notify(str(exc), title="Not exported", severity="error", timeout=10)
+            return
+        self.notify(f"Exported to {path}", title=fmt.upper(), timeout=10)
+
+    def action_attach(self) -> None:
+        self.app.push_screen(
+            AskPathScreen(
+                "The FIT file your watch recorded during this session (its heart rate is "
+                "matched to the steps by time):"
+            ),
+            self._attach_chosen,
+        )
+
+    def _attach_chosen(self, path: Path | None) -> None:
+        if path is not None:
+            self._attach_watch(path)
+
+    @work(group="history-detail-write")
+    async def _attach_watch(self, path: Path) -> None:
+        from speedtimer.history.activity_files import attach_watch_file
+        from speedtimer.history.heart_rate import WatchFileError
+
+        def run():
+            result = attach_watch_file(self.store, self.detail.id, path)
+            return result, self.store.heart_rate(self.detail.id)
+
+        try:
+            result, heart = await asyncio.to_thread(run)
+        except (WatchFileError, StoreError, KeyError) as exc:
+            message = str(exc) if not isinstance(exc, KeyError) else "the session is gone"
+            self.notify(message, title="Heart rate not attached", severity="error", timeout=12)
+            return
+        self.heart = heart
+        self._fill()
+        self.notify("\n".join(result.report), title="Heart rate attached", timeout=12)

@@ -15,7 +15,7 @@ from textual.widgets import Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from speedtimer.core.paces import RACE_EXAMPLE, PaceError, Race, parse_race
-from speedtimer.core.preset import CATEGORIES, BrokenPreset, Preset, format_clock
+from speedtimer.core.preset import CATEGORIES, BrokenPreset, Preset
 from speedtimer.core.schedule import build_schedule, outline, totals_line
 from speedtimer.core.targets import (
     CHOICE_EXAMPLE,
@@ -69,8 +69,11 @@ def preset_details(entry: Preset | BrokenPreset, race: Race | None = None) -> Co
         else:
             parts.append(f"Targets from your race {race.text} (VDOT {race.vdot:.1f}).\n")
     parts.append(totals_line(entry) + "\n")
-    if any(s.is_open for s in sched.steps):
-        parts.append("Lap-ended reps count as their target time.\n")
+    totals = sched.totals
+    if totals.is_estimate:
+        parts.append("~ lap-ended steps counted at their target pace.\n")
+    if totals.left_out:
+        parts.append("+ lap-ended steps without a pace: not counted.\n")
     source = "bundled (read-only)" if entry.bundled else str(entry.source)
     parts.append((f"\n{source}", "dim"))
     return Content.assemble(*parts)
@@ -108,7 +111,7 @@ class MenuScreen(Screen):
         if known is not None and known[0] is preset:
             return known[1]
         resolved = session_preset(preset, self.app.race)[0]
-        text = format_clock(build_schedule(resolved).estimate_s)
+        text = build_schedule(resolved).totals.label
         self._times[id(preset)] = (preset, text)
         return text
 

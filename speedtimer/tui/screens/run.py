@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Input, ProgressBar, Static
 
 from speedtimer.core.preset import KINDS, format_clock, format_pace
-from speedtimer.core.schedule import ScheduledStep, symbol_text, target_text
+from speedtimer.core.schedule import ScheduledStep
 from speedtimer.core.timer import Ended, EventKind, State
 from speedtimer.session import Session
 from speedtimer.tui import textual_patches
@@ -46,7 +46,7 @@ def step_time_text(step: ScheduledStep) -> str:
     if step.planned_s is not None:
         return format_clock(step.planned_s)
     if step.target_s:
-        return f"lap, target {format_clock(step.target_s)}"
+        return f"lap, target {step.target_time_text}"
     return "until lap"
 
 
@@ -54,14 +54,22 @@ def split_line(n: int, split: float, step: ScheduledStep) -> str:
     text = f"#{n} {format_clock(split, tenths=True)}"
     if step.distance_m:
         text += f"  {format_pace(split / step.distance_m * 1000)}"
-    if step.target_s:
-        delta = split - step.target_s
+    delta = step.delta_s(split)  # 0 inside a target range, else to its nearer end
+    if delta is not None:
         text += f"  {'+' if delta >= 0 else '-'}{format_clock(abs(delta), tenths=True)}"
     return text
 
 
 # Widgets updated every second whose size depends only on the length of their one-line text.
 REPAINT_ONLY = frozenset({"totals"})
+
+
+def sleep_status(seconds: float, paused: bool) -> str:
+    """What the run screen says after the computer slept."""
+    slept = format_clock(seconds)
+    if paused:
+        return f"The computer was asleep for {slept}; paused"
+    return f"The computer was asleep for {slept}; the session went on from where it was"
 
 
 class StepProgress(ProgressBar):
@@ -150,6 +158,8 @@ class RunScreen(Screen):
 
     def on_unmount(self) -> None:
         self._cancel_wake()
+        if self.session.keep_awake is not None:  # the app quit mid-session: let it sleep
+            self.session.keep_awake.stop()
         for box in self._blinkers:
             if box.is_attached:
                 box.cursor_blink = True
@@ -199,6 +209,11 @@ class RunScreen(Screen):
             self._wake = None
 
     def _after(self, events) -> None:
+        for e in events:
+            if e.kind is EventKind.SLEPT:
+                self.set_status(sleep_status(e.seconds or 0.0, self.session.timer.paused), "sleep")
+            elif e.kind is EventKind.RESUMED and "sleep" in self._status:
+                self.set_status("", "sleep")
         self.refresh_display()
         if any(e.kind in (EventKind.SESSION_FINISHED, EventKind.SESSION_ABORTED) for e in events):
             self._finish()
@@ -277,10 +292,8 @@ class RunScreen(Screen):
             label = step.title
             if step.is_open:
                 label += "  · counting up, lap to finish"
-            if step.target_s:
-                label += f"  · target {target_text(step)}"
-            elif step.pace_symbol:
-                label += f"  · {symbol_text(step.pace_symbol)}: no race set"
+            if step.targets_text:  # target time and pace, a range as a range, target text
+                label += f"  · {step.targets_text}"
         elif timer.in_get_ready:
             label = "Get ready"
         else:

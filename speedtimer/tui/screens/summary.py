@@ -42,7 +42,7 @@ class SummaryScreen(Screen):
                 id="summary-title",
             )
             yield Static(
-                f"Planned {format_clock(s.planned_s)}   Active {format_clock(s.active_s)}"
+                f"Planned {self.session.schedule.totals.label}   Active {format_clock(s.active_s)}"
                 f"   Paused {format_clock(s.paused_s)}   Reps {s.reps_done}/{s.reps_planned}"
                 + self._targets_text(),
                 markup=False,
@@ -68,7 +68,12 @@ class SummaryScreen(Screen):
 
     def _targets_text(self) -> str:
         """How the reps went against their targets, and the race the targets came from."""
-        deltas = [split - target for _, split, _, target in self.summary.laps if target]
+        steps = self.session.schedule.steps
+        deltas = [  # 0 inside a target range, as in the table below
+            d
+            for index, split, _, target in self.summary.laps
+            if target and (d := steps[index].delta_s(split)) is not None
+        ]
         parts = []
         if deltas:
             avg = sum(deltas) / len(deltas)
@@ -88,14 +93,14 @@ class SummaryScreen(Screen):
         for n, (index, split, distance, target) in enumerate(self.summary.laps, start=1):
             pace = format_pace(split / distance * 1000) if distance else ""
             delta = ""
-            if target:
-                d = split - target
+            d = steps[index].delta_s(split) if target else None  # 0 inside a target range
+            if d is not None:
                 delta = ("+" if d >= 0 else "-") + format_clock(abs(d), tenths=True)
             table.add_row(
                 f"{n} {steps[index].title}",
                 format_clock(split, tenths=True),
                 pace,
-                format_clock(target) if target else "",
+                steps[index].target_time_text if target else "",
                 delta,
             )
         table.display = bool(self.summary.laps)

@@ -17,18 +17,28 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Static
 
-from speedtimer.core.preset import format_clock
+from speedtimer.core.preset import finite_seconds, format_clock, format_pace
 from speedtimer.history.rows import SplitStats, TargetDelta, WeekTrend
+from speedtimer.history.store import PaceHeart
 
 BLOCKS = "▁▂▃▄▅▆▇█"
+CHART_LIMIT = 1e9  # more minutes (or sessions) in a week than any real one
 
 
 def short_date(day: date) -> str:
     return f"{day.day} {day.strftime('%b')}"
 
 
+def chart_value(value: object) -> float:
+    """A value a chart can draw: not negative, not NaN, not beyond CHART_LIMIT (a history
+    damaged or imported before its numbers were bounded may hold anything)."""
+    number = finite_seconds(value)
+    return 0.0 if number is None or number < 0 else min(number, CHART_LIMIT)
+
+
 def number(value: float) -> str:
     """Whole numbers without a decimal point; small fractions with one."""
+    value = chart_value(value)
     if abs(value - round(value)) < 0.05:
         return str(round(value))
     return f"{value:.1f}"
@@ -51,7 +61,7 @@ class WeekBars(Widget):
 
     def set_data(self, weeks: Sequence[date], values: Sequence[float]) -> None:
         self.weeks = tuple(weeks)
-        self.values = tuple(float(v) for v in values)
+        self.values = tuple(chart_value(v) for v in values)
 
     def render(self) -> Text:
         values = self.values
@@ -127,12 +137,13 @@ class TrendsPanel(Vertical):
                 yield WeekBars(id="trends-sessions")
                 yield Static("", markup=False, id="trends-sessions-stats", classes="trends-stats")
         yield Static("", markup=False, id="trends-split")
+        yield Static("", markup=False, id="trends-heart")
         yield Static("", markup=False, id="trends-targets")
 
     def show_trends(self, trends: Sequence[WeekTrend], streak: int) -> None:
         weeks = [t.week_start for t in trends]
-        minutes = [t.work_minutes for t in trends]
-        sessions = [float(t.sessions) for t in trends]
+        minutes = [chart_value(t.work_minutes) for t in trends]
+        sessions = [chart_value(t.sessions) for t in trends]
         self.query_one("#trends-minutes", WeekBars).set_data(weeks, minutes)
         self.query_one("#trends-sessions", WeekBars).set_data(weeks, sessions)
         n = len(trends)
@@ -183,6 +194,30 @@ class TrendsPanel(Vertical):
                 parts.append(" (the best)")
         label.update(Text.assemble(*parts))
 
+    def show_pace_heart(self, preset: str | None, weeks: Sequence[PaceHeart]) -> None:
+        """The preset's work pace against heart rate, week by week (watch files attached)."""
+        label = self.query_one("#trends-heart", Static)
+        if not preset or not weeks:
+            label.update("")
+            label.display = False
+            return
+        label.display = True
+        shown = [
+            f"{short_date(w.week_start)} {format_pace(w.pace_s_per_km)} at {round(w.avg_bpm)}"
+            for w in weeks[-4:]
+        ]
+        parts: list = [("Pace vs heart rate", "bold"), ": ", " · ".join(shown)]
+        if len(weeks) >= 2:
+            first, last = beats_per_km(weeks[0]), beats_per_km(weeks[-1])
+            verdict = "fitter" if last < first else "no fitter yet"
+            parts.append(f" · heartbeats per km {first} → {last} ({verdict})")
+        label.update(Text.assemble(*parts))
+
+
+def beats_per_km(week: PaceHeart) -> int:
+    """Heartbeats a kilometre of the reps took: the same pace at a lower heart rate is fewer."""
+    return round(week.avg_bpm * week.pace_s_per_km / 60)
+
 
 SHOWN_SESSIONS = 8
 OUT_OF_DATE_S = 2.0  # a rep this far off its target, session after session, says so
@@ -190,7 +225,10 @@ OUT_OF_DATE_RUN = 3
 
 
 def _signed(seconds: float) -> str:
-    return f"{'+' if seconds >= 0 else '-'}{abs(seconds):.1f}"
+    value = finite_seconds(seconds)
+    if value is None or abs(value) > CHART_LIMIT:
+        return "--"
+    return f"{'+' if value >= 0 else '-'}{abs(value):.1f}"
 
 
 def targets_text(deltas: Sequence[TargetDelta]) -> Text:

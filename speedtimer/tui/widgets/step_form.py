@@ -48,6 +48,9 @@ STEP_FIELDS = {
     "f-duration": "duration",
     "f-distance": "distance",
     "f-pace": "pace",
+    "f-target-text": "target_text",
+    "f-lap-button": "lap_button",
+    "f-section": "section",
     "f-time": "rep_time",
 }
 BLOCK_FIELDS = {
@@ -74,6 +77,9 @@ STEP_KEYS = {
     "": "f-duration",
     "distance_m": "f-distance",
     "target_pace": "f-pace",
+    "target_text": "f-target-text",
+    "lap_button": "f-lap-button",
+    "section": "f-section",
     "target_time": "f-time",
 }
 BLOCK_KEYS = {
@@ -177,10 +183,22 @@ class NodeForm(VerticalScroll):
             )
             yield from _row(
                 "Pace",
-                Input(id="f-pace", compact=True, placeholder="3:45/km, 6:00/mi, 5k, I, T+5s"),
+                Input(id="f-pace", compact=True, placeholder="3:45/km, 3:13-3:18/km, 5k, T+5s"),
             )
             yield from _row(
-                "Rep time", Input(id="f-time", compact=True, placeholder="or a time, 84s or 1:24")
+                "Target",
+                Input(id="f-target-text", compact=True, placeholder="shown as written: Z2 HR"),
+            )
+            yield from _row(
+                "Watch",
+                Checkbox("ends on the lap button (exports)", id="f-lap-button", compact=True),
+            )
+            yield from _row(
+                "Header", Input(id="f-section", compact=True, placeholder="e.g. Warmup (exports)")
+            )
+            yield from _row(
+                "Rep time",
+                Input(id="f-time", compact=True, placeholder="instead of a pace: 84s or 1:24"),
             )
         with Vertical(id="form-block", classes="form-group"):
             yield from _row(
