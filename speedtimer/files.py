@@ -80,10 +80,13 @@ def read_regular_file(path: Path | str, limit: int, noun: str = "files") -> byte
 
 @contextlib.contextmanager
 def atomic_writer(
-    path: Path | str, mode: str = "w", *, newline: str | None = None
+    path: Path | str, mode: str = "w", *, newline: str | None = None, exclusive: bool = False
 ) -> Iterator[IO[Any]]:
     """A file to write `path`'s new content into; it replaces `path` only when the block ends
-    without an exception. OSError when the folder cannot be written (nothing is left behind)."""
+    without an exception. OSError when the folder cannot be written (nothing is left behind).
+
+    `exclusive`: `path` is only created, never replaced; FileExistsError if it is there by
+    the end (another program made it meanwhile: theirs stays)."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -95,7 +98,10 @@ def atomic_writer(
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        if exclusive:
+            _link_new(tmp, path)
+        else:
+            os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -108,8 +114,27 @@ def atomic_writer(
             os.close(dfd)
 
 
-def atomic_write(path: Path | str, data: str | bytes, *, newline: str | None = "\n") -> None:
-    """Replace `path` with `data` all at once (see `atomic_writer`)."""
+def _link_new(tmp: str, path: Path) -> None:
+    """Give the finished temporary file the name `path` only if nothing has it (a hard link
+    is made or refused all at once), then drop the temporary name."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links: rename, unless it is there already
+        if path.exists():
+            raise FileExistsError(f"{path} exists") from None
+        os.replace(tmp, path)
+        return
+    with contextlib.suppress(OSError):
+        os.unlink(tmp)
+
+
+def atomic_write(
+    path: Path | str, data: str | bytes, *, newline: str | None = "\n", exclusive: bool = False
+) -> None:
+    """Replace `path` with `data` all at once (see `atomic_writer`); `exclusive`: only create it."""
     mode = "wb" if isinstance(data, bytes) else "w"
-    with atomic_writer(path, mode, newline=None if isinstance(data, bytes) else newline) as fh:
+    newline = None if isinstance(data, bytes) else newline
+    with atomic_writer(path, mode, newline=newline, exclusive=exclusive) as fh:
         fh.write(data)

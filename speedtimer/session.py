@@ -50,6 +50,9 @@ log = logging.getLogger("speedtimer.session")
 
 # Cues go to the sound helper this long before they are due, with their due time; the helper
 # starts each one itself so it is heard on time, whatever the event loop's wake-up latency.
+# The due time goes as it is, on the session's clock (time.monotonic in the app, which the
+# helper shares), never as a delay from a `now` read earlier: a stall between that read and
+# the send would be added to the cue.
 LEAD_S = 0.1
 SAME_TIME_S = 1e-6
 SPEECH_LATE_S = 0.05  # a phrase whose start passed more than this ago is not said at all
@@ -133,13 +136,14 @@ class Session:
         if self.sleep_watch is not None:
             self.sleep_watch.check()  # a sleep before the start is none of the session's
         now = self.now()
-        if self.keep_awake is not None:
+        wall = self.wall_clock()  # the same instant on both clocks: read together, not after
+        if self.keep_awake is not None:  # starting a process (systemd-inhibit) takes a while
             self.keep_awake.start()
         if self.recorder_factory is not None:
             self.recorder = self.recorder_factory(
                 preset=self.preset,
                 schedule=self.schedule,
-                started_wall=self.wall_clock(),
+                started_wall=wall,
                 started_mono=now,
                 **({"race": self.race} if self.race is not None else {}),
             )
@@ -331,7 +335,7 @@ class Session:
         sent = []
         events = twin.tick(due)
         for cue in cues_for(events, self.schedule, due):
-            if self.audio.play(cue, max(0.0, due - now)):
+            if self.audio.play(cue, at=due):
                 sent.append(cue)
         self._ahead = (due, sent)
         if any(e.kind is EventKind.SESSION_FINISHED for e in events):
@@ -401,7 +405,7 @@ class Session:
                     log.info("voice: %r came %.2f s too late; not said", sp.text, now - sp.start)
                 continue
             sound = self.voice.sound(sp.text)
-            if sound is not None and self.audio.play(sound, max(0.0, sp.start - now)):
+            if sound is not None and self.audio.play(sound, at=sp.start):
                 self._sent(sp)
 
     def _sent(self, sp: Speech) -> None:
@@ -447,7 +451,7 @@ class Session:
         start = finish_speech_start(max(finished_at, now), self.cue_seconds)
         seconds = self.voice.seconds(text)
         sp = Speech(key, text, start, seconds if seconds is not None else 0.0)
-        self.voice.say_when_ready(text, start - now)
+        self.voice.say_when_ready(text, at=start)
         self._sent(sp)
 
     def _let_sleep(self) -> None:

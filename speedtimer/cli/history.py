@@ -242,7 +242,7 @@ def history_export(args: argparse.Namespace, *, get_paths: GetPaths | None = Non
         sessions: Iterable[dict] = store.export_sessions() if store else ()
         chunks = _json_chunks(sessions) if fmt == "json" else _csv_chunks(sessions)
         if output is None:
-            count = _write_stream(sys.stdout, chunks)
+            count = _write_stream(getattr(sys.stdout, "for_data", lambda: sys.stdout)(), chunks)
         else:
             count = _write_file(output, chunks)
             print(f"Exported {count} session(s) to {output}", file=sys.stderr)

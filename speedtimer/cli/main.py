@@ -34,20 +34,27 @@ def _error(message: str) -> int:
 # --- presets -----------------------------------------------------------------------------------
 
 
+LIST_BUDGET_S = 2.0  # `presets list` reads changed files in full for about this long
+# Finding one preset by name needs only names: files the index does not know yet are named
+# from their first lines, and only the one found is read in full (`run`, `show`, `export`).
+FIND_BUDGET_S = 0.0
+
+
 def cmd_presets_list(args: argparse.Namespace) -> int:
+    """From the cached index where a file has not changed; changed files are read in full for
+    LIST_BUDGET_S (all of them with --full), the rest listed from their first lines. A
+    preset whose targets come from the runner's race is counted for the race in the settings."""
     from speedtimer.config.settings import load_settings
-    from speedtimer.core.schedule import build_schedule
-    from speedtimer.core.targets import session_preset
     from speedtimer.core.text import printable
     from speedtimer.formats.catalog import load_catalog
 
     paths = _paths(args)
-    catalog = load_catalog(paths)
-    race = load_settings(paths.settings_file)[0].race  # race-derived targets count as timed
+    settings = load_settings(paths.settings_file)[0]
+    catalog = load_catalog(paths, settings, budget_s=None if args.full else LIST_BUDGET_S)
     rows = []
-    for p in catalog.presets:
-        sched = build_schedule(session_preset(p, race)[0])
-        rows.append((p.name, p.category, sched.totals.label, printable(str(p.source))))
+    for p in catalog.good:
+        when = catalog.for_race(p, settings.race).total_label if p.checked else "?"
+        rows.append((printable(p.name), p.category, when, printable(str(p.source))))
     if rows:
         w0 = max(len(r[0]) for r in rows)
         w1 = max(len(r[1]) for r in rows)
@@ -58,6 +65,13 @@ def cmd_presets_list(args: argparse.Namespace) -> int:
     for b in catalog.broken:
         why = b.error.message if not b.error.key else str(b.error)
         print(f"BROKEN {printable(str(b.source))}: {why}")
+    if catalog.unchecked:
+        print(
+            f"\n{catalog.unchecked} files (TIME ?) were listed from their first lines only: "
+            f"reading every changed file takes longer than {LIST_BUDGET_S:g} s. Each listing "
+            "reads more of them, and the app reads them all in the background; "
+            "`speedtimer presets list --full` reads and checks every file now."
+        )
     return 0
 
 
@@ -83,7 +97,7 @@ def cmd_presets_show(args: argparse.Namespace) -> int:
 
     paths = _paths(args)
     try:
-        written = load_catalog(paths).find(args.preset)
+        written = load_catalog(paths, budget_s=FIND_BUDGET_S).find(args.preset)
         race = race_in_effect(args, paths)
     except PresetError as exc:
         return _error(str(exc))
@@ -187,7 +201,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
             preset = parse_quick(args.quick)
         else:
-            preset = load_catalog(paths).find(args.preset)
+            preset = load_catalog(paths, budget_s=FIND_BUDGET_S).find(args.preset)
     except PresetError as exc:
         return _error(str(exc))
     if args.plain:
@@ -290,6 +304,12 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     )
     psub = presets.add_subparsers(dest="presets_command", metavar="ACTION", required=True)
     p = psub.add_parser("list", help="every preset with category, time and file")
+    p.add_argument(
+        "--full",
+        action="store_true",
+        help=f"read and check every changed file, however long it takes (default: about "
+        f"{LIST_BUDGET_S:g} s, the rest listed from their first lines)",
+    )
     p.set_defaults(func=cmd_presets_list)
     p = psub.add_parser("show", help="a preset's schedule, step by step")
     p.add_argument("preset", metavar="NAME_OR_PATH")
@@ -389,7 +409,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.func is None:
             return _run_app(args, _paths(args))
-        return args.func(args)
+        if getattr(args, "command", None) == "serve" or (
+            args.func is cmd_run and not args.plain
+        ):  # the app draws the terminal itself; serve's log is the web server's
+            return args.func(args)
+        from speedtimer.cli.output import terminal_safe_output
+
+        with terminal_safe_output():
+            return args.func(args)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

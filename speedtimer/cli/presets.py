@@ -91,8 +91,8 @@ def save_new_preset(paths: Paths, preset: Preset, *, force: bool) -> Path:
     folder = paths.user_presets_dir
     dest = target_path(folder, preset)
     wanted = preset.name.casefold()
-    for other in load_catalog(paths).presets:
-        same_file = other.source is not None and other.source.resolve() == dest.resolve()
+    for other in load_catalog(paths, budget_s=0.0).good:  # names only: nothing read in full
+        same_file = other.source.resolve() == dest.resolve()
         if other.name.casefold() == wanted and not same_file:
             raise _Refused(
                 f"there is already a preset called {other.name!r} ({other.source}); "
@@ -176,7 +176,7 @@ def cmd_presets_export(args: argparse.Namespace, paths: Paths) -> int:
     from speedtimer.formats.preset_save import SaveError
 
     try:
-        preset = load_catalog(paths).find(args.preset)
+        preset = load_catalog(paths, budget_s=0.0).find(args.preset)
         race = race_in_effect(args, paths)
     except PresetError as exc:
         return _error(str(exc))

@@ -483,6 +483,39 @@ def voice_problem(settings: Settings, path: str | None = None) -> str | None:
     )
 
 
+NOTICE_NAMES = 4  # settings named in the start-up notice; the rest are counted
+_PROBLEM_KEY = re.compile(r"^([A-Za-z_][\w.-]{0,40}): ")
+_HINT = re.compile(r"did you mean ('[^']{1,40}')\?")
+
+
+def problems_notice(problems: list[str], file: Path | None) -> str:
+    """The one short notice the app shows for all the settings' problems: which settings, a
+    "did you mean" where there is one, and where to read each problem in full.
+
+    Five separate notices showed only the last one or two, and one bad key name listed every
+    binding id over half the screen; `speedtimer config show` has the room for all of that.
+    """
+    prefix = f"{file}: " if file is not None else ""
+    names: list[str] = []
+    for problem in problems:
+        rest = problem[len(prefix) :] if prefix and problem.startswith(prefix) else ""
+        key = _PROBLEM_KEY.match(rest)
+        name = key.group(1) if key else "the file"
+        hint = _HINT.search(problem)
+        name += f" (did you mean {hint.group(1)}?)" if hint else ""
+        if name not in names:
+            names.append(name)
+    shown = ", ".join(names[:NOTICE_NAMES])
+    if len(names) > NOTICE_NAMES:
+        shown += f" and {len(names) - NOTICE_NAMES} more"
+    count = "1 problem" if len(problems) == 1 else f"{len(problems)} problems"
+    where = f" in {file}" if file is not None else ""
+    return (
+        f"Settings: {count}{where}: {shown}. Defaults apply there; "
+        "`speedtimer config show` lists each problem in full."
+    )
+
+
 def deep_problems(
     settings: Settings,
     *,

@@ -28,6 +28,7 @@ from speedtimer.core.announce import (
     PHRASE_MEANINGS,
     STEP_PLACEHOLDERS,
 )
+from speedtimer.files import atomic_write
 
 HEADER = """\
 # speedtimer settings.
@@ -139,8 +140,9 @@ def create_settings_file(
     )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("x", encoding="utf-8", newline="\n") as f:
-            f.write(text)
+        # Atomically: a full disk or a kill leaves no file (the next start tries again),
+        # never a cut one that would then stay for good.
+        atomic_write(path, text, exclusive=True)
     except OSError:
         return False
     return True

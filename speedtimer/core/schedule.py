@@ -273,10 +273,12 @@ def symbol_text(symbol: str) -> str:
 def totals_line(preset: Preset) -> str:
     """The one totals line the menu and the editor show for a preset."""
     sched = build_schedule(preset)
-    return (
-        f"Total {sched.totals.label} · {sched.work_reps} work reps"
-        f" · work {format_clock(sched.work_s)}"
-    )
+    return totals_text(sched.totals.label, sched.work_reps, sched.work_s)
+
+
+def totals_text(total_label: str, work_reps: int, work_s: float) -> str:
+    """The totals line from its figures (the menu has them from the preset index)."""
+    return f"Total {total_label} · {work_reps} work reps · work {format_clock(work_s)}"
 
 
 def outline(preset: Preset) -> str:
@@ -284,10 +286,21 @@ def outline(preset: Preset) -> str:
     return " · ".join(_outline_item(i) for i in preset.steps)
 
 
+def _drops_last_rest(block: Repeat) -> bool:
+    """The block's last time through runs without the rest it ends on (skip_last_rest), so
+    the outline must say so: "8 x [Sprint 0:15 · Walk back 1:45]" alone reads 1:45 too long."""
+    if not block.skip_last_rest:
+        return False
+    once: list[ScheduledStep] = []
+    _expand(block.steps, once, levels=((1, 1, False),))  # the last time through, before the cut
+    return bool(once) and once[-1].kind == "rest"
+
+
 def _outline_item(item: Step | Repeat) -> str:
     if isinstance(item, Repeat):
         inner = " · ".join(_outline_item(i) for i in item.steps)
-        return f"{item.count} x [{inner}]"
+        text = f"{item.count} x [{inner}]"
+        return text + " (no rest after the last)" if _drops_last_rest(item) else text
     name = item.label or KIND_NAMES[item.kind].lower()
     if item.distance_m:
         dist = f"{item.distance_m:g} m"

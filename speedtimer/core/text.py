@@ -63,6 +63,26 @@ def printable(text: str) -> str:
     return "".join(_spelled(c) if _unprintable(c) else c for c in text)
 
 
+# Unicode's bidirectional formatting characters: on a terminal that applies bidi they reorder
+# the text around them (U+202E turns "evil\u202etxt.exe" into "evilexe.txt"), so a line of
+# the command line's output could show something else than it says.
+BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+
+
+def terminal_safe(text: str) -> str:
+    """`text` as the command line prints it: control characters (but line ends and tabs),
+    bidi formatting characters and lone surrogates written out as escapes (\\x1b, \\u202e)."""
+
+    def unsafe(c: str) -> bool:
+        return (_unprintable(c) and c not in "\n\t") or c in BIDI_CONTROLS
+
+    if not any(unsafe(c) for c in text):
+        return text
+    return "".join(_spelled(c) if unsafe(c) else c for c in text)
+
+
 def describe_value(value: object) -> str:
     """What a value from a file is, for an error message: `an integer (5)`, `a table ({...})`."""
     kind = {

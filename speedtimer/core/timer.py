@@ -191,7 +191,10 @@ class Timer:
             self._paused_at = at
             events.append(Event(EventKind.PAUSED, at, index=self._index()))
         if self.state is State.PAUSED:
-            events.append(Event(EventKind.SLEPT, at, index=self._index(), seconds=now - at))
+            # Stamped at the pause's start: nothing happens to a paused session's time line
+            # after it (ending it closes the step there), so the events stay in time order.
+            when = self._paused_at if self._paused_at is not None else at
+            events.append(Event(EventKind.SLEPT, when, index=self._index(), seconds=now - at))
         return events
 
     def toggle_pause(self, now: float) -> list[Event]:

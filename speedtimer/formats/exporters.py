@@ -27,8 +27,10 @@ class ExportError(Exception):
 def emit_text(text: str, output: Path | None) -> None:
     """Print `text`, or write it to `output` atomically (temp file + rename)."""
     if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        # The command line's terminal-safe stdout hands data into a pipe over unchanged.
+        out = getattr(sys.stdout, "for_data", lambda: sys.stdout)()
+        out.write(text)
+        out.flush()
         return
     from speedtimer.formats.preset_save import write_atomic
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import signal
 import subprocess
@@ -34,6 +35,14 @@ MAX_CUE_S = 10.0
 STARTUP_TIMEOUT_S = 10.0  # the helper must report "ready" or "error" within this
 MAX_DELAY_S = 1.5  # the helper drops cues that reach it later than this
 RESTARTS_PER_MINUTE = 5
+# What the cue streams ask of a sound server (the user's own environment wins). PipeWire runs
+# its whole graph in blocks of the smallest latency any stream asks for, 1024 samples (21 ms
+# at 48 kHz) when none asks, and a cue starts on a block: every start was off by whole blocks.
+# 256 samples (5.3 ms) keeps that within the targets; it holds only while a cue plays (the
+# graph idles between cues), at the cost of about four times the server's wake-ups meanwhile.
+# Not PULSE_LATENCY_MSEC: through ALSA's pulse plugin it left simpleaudio's stream open after
+# every cue (it never drained), so streams piled up and the sink never slept.
+SERVER_LATENCY = {"PIPEWIRE_LATENCY": "256/48000"}
 
 
 @runtime_checkable
@@ -41,7 +50,7 @@ class Audio(Protocol):
     available: bool
     problem: str | None
 
-    def play(self, cue: str, delay: float = 0.0) -> bool: ...
+    def play(self, cue: str, *, at: float | None = None) -> bool: ...
 
     def load(self, name: str, path: Path) -> bool: ...
 
@@ -57,7 +66,7 @@ class NullAudio:
         self.available = False
         self.problem = problem
 
-    def play(self, cue: str, delay: float = 0.0) -> bool:
+    def play(self, cue: str, *, at: float | None = None) -> bool:
         return False
 
     def load(self, name: str, path: Path) -> bool:
@@ -221,20 +230,25 @@ class ProcessAudio:
 
     # --- the interface ---
 
-    def play(self, cue: str, delay: float = 0.0) -> bool:
-        """Send `cue` to the helper, to be heard `delay` seconds from now.
+    def play(self, cue: str, *, at: float | None = None) -> bool:
+        """Send `cue` to the helper, to be heard at `at` (time.monotonic), or at once.
 
-        Never blocks on the helper, never raises. With a delay the helper starts the sound
-        itself, early by the time the device takes to open, so it is heard on time.
+        `at` is absolute, on CLOCK_MONOTONIC, which the helper shares: it goes down the pipe
+        as it is. A delay relative to a `now` read earlier would carry every stall between
+        that read and this call (a redraw, garbage collection, the GIL) into the cue.
+        Never blocks on the helper, never raises. The helper starts the sound itself, early
+        by the time the device takes to open, so it is heard on time.
         """
         try:
             if not self.available or self._closed:
                 return False
             if cue not in self._files and cue not in self._speech:
                 return False
-            now = time.monotonic()
-            due = f" {now + delay:.6f}" if delay > 0 else ""
-            line = f"{cue} {now:.6f}{due}\n".encode()
+            if at is not None and not math.isfinite(at):
+                return False
+            sent = time.monotonic()
+            due = "" if at is None else f" {at:.6f}"
+            line = f"{cue} {sent:.6f}{due}\n".encode()
             return self._send(line)
         except Exception:
             return False
@@ -350,6 +364,8 @@ class ProcessAudio:
         # simpleaudio frees memory from its playback thread without the GIL; with Python's own
         # allocator that crashes 3.12+ after every sound, with plain malloc it is harmless.
         env["PYTHONMALLOC"] = "malloc"
+        for name, value in SERVER_LATENCY.items():
+            env.setdefault(name, value)
         env.pop("PYTHONINSPECT", None)
         root = str(Path(__file__).resolve().parents[2])  # find speedtimer even uninstalled
         parts = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]

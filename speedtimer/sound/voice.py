@@ -288,9 +288,11 @@ class Voice:
         audio: Audio,
         *,
         on_problem: Callable[[str], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.cache = cache
         self.audio = audio
+        self.clock = clock  # the session's clock: the times of say_when_ready() are on it
         self.available = True
         self.problem: str | None = None
         self._on_problem = on_problem
@@ -299,7 +301,7 @@ class Voice:
         self._queue: deque[str] = deque()
         self._queued: set[str] = set()
         self._reported: set[str] = set()
-        self._later: list[tuple[str, float]] = []  # (text, when due on time.monotonic)
+        self._later: list[tuple[str, float]] = []  # (text, when due on self.clock)
         self._busy = False
         self._idle = threading.Event()
         self._idle.set()
@@ -336,15 +338,16 @@ class Voice:
     def phrase(self, text: str) -> Phrase | None:
         return self._ready.get(text)
 
-    def say_when_ready(self, text: str, delay: float) -> None:
-        """Play `text` `delay` s from now; if it is not rendered yet, as soon as it is, unless
-        its moment is gone by then (the last words of a session that ended unforeseen)."""
+    def say_when_ready(self, text: str, *, at: float) -> None:
+        """Play `text` at `at` (on self.clock); if it is not rendered yet, as soon as it is,
+        unless its moment is gone by then (the last words of a session that ended unforeseen).
+        """
         sound = self.sound(text)
         if sound is not None:
-            self.audio.play(sound, max(0.0, delay))
+            self.audio.play(sound, at=at)
             return
         with self._lock:
-            self._later.append((text, time.monotonic() + delay))
+            self._later.append((text, at))
         self.request([text])
 
     def wait_idle(self, timeout: float = 5.0) -> bool:
@@ -409,11 +412,11 @@ class Voice:
             due = [at for text, at in self._later if text == phrase.text]
             self._later = [(t, at) for t, at in self._later if t != phrase.text]
         for at in due:
-            delay = at - time.monotonic()
-            if delay < -LATE_OK_S:
-                log.info("voice: %r was ready %.2f s too late; not said", phrase.text, -delay)
+            late = self.clock() - at
+            if late > LATE_OK_S:
+                log.info("voice: %r was ready %.2f s too late; not said", phrase.text, late)
             else:
-                self.audio.play(phrase.sound, max(0.0, delay))
+                self.audio.play(phrase.sound, at=at)
 
     def _give_up(self, reason: str, *, notify: bool = True) -> None:
         with self._lock:

@@ -18,12 +18,18 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from textual import work
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 
 from speedtimer.config.paths import Paths
-from speedtimer.config.settings import Settings, key_problems, load_settings, theme_problem
+from speedtimer.config.settings import (
+    Settings,
+    key_problems,
+    load_settings,
+    problems_notice,
+    theme_problem,
+)
 from speedtimer.core.paces import Race
 from speedtimer.core.preset import Preset
 from speedtimer.core.targets import (
@@ -32,10 +38,11 @@ from speedtimer.core.targets import (
     has_symbolic_targets,
     session_preset,
 )
-from speedtimer.formats.catalog import Catalog, load_catalog
+from speedtimer.formats.catalog import Catalog
 from speedtimer.machine_sleep import KeepAwake, SleepWatch
 from speedtimer.tui import textual_patches
 from speedtimer.tui.screens.menu import MenuScreen
+from speedtimer.tui.textual_patches.key_order import OrderedKeys
 
 if TYPE_CHECKING:  # the run screen, session and sound come after the menu's first frame
     from speedtimer.sound.audio import Audio
@@ -54,7 +61,7 @@ def _running_screen(screen: object) -> RunScreen | None:
     return screen if module is not None and isinstance(screen, module.RunScreen) else None
 
 
-class SpeedTimerApp(App):
+class SpeedTimerApp(OrderedKeys):  # keys of a burst go where the focus moved (key_order.py)
     CSS_PATH = "app.tcss"
     TITLE = "speedtimer"
     ENABLE_COMMAND_PALETTE = True
@@ -78,11 +85,13 @@ class SpeedTimerApp(App):
         keep_awake: bool = True,
         race: Race | None = None,
         start_choice: StartChoice | None = None,
+        write_settings_file: bool = False,
     ) -> None:
         """`sleep_clock`: a clock that keeps counting while the computer sleeps, to notice a
         sleep against `clock`; by default CLOCK_BOOTTIME (or the wall clock) when `clock` is
         the real monotonic one, and none for an injected clock. `keep_awake`: ask the system
-        not to sleep on idle while a session runs."""
+        not to sleep on idle while a session runs. `write_settings_file`: write the commented
+        settings file (there is none yet) after the first frame."""
         super().__init__()
         self._own_thread = threading.get_ident()  # the app's thread, set again on mount
         self.paths = paths
@@ -103,7 +112,11 @@ class SpeedTimerApp(App):
         # The runner's race: --race for this run, else the settings file's [runner] race.
         self.race: Race | None = race if race is not None else settings.race
         self._race_hint_given = False
+        self._write_settings_file = write_settings_file
         self.catalog: Catalog = Catalog(())
+        self._sound_told = False  # the sound problem is said once per app run
+        self._held: list[tuple[str, str, str, float]] = []  # notices waiting for a session's end
+        self._cue_problems_told: set[str] = set()  # sound file problems in that notice
         self._apply_theme_and_keys()
 
     def get_driver_class(self) -> type:
@@ -134,18 +147,53 @@ class SpeedTimerApp(App):
 
     def on_mount(self) -> None:
         self._own_thread = threading.get_ident()  # where problems from other threads go
-        self.catalog = load_catalog(self.paths, self.settings)
-        self.push_screen(MenuScreen(self.catalog))
+        # The menu reads the preset folders itself, after its first frame and then on a
+        # worker thread, so hundreds of large files never keep it from showing.
+        self.push_screen(MenuScreen(self.catalog, load=True))
         if self.start_preset is not None:
             self.start_session(self.start_preset, self.start_choice)
-        for problem in self.startup_problems:
-            self.report(problem)
+        self._report_settings_problems()
         self._install_signal_handlers()
         # Start the sound player (a separate process that preloads every cue) after the first
         # frame, so it costs the menu nothing and the first cue nothing either.
         self.call_after_refresh(lambda: self.audio)
         if self.record_history:
             self.call_after_refresh(self._tidy_history)
+        if self._write_settings_file:
+            self.call_after_refresh(self._create_settings_file)
+
+    def on_app_focus(self) -> None:
+        """Back from another window: preset files may have changed meanwhile."""
+        if isinstance(self.screen, MenuScreen):
+            self.screen.check_files()
+
+    def _report_settings_problems(self) -> None:
+        """All the settings' problems in one short notice (`speedtimer config show` lists
+        them in full); each goes to the log in full."""
+        problems = list(self.startup_problems)
+        if self._audio is None and self.settings.sounds:  # the settings' own sound files
+            from speedtimer.sound.audio import resolve_cue_files
+
+            _, sound = resolve_cue_files(self.paths.sounds_dir, self.settings.sounds)
+            problems += [f"{self.settings.file}: sounds: {m}" for m in sound]
+            self._cue_problems_told.update(sound)
+        for problem in problems:
+            log.warning(problem)
+        if problems:
+            self.tell(problems_notice(problems, self.settings.file), timeout=15)
+
+    @work(thread=True, exit_on_error=False, group="settings-file")
+    def _create_settings_file(self) -> None:
+        """The commented settings file of a first run, off the UI thread: its key bindings
+        come from every screen's module, which the first screen does not need."""
+        from speedtimer.config.template import create_settings_file
+        from speedtimer.tui.keymap import binding_ids
+
+        create_settings_file(
+            self.paths.settings_file,
+            sounds_dir=self.paths.sounds_dir,
+            bindings=binding_ids(SpeedTimerApp),
+        )
 
     @work(thread=True, exit_on_error=False, group="tidy-history")
     def _tidy_history(self) -> None:
@@ -177,7 +225,8 @@ class SpeedTimerApp(App):
 
             files, problems = resolve_cue_files(self.paths.sounds_dir, self.settings.sounds)
             for p in problems:
-                self.report(p)
+                if p not in self._cue_problems_told:  # else already in the settings notice
+                    self.report(p)
             self._audio = open_audio(
                 files,
                 self.paths.log_file,
@@ -195,7 +244,9 @@ class SpeedTimerApp(App):
             cache = SpeechCache(
                 self.paths.speech_cache_dir, VoiceConfig.from_settings(self.settings)
             )
-            self._voice = Voice(cache, self.audio, on_problem=self._from_any_thread(self.report))
+            self._voice = Voice(
+                cache, self.audio, on_problem=self._from_any_thread(self.report), clock=self.clock
+            )
         return self._voice
 
     @functools.cached_property
@@ -226,11 +277,52 @@ class SpeedTimerApp(App):
                 running.set_status(running.HISTORY_STATUS, "history")
 
     def _show_audio_problem(self, message: str) -> None:
-        self.notify(message, title="Sound", severity="warning", timeout=8)
+        """Said once per app run, and never over a running session: there the run screen's
+        status line says it in a few words, and the full notice waits for the summary."""
         log.warning(message)
-        running = _running_screen(self.screen)
-        if running is not None:
-            running.set_status(running.SOUND_STATUS, "sound")
+        running = [r for r in map(_running_screen, self.screen_stack) if r is not None]
+        for screen in running:
+            screen.set_status(screen.SOUND_STATUS, "sound")
+        if not self._sound_told:
+            self._sound_told = True
+            self.tell(message, title="Sound", timeout=8)
+
+    # --- notices and the run screen --------------------------------------------------------
+    # Nothing covers a running session's step, target and progress: a warning that comes
+    # while a run screen is open waits for its end (its status line says what matters
+    # meanwhile), and one still showing when a session starts comes back after it. Errors
+    # (the history cannot be written) are shown at once.
+
+    HELD_MIN_TIMEOUT = 3.0  # shorter notices answer a key (sound on/off) and are not held
+
+    def _session_open(self) -> bool:
+        return any(_running_screen(s) is not None for s in self.screen_stack)
+
+    def tell(
+        self, message: str, *, title: str = "", severity: str = "warning", timeout: float = 10
+    ) -> None:
+        """A problem notice: now, or after the session that is running."""
+        if severity != "error" and self._session_open():
+            self._held.append((message, title, severity, timeout))
+        else:
+            self.notify(message, title=title, severity=severity, timeout=timeout)  # type: ignore[arg-type]
+
+    def hold_notices(self) -> None:
+        """A session starts: the notices on screen step aside until it ends."""
+        showing = [
+            n
+            for n in textual_patches.notices_showing(self)
+            if n.timeout >= self.HELD_MIN_TIMEOUT and n.severity != "error"
+        ]
+        for n in showing:
+            self._held.append((n.message, n.title, n.severity, n.timeout))
+            textual_patches.withdraw_notice(self, n)
+
+    def after_session(self) -> None:
+        """A run screen closed: the notices held back during the session are shown now."""
+        held, self._held = self._held, []
+        for message, title, severity, timeout in held:
+            self.notify(message, title=title, severity=severity, timeout=timeout)  # type: ignore[arg-type]
 
     def notify(
         self,
@@ -247,9 +339,10 @@ class SpeedTimerApp(App):
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def report(self, message: str, severity: str = "warning") -> None:
-        """Problems go to the screen and the log file, never to stderr under the app."""
+        """Problems go to the screen (after a running session) and the log file, never to
+        stderr under the app."""
         log.warning(message)
-        self.notify(message, severity=severity, timeout=10)
+        self.tell(message, severity=severity, timeout=10)
 
     def _install_signal_handlers(self) -> None:
         """SIGTERM ends a session as aborted, SIGHUP (terminal closed) as interrupted; SIGCONT
@@ -291,16 +384,15 @@ class SpeedTimerApp(App):
 
         written = preset
         preset, race = session_preset(written, self.race, choice)
+        # Said on the run screen's status line: no notice covers a running session.
+        status = {}
         if problem := choice_problem(written, choice):
-            self.notify(problem, title="Start with", severity="warning", timeout=8)
+            status["start_with"] = problem
         if race is None and has_symbolic_targets(written) and not self._race_hint_given:
             self._race_hint_given = True  # once an app run: the runner has heard it
-            self.notify(
-                "This preset's targets come from your race (5k pace, I pace...), and no race "
-                f"is set, so they are not shown. Set one with {RACE_KEY} in the menu, or "
-                '[runner] race = "5k 19:57" in the settings.',
-                title="No race set",
-                timeout=8,
+            status["race"] = (
+                "No race set: targets from your race (5k pace, I pace) are not shown. Set one "
+                f'with {RACE_KEY} in the menu, or [runner] race = "5k 19:57" in the settings.'
             )
         voice = self.voice if self.voice_on else None
         if voice is not None and voice.problem:
@@ -322,7 +414,7 @@ class SpeedTimerApp(App):
             keep_awake=KeepAwake() if self.keep_awake else None,
             race=race,
         )
-        screen = RunScreen(session)
+        screen = RunScreen(session, status=status)
         self.push_screen(screen)
         return screen
 
@@ -418,10 +510,11 @@ class SpeedTimerApp(App):
             self._voice.close()
         if self._audio is not None:
             self._audio.close()
-        if (
-            "speedtimer.history.recorder" in sys.modules
-        ):  # a session ran: its last writes land first
-            sys.modules["speedtimer.history.recorder"].flush_all(timeout=EXIT_FLUSH_S)
+        if "speedtimer.history.recorder" in sys.modules:  # a session ran: its writes land first
+            # imported, not looked up: another thread may be importing it right now
+            from speedtimer.history.recorder import flush_all
+
+            flush_all(timeout=EXIT_FLUSH_S)
 
 
 def preset_commands(menu: MenuScreen):
@@ -486,17 +579,11 @@ def make_app(
     """`mute`/`voice`/`get_ready_s` None: the settings file decides. `settings` None: they are read
     from the file, which is first created, commented, if it does not exist yet."""
     problems: list[str] = []
+    new_file = False
     if settings is None:
-        from speedtimer.config.template import create_settings_file
-
-        if not paths.settings_file.exists():  # the bindings are read only for a new file
-            from speedtimer.tui.keymap import binding_ids
-
-            create_settings_file(
-                paths.settings_file,
-                sounds_dir=paths.sounds_dir,
-                bindings=binding_ids(SpeedTimerApp),
-            )
+        # No file yet (a first run): the defaults apply, and the commented file is written
+        # after the first frame, since listing its key bindings imports every screen.
+        new_file = not paths.settings_file.exists()
         settings, problems = load_settings(paths.settings_file)
     _setup_logging(paths)
     return SpeedTimerApp(
@@ -514,6 +601,7 @@ def make_app(
         sleep_clock=sleep_clock,
         race=race,
         start_choice=start_choice,
+        write_settings_file=new_file,
     )
 
 

@@ -67,3 +67,33 @@ def test_report_refuses_a_quick_run_and_files_without_markers(tmp_path, capsys):
         assert "no benchmark table markers" in str(exc)
     else:
         raise AssertionError("a file without markers was accepted")
+
+
+def test_merge_puts_a_partial_run_into_the_table_row_by_row(tmp_path):
+    doc = tmp_path / "README.md"
+    doc.write_text(f"intro\n\n{BEGIN}\nold header\n\n| figure | a |\n| --- | --- |\n"
+                   f"| 1. kept | 1 |\n| 1. baseline sleep(1) loop | old |\n| 3. other | 3 |\n"
+                   f"{END}\nafter\n")  # fmt: skip
+    figs = [
+        Figure("1 Cues", "baseline sleep(1) loop", 30.0, "ms"),
+        Figure("1 Cues", "PulseAudio: interval error p95 (app)", 4.0, "ms", 5),
+    ]
+    path = tmp_path / "part.json"
+    results = json.loads(run_file(tmp_path, parts=("1",)).read_text())
+    results["figures"] = [f.to_json() for f in figs]
+    results["markdown"] = markdown(figs)
+    path.write_text(json.dumps(results))
+    assert main(["--merge", "--input", str(path), str(doc)]) == 0
+    text = doc.read_text()
+    rows = [ln for ln in text.splitlines() if ln.startswith("| 1.") or ln.startswith("| 3.")]
+    assert rows == [
+        "| 1. kept | 1 |",
+        "| 1. baseline sleep(1) loop | 30.0 ms |  |  |  |",
+        "| 1. PulseAudio: interval error p95 (app) | 4.00 ms | <= 5.00 ms | PASS |  |",
+        "| 3. other | 3 |",
+    ]
+    assert "old header" in text and text.startswith("intro") and text.endswith(f"{END}\nafter\n")
+    assert "Rows merged from a later run of some figures (figure 1; full run" in text
+    assert "on Test CPU, 2 cores; 2026-12-01; 1 of 1 of their targets met)" in text
+    assert main(["--merge", "--input", str(path), str(doc)]) == 0  # again: the same text
+    assert doc.read_text() == text

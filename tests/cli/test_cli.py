@@ -32,8 +32,8 @@ def run(
 
 @pytest.fixture
 def dirs(tmp_path):
-    cfg, data = tmp_path / "cfg", tmp_path / "data"
-    return ["--config-dir", str(cfg), "--data-dir", str(data)]
+    cfg, data, cache = tmp_path / "cfg", tmp_path / "data", tmp_path / "cache"
+    return ["--config-dir", str(cfg), "--data-dir", str(data), "--cache-dir", str(cache)]
 
 
 def test_version():

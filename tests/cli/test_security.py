@@ -259,8 +259,10 @@ FORBIDDEN_CALLS = {"eval", "exec", "compile", "__import__", "input", "breakpoint
 FORBIDDEN_MODULES = {"pickle", "marshal", "shelve", "dill", "cloudpickle", "yaml", "jsonpickle"}
 # the only dynamic imports and child processes, each with fixed code and arguments
 ALLOWED_IMPORT_MODULE = {"keymap.py"}  # imports speedtimer.components.<own module names>
-# the sound helper; the user's $EDITOR; the speech command (espeak-ng), phrase text as one argument
-ALLOWED_SUBPROCESS = {"audio.py", "config.py", "voice.py"}
+# the sound helper; the user's $EDITOR; the speech command (espeak-ng), phrase text as one
+# argument; serve's app for each browser tab (this install, an argument list, never a shell);
+# systemd-inhibit (a fixed argument list that keeps the laptop awake mid-session)
+ALLOWED_SUBPROCESS = {"audio.py", "config.py", "voice.py", "serve.py", "machine_sleep.py"}
 
 
 def _python_files() -> list[Path]:
@@ -272,9 +274,10 @@ def _python_files() -> list[Path]:
     "every module of speedtimer/ read as a syntax tree: calls of eval, exec, compile, "
     "__import__, input; pickle, marshal, shelve, yaml imports; os.system, shell=True, "
     "dynamic imports",
-    "none anywhere; the only child processes are the sound helper, the user's editor and "
-    "the speech command, started with argument lists, and the only dynamic import loads "
-    "speedtimer's own screen modules",
+    "none anywhere; the only child processes are the sound helper, the user's editor, "
+    "the speech command, serve's app per browser tab and systemd-inhibit, started with "
+    "argument lists, never a shell, and the only dynamic import loads speedtimer's own "
+    "screen modules",
     cases="every module",
 )
 def test_no_code_path_can_evaluate_or_unpickle_anything():
@@ -297,6 +300,11 @@ def test_no_code_path_can_evaluate_or_unpickle_anything():
                     problems.append(f"{where}: os.{name}()")
                 if name == "import_module" and path.name not in ALLOWED_IMPORT_MODULE:
                     problems.append(f"{where}: import_module()")
+                if owner == "asyncio" and name == "create_subprocess_shell":
+                    problems.append(f"{where}: asyncio.create_subprocess_shell()")
+                spawns = owner == "asyncio" and name.startswith("create_subprocess")
+                if spawns and path.name not in ALLOWED_SUBPROCESS:
+                    problems.append(f"{where}: asyncio.{name}()")
                 if owner == "subprocess" and path.name not in ALLOWED_SUBPROCESS:
                     problems.append(f"{where}: subprocess.{name}()")
                 for kw in node.keywords:

@@ -59,7 +59,7 @@ class CueLog(NullAudio):
         self.available = True
         self.played: list[str] = []
 
-    def play(self, cue: str) -> bool:
+    def play(self, cue: str, *, at: float | None = None) -> bool:
         self.played.append(cue)
         return True
 
@@ -104,6 +104,7 @@ async def test_first_start_creates_a_commented_file_that_loads_as_all_defaults(c
     app = make_app(cfg, clock=clock, wall_clock=clock.wall, audio=NullAudio("test"))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
+        await app.workers.wait_for_complete()  # written after the first frame, off the UI
         assert notifications(app) == []  # a fresh file has nothing to complain about
     text = cfg.settings_file.read_text(encoding="utf-8")
     lines = [line for line in text.splitlines() if line.strip()]
@@ -172,8 +173,8 @@ async def test_bad_theme_is_reported_and_the_other_settings_still_apply(cfg, clo
         assert app.theme == "textual-dark"
         (message,) = notifications(app)
         assert str(cfg.settings_file) in message
-        assert "theme: expected a Textual theme name (did you mean 'nord'?)" in message
-        assert "got 'nrod'" in message
+        assert ": theme (did you mean 'nord'?)." in message
+        assert "`speedtimer config show` lists each problem in full" in message
         assert app.get_ready_s == 0 and app.muted is True
 
 
@@ -183,7 +184,8 @@ async def test_unknown_binding_id_is_reported_and_the_good_ones_apply(cfg, clock
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         (message,) = notifications(app)
-        assert "keys.lapp: no key binding has the id 'lapp'; did you mean 'lap'?" in message
+        assert ": keys.lapp (did you mean 'lap'?)." in message
+        assert "speedtimer config show" in message and "preset_edit" not in message
         await pilot.press(*"probe-own", "enter")
         await pilot.pause()
         screen = app.screen
@@ -496,3 +498,62 @@ def test_runner_race_is_read_and_a_bad_one_is_reported_not_fatal(tmp_path):
     path.write_text('runner = "5k 20:00"\n')
     settings, problems = load_settings(path)
     assert settings.race is None and any("expected a table [runner]" in p for p in problems)
+
+
+FULL_DISK_CHILD = """
+import resource, signal, sys
+from pathlib import Path
+from speedtimer.config.paths import sounds_dir
+from speedtimer.config.template import create_settings_file
+from tests.helpers_config import app_bindings
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails, as on a full disk
+resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[2]), int(sys.argv[2])))
+print(create_settings_file(Path(sys.argv[1]), sounds_dir=sounds_dir(), bindings=app_bindings()))
+"""
+
+
+@tried(
+    "settings",
+    "settings.toml created on a disk that fills up part way (the kernel refuses every byte past "
+    "512, 1,024, 2,048 or 3,000, as a full disk does), then created again with room",
+    "no settings.toml at all after the failed write (no cut file, no temporary file left); the "
+    "next start wrote the whole template, which loads with no problem",
+)
+@pytest.mark.parametrize("room", [512, 1024, 2048, 3000])
+def test_a_full_disk_never_leaves_a_cut_settings_file(tmp_path, room):
+    import subprocess
+    import sys
+
+    path = tmp_path / "config" / "settings.toml"
+    out = subprocess.run(
+        [sys.executable, "-c", FULL_DISK_CHILD, str(path), str(room)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    )
+    assert out.stdout.strip() == "False", out.stderr
+    assert sorted(p.name for p in path.parent.iterdir()) == []  # not cut, not half there
+    assert create_settings_file(path, sounds_dir=sounds_dir(), bindings=app_bindings())
+    settings, problems = load_settings(path)
+    assert problems == [] and len(path.read_bytes()) > 3000
+    assert settings == load_settings(path)[0]
+
+
+def test_a_settings_file_made_while_the_template_is_written_is_kept(tmp_path, monkeypatch):
+    """The user's editor (or another speedtimer) creates settings.toml between the check and
+    the rename: theirs stays, the template is dropped, no temporary file is left."""
+    import speedtimer.files as files
+
+    path = tmp_path / "settings.toml"
+    real_fsync = files.os.fsync
+
+    def someone_writes_meanwhile(fd):
+        real_fsync(fd)
+        if not path.exists():
+            path.write_text("theme = 'mine'\n")
+
+    monkeypatch.setattr(files.os, "fsync", someone_writes_meanwhile)
+    assert create_settings_file(path, sounds_dir=sounds_dir(), bindings=app_bindings()) is False
+    assert path.read_text() == "theme = 'mine'\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["settings.toml"]

@@ -202,7 +202,7 @@ def test_outline_of_the_8x400(eight_by_400):
     assert outline(eight_by_400) == (
         "Easy jog 12:00 · Drills: A-skips, B-skips, high knees, butt kicks 6:00"
         " · 3 strides, walk back 3:00"
-        " · 8 x [400 m @ 5k pace, lap · Jog 1:30]"
+        " · 8 x [400 m @ 5k pace, lap · Jog 1:30] (no rest after the last)"
         " · Easy jog 10:00"
     )
 
@@ -251,3 +251,39 @@ def test_to_json_shape(eight_by_400):
     }
     warmup = data["steps"][0]
     assert warmup["open"] is False and warmup["planned_s"] == 720 and warmup["target_s"] is None
+
+
+def test_outline_says_when_the_last_rest_is_skipped():
+    preset = parse_preset(
+        'name = "T"\n'
+        "[[steps]]\nrepeat = 8\nskip_last_rest = true\n"
+        '  [[steps.steps]]\n  kind = "work"\n  label = "Sprint"\n  duration = 15\n'
+        '  [[steps.steps]]\n  kind = "rest"\n  label = "Walk back"\n  duration = 105\n'
+        "[[steps]]\nrepeat = 2\nskip_last_rest = true\n"  # ends on work: nothing is skipped
+        '  [[steps.steps]]\n  kind = "rest"\n  duration = 60\n'
+        '  [[steps.steps]]\n  kind = "work"\n  duration = 60\n'
+    )  # fmt: skip
+    assert outline(preset) == (
+        "8 x [Sprint 0:15 · Walk back 1:45] (no rest after the last) · 2 x [rest 1:00 · work 1:00]"
+    )
+    assert build_schedule(preset).estimate_s == 8 * 15 + 7 * 105 + 4 * 60
+
+
+def test_outline_of_sets_says_which_rests_are_skipped():
+    preset = parse_preset(
+        'name = "T"\n'
+        "[[steps]]\nrepeat = 3\nskip_last_rest = true\n"
+        "  [[steps.steps]]\n  repeat = 4\n  skip_last_rest = true\n"
+        '    [[steps.steps.steps]]\n    kind = "work"\n    until = "lap"\n'
+        '    [[steps.steps.steps]]\n    kind = "rest"\n    duration = 60\n'
+        '  [[steps.steps]]\n  kind = "rest"\n  duration = 180\n'
+        "[[steps]]\nrepeat = 2\nskip_last_rest = true\n"  # inner block already ends on work
+        "  [[steps.steps]]\n  repeat = 2\n  skip_last_rest = true\n"
+        '    [[steps.steps.steps]]\n    kind = "work"\n    duration = 30\n'
+        '    [[steps.steps.steps]]\n    kind = "rest"\n    duration = 30\n'
+    )  # fmt: skip
+    assert outline(preset) == (
+        "3 x [4 x [work, lap · rest 1:00] (no rest after the last) · rest 3:00]"
+        " (no rest after the last)"
+        " · 2 x [2 x [work 0:30 · rest 0:30] (no rest after the last)]"
+    )

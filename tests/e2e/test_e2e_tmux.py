@@ -218,3 +218,84 @@ def test_the_big_clock_shown_in_a_real_terminal_follows_the_countdown(tmp_path, 
     t0, v0 = seen[0]
     for t, v in seen:  # each reading is the time left, give or take the moment of reading
         assert abs((v0 - (t - t0)) - v) <= 1.3
+
+
+BURST_PRESET = """
+name = "Burst trial"
+tags = ["burstonly"]
+countdown = 0
+
+[[steps]]
+kind = "work"
+duration = 60
+"""
+
+
+@tried(
+    "Keyboard",
+    "the summary's RPE, Enter, note, Enter sent by tmux in one send-keys call (one write to the "
+    "terminal), in a real terminal",
+    "RPE 8 and the note saved, back in the menu",
+)
+def test_a_burst_of_keys_in_a_real_terminal(tmp_path, tmux):
+    presets = tmp_path / "presets"
+    presets.mkdir()
+    (presets / "burst.toml").write_text(BURST_PRESET)
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".asoundrc").write_text("pcm.!default { type null }\n")
+    data = tmp_path / "data"
+    command = (
+        f"cd {REPO} && env HOME={home} TERM=xterm-256color "
+        f"{sys.executable} -m speedtimer --presets-dir {presets} --data-dir {data} "
+        f"--config-dir {tmp_path / 'config'} --get-ready 0"
+    )
+    tmux.run("new-session", "-d", "-s", "app", "-x", "100", "-y", "30", command)
+    tmux.wait_for("Type to filter")
+    tmux.keys(*"burstonly")
+    tmux.wait_for("Burst trial")
+    tmux.keys("Enter")
+    tmux.wait_for("WORK", timeout=5)
+    tmux.keys("q")
+    tmux.wait_for("End this session")
+    tmux.keys("y")
+    tmux.wait_for("how did it feel?")
+    tmux.keys("8", "Enter", "felt strong", "Enter")  # one call: the terminal gets them at once
+    tmux.wait_for("Burst trial  (1:00)")  # back in the menu
+    tmux.keys("C-q")
+    time.sleep(0.5)
+    with sqlite3.connect(data / "history.sqlite3") as db:
+        assert db.execute("SELECT rpe, note FROM sessions").fetchall() == [(8, "felt strong")]
+
+
+@tried(
+    "Preset files",
+    "60 valid preset files of 220 KB each in a presets folder, the app started in a real "
+    "terminal (tmux) with no index, ctrl+q pressed while they are read",
+    "the menu and its loading line were on screen at once, with presets appearing; ctrl+q "
+    "ended the app within seconds, long before every file was read",
+)
+def test_many_large_presets_in_a_real_terminal(tmp_path, tmux):
+    from benchmarks.common import write_big_presets
+
+    presets = tmp_path / "presets"
+    write_big_presets(presets, 60)
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".asoundrc").write_text("pcm.!default { type null }\n")
+    done = tmp_path / "exited"
+    command = (
+        f"cd {REPO} && env HOME={home} TERM=xterm-256color "
+        f"{sys.executable} -m speedtimer --presets-dir {presets} --data-dir {tmp_path / 'd'} "
+        f"--config-dir {tmp_path / 'c'} --cache-dir {tmp_path / 'cache'}; touch {done}; sleep 30"
+    )
+    tmux.run("new-session", "-d", "-s", "app", "-x", "100", "-y", "30", command)
+    tmux.wait_for("Loading presets", timeout=10)
+    tmux.wait_for("Type to filter")
+    screen = tmux.wait_for("Big 0001", timeout=20)  # entries appear as they are read
+    tmux.keys("C-q")
+    deadline = time.monotonic() + 5
+    while not done.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert done.exists(), tmux.screen()
+    assert "Big 0059" not in screen

@@ -219,10 +219,11 @@ def test_serves_on_localhost_by_default_without_a_warning(served):
 def test_the_page_links_follow_the_address_the_browser_used(served):
     url = served("--port", "0").url()
     port = url.rsplit(":", 1)[1]
-    status, page = get(url + "/", headers={"Host": f"phone-sees-me.local:{port}"})
-    assert status == 200
-    assert f'data-session-websocket-url="ws://phone-sees-me.local:{port}/ws"' in page
-    assert f'src="http://phone-sees-me.local:{port}/static/js/textual.js"' in page
+    for name in ("127.0.0.1", "[::1]"):  # localhost was printed; these are this machine too
+        status, page = get(url + "/", headers={"Host": f"{name}:{port}"})
+        assert status == 200
+        assert f'data-session-websocket-url="ws://{name}:{port}/ws"' in page
+        assert f'src="http://{name}:{port}/static/js/textual.js"' in page
 
 
 def test_another_web_site_cannot_open_the_timer_s_websocket(served):
@@ -243,20 +244,20 @@ def test_listening_on_every_address_warns_and_serves(served):
     printed = []
     while not printed or "localhost" not in printed[-1]:
         printed.append(s.read_until(r"\s+(http://\S+)").group(1))
-    port = printed[-1].rsplit(":", 1)[1]
+    port, token = re.fullmatch(r"http://localhost:(\d+)/\?token=(\S+)", printed[-1]).groups()
     # This machine's own addresses first (the one on the phone's Wi-Fi among them), then this
-    # machine itself. Only loopback is fetched: the test sends nothing onto a network.
-    assert printed[-1] == f"http://localhost:{port}"
+    # machine itself, each with the token. Only loopback is fetched: the test sends nothing
+    # onto a network.
     for url in printed[:-1]:
-        host = url.removeprefix("http://").rsplit(":", 1)[0].strip("[]")
-        assert not ipaddress.ip_address(host).is_loopback and url.endswith(f":{port}"), printed
-    status, page = get(f"http://127.0.0.1:{port}/")
+        host = re.fullmatch(rf"http://(\S+):{port}/\?token={token}", url).group(1).strip("[]")
+        assert not ipaddress.ip_address(host).is_loopback, printed
+    status, page = get(f"http://127.0.0.1:{port}/?token={token}")
     assert status == 200 and "<div>speedtimer</div>" in page
     code, stderr = s.stop()
     assert code == 0
     warning = [line for line in stderr.splitlines() if "warning" in line]
     assert len(warning) == 1, stderr
-    assert "0.0.0.0" in warning[0] and "anyone on this network can open the timer" in warning[0]
+    assert "0.0.0.0" in warning[0] and "anyone on this network who has the address" in warning[0]
 
 
 def test_a_port_in_use_is_one_clear_line(tmp_path):

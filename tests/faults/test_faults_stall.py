@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from speedtimer.sound.worker import PROBES
 from tests.conftest import REPO
 from tests.e2e.test_e2e_tmux import Tmux
 from tests.helpers_app import alsa_config, leave_finished_session
@@ -117,8 +118,8 @@ def test_app_stopped_for_5_s_across_step_changes(tmp_path):
     try:
         tmux.run("new-session", "-d", "-s", "app", "-x", "80", "-y", "24", command)
         shell = int(tmux.run("display-message", "-p", "-t", "app", "#{pane_pid}").strip())
-        wait_streams(capture, 2, timeout=20)  # the helper's probe, then the warm-up cue at 0 s
-        wait_streams(capture, 3)  # the first pip, at 1 s
+        wait_streams(capture, PROBES + 1, timeout=20)  # the helper's probes, the warm-up cue at 0 s
+        wait_streams(capture, PROBES + 2)  # the first pip, at 1 s
         [pid] = children(shell)
         time.sleep(0.4)
         os.kill(pid, signal.SIGSTOP)  # at 1.4 s: the pip at 2 s, work at 3 s, pips at 4 and 5
@@ -139,7 +140,7 @@ def test_app_stopped_for_5_s_across_step_changes(tmp_path):
 
     names = cue_sizes()
     heard = [names.get(p.stat().st_size, f"? {p.stat().st_size} bytes") for p in streams(capture)]
-    assert heard[0] not in names.values()  # the probe: a few ms of silence
+    assert not set(heard[:PROBES]) & set(names.values())  # the probes: a few ms of silence
     print(
         "HEARD",
         heard,
@@ -148,7 +149,7 @@ def test_app_stopped_for_5_s_across_step_changes(tmp_path):
             for p in streams(capture)
         ],
     )
-    assert heard[1:] == [
+    assert heard[PROBES:] == [
         "warmup", "pip",  # before the stop
         "rest",  # on wake: where the runner is now, once; no pip, no work cue from the stall
         "pip", "pip", "cooldown", "pip", "pip", "finished",

@@ -5,6 +5,7 @@ Each time the history must show the session with the steps finished before the s
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -13,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -51,8 +53,25 @@ def start(tmp_path) -> tuple[Tmux, int, dict]:
     )
     tmux.run("new-session", "-d", "-s", "app", "-x", "80", "-y", "24", command)
     tmux.wait_for("REST", timeout=15)  # two steps finished
+    wait_written(dirs["data"] / "history.sqlite3", steps=2)
     pid = int(tmux.run("display-message", "-p", "-t", "app", "#{pane_pid}").strip())
     return tmux, pid, dirs
+
+
+def wait_written(db: Path, steps: int, timeout: float = 10) -> None:
+    """Until the recorder's thread has committed `steps` finished steps: the screen can show
+    the next step a few milliseconds before the write of the last one lands."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+                (count,) = conn.execute("SELECT count(*) FROM steps").fetchone()
+            if count >= steps:
+                return
+        except sqlite3.Error:
+            pass  # not created yet, or busy
+        time.sleep(0.02)
+    raise AssertionError(f"{db} did not get {steps} steps in {timeout} s")
 
 
 def wait_gone(pid: int, timeout: float = 10) -> None:

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from speedtimer.cli.main import main
@@ -104,6 +104,7 @@ def stored_numbers_are_bounded(db: Path) -> None:
     "unchanged; or stored within the bounds (a split never longer than its step) and drawn",
 )
 @FUZZ
+@example(where=("step", "actual_s"), step_no=3, value=0.0)  # shorter than its laps (CI found)
 @given(
     where=st.sampled_from(
         [("session", k) for k in SESSION_KEYS] + [("step", k) for k in STEP_KEYS]
@@ -132,6 +133,10 @@ def test_every_imported_number_is_bounded(export, capsys, where, step_no, value)
             path = f"steps[{step_no}]: {key}" if level == "step" else f"): {key}"
             if key == "idx" and path not in err:  # a valid idx that another step has
                 path = "steps: two steps share the same idx"
+            if key == "actual_s" and path not in err:  # a valid time too short for its laps
+                held = [f"steps[{step_no}]: {k}: " for k in ("split_s", "laps")]
+                path = next((h for h in held if h in err), path)
+                assert "at most the step's actual_s" in err, err
             assert f"session 1 ({session['uuid']})" in err and path in err, err
             return
         stored_numbers_are_bounded(db)

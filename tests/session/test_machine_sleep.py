@@ -74,11 +74,11 @@ class Audio:
     problem = None
 
     def __init__(self) -> None:
-        self.sent: list[tuple[str, float]] = []
+        self.sent: list[tuple[str, float | None]] = []  # (cue, due time)
         self.cancels = 0
 
-    def play(self, cue: str, delay: float = 0.0) -> bool:
-        self.sent.append((cue, delay))
+    def play(self, cue: str, *, at: float | None = None) -> bool:
+        self.sent.append((cue, at))
         return True
 
     def cancel(self) -> None:

@@ -7,10 +7,14 @@ it was asked; the real helper's timing is tested against ALSA in test_audio.py.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from speedtimer.formats.preset_toml import parse_preset
 from speedtimer.session import LEAD_S, Session
+from tests.conftest import FakeClock
+from tests.reliability import tried
 
 PRESET = """
 name = "Ahead"
@@ -33,8 +37,10 @@ class Recorder:
         self.sent: list[tuple[str, float]] = []  # (cue, when it should be heard)
         self.cancels: list[float] = []
 
-    def play(self, cue: str, delay: float = 0.0) -> bool:
-        self.sent.append((cue, self.clock.now + delay))
+    def play(self, cue: str, delay: float = 0.0, *, at: float | None = None) -> bool:
+        # A relative `delay` is anchored where the real client anchors it: on the clock as it
+        # reads when the line is sent, after whatever stalled the caller since its `now`.
+        self.sent.append((cue, self.clock.now + delay if at is None else at))
         return True
 
     def cancel(self) -> None:
@@ -133,3 +139,72 @@ def test_a_late_wake_still_plays_every_cue_once(session, clock):
     s.tick()
     assert [c for c, _ in audio.sent].count("pip") == 1
     assert s.cues_played.count("pip") == 1
+
+
+class StallingClock(FakeClock):
+    """A main thread that stalls right after each read of the clock (a redraw, garbage
+    collection, another thread holding the GIL): whoever reads the clock next sees the time
+    moved on by `stall` seconds."""
+
+    stall = 0.0
+
+    def __call__(self) -> float:
+        read = self.now
+        self.now += self.stall
+        return read
+
+
+@tried(
+    "Stalled event loop",
+    "the main thread stalling 3, 47 or 90 ms after every read of the clock (a redraw, garbage "
+    "collection, the GIL), through a session's cues",
+    "every cue goes to the sound helper with its exact due time (to 1 ns), not late by the stall",
+)
+@pytest.mark.parametrize("stall", [0.003, 0.047, 0.09])
+def test_a_stall_between_reading_now_and_sending_does_not_move_the_cue(stall):
+    """Issue 19: a cue was sent as `due - now` and the client anchored that on a fresh clock,
+    so a stall between the two came out as a late cue. The due time goes out as it is."""
+    clock = StallingClock()
+    audio = Recorder(clock)
+    s = Session(parse_preset(PRESET), audio=audio, clock=clock, get_ready_s=0)
+    t0 = clock.now
+    s.start()
+    audio.sent.clear()  # the work cue, played at once
+    clock.stall = stall
+    run_until(s, clock, t0 + 10.5)
+    assert [c for c, _ in audio.sent] == ["pip", "pip", "pip", "rest"]
+    assert [at - t0 for _, at in audio.sent] == pytest.approx([7, 8, 9, 10], abs=1e-9)
+
+
+def test_the_start_is_stamped_on_both_clocks_at_the_same_instant():
+    """Issue 19's class of problem: the session read the monotonic `now`, started the idle
+    inhibitor (a process: 10 ms on a loaded machine) and only then read the wall clock, so
+    every step's wall-clock time in the history was late by that, and so was the benchmark's
+    reference for when each cue is due."""
+    clock = FakeClock()
+    stamped = {}
+
+    class SlowToStart:
+        running = False
+
+        def start(self) -> bool:
+            clock.advance(0.05)
+            self.running = True
+            return True
+
+        def stop(self) -> None:
+            self.running = False
+
+    class History:
+        def __init__(self, **kw) -> None:
+            stamped.update(kw)
+
+        def begin(self) -> None:
+            pass
+
+    s = Session(parse_preset(PRESET), audio=Recorder(clock), clock=clock, wall_clock=clock.wall,
+                get_ready_s=0, keep_awake=SlowToStart(), recorder_factory=History)  # fmt: skip
+    s.start()
+    assert stamped["started_wall"] == clock.wall_start + timedelta(
+        seconds=stamped["started_mono"] - 1000.0
+    )

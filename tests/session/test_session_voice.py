@@ -20,6 +20,7 @@ from speedtimer.session import LEAD_S, Session
 from speedtimer.sound.audio import cue_lengths, resolve_cue_files
 from speedtimer.sound.voice import SpeechCache, Voice, VoiceConfig
 from tests.session.test_session_ahead import Recorder as AheadRecorder
+from tests.session.test_session_ahead import StallingClock
 from tests.session.test_session_ahead import run_until as wake_and_tick_until
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
@@ -70,7 +71,7 @@ def make(clock, tmp_path):
     def make_session(text: str = PRESET, *, get_ready_s: float = 5, voice_on=True, command=None):
         audio = Recorder(clock)
         config = VoiceConfig() if command is None else VoiceConfig(command=command)
-        voice = Voice(SpeechCache(tmp_path / "speech", config), audio)
+        voice = Voice(SpeechCache(tmp_path / "speech", config), audio, clock=clock)
         session = Session(
             parse_preset(text),
             audio=audio,
@@ -285,3 +286,37 @@ def test_the_first_cue_never_waits_for_speech_and_a_phrase_not_ready_is_left_out
         "10 seconds.",
         "Rep 1 of 2. 400 metres. Go.",
     ]
+
+
+def test_phrases_and_the_last_words_keep_their_time_through_a_stall(tmp_path):
+    """Issue 19: speech goes out with its absolute start, like a cue; a main thread that stalls
+    after each read of the clock moves nothing, the last words included."""
+    clock = StallingClock()
+    audio = Recorder(clock)
+    voice = Voice(SpeechCache(tmp_path / "speech", VoiceConfig()), audio, clock=clock)
+    s = Session(
+        parse_preset(PRESET),
+        audio=audio,
+        clock=clock,
+        get_ready_s=5,
+        voice=voice,
+        voice_on=True,
+        cue_seconds=CUE_SECONDS,
+    )
+    t0 = clock.now
+    s.start()
+    assert voice.wait_idle(WAIT_S)
+    clock.stall = 0.047
+    run_until(s, clock, t0 + 5 + 60 + 80)
+    s.lap()
+    run_until(s, clock, t0 + 5 + 60 + 80 + 90 + 75)
+    s.lap()
+    assert voice.wait_idle(WAIT_S)
+    run_until(s, clock, t0 + 400)
+    assert s.timer.done
+    sent_speech = [(name, at) for name, at in audio.sent if name not in CUE_SECONDS]
+    assert len(sent_speech) == len(s.speech_sent) == 12
+    assert [voice.sound(sp.text) for sp in s.speech_sent] == [n for n, _ in sent_speech]
+    assert [at for _, at in sent_speech] == pytest.approx(
+        [sp.start for sp in s.speech_sent], abs=1e-9
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 import wave
 from array import array
 from pathlib import Path
@@ -159,12 +160,14 @@ def test_the_voice_renders_in_the_background_and_hands_each_phrase_to_the_sound_
 def test_a_phrase_asked_for_late_is_said_when_ready(tmp_path):
     audio = QuietAudio()
     voice = Voice(SpeechCache(tmp_path / "speech", VoiceConfig()), audio)
-    voice.say_when_ready("Session complete. 3 reps, 4 minutes.", 0.5)
+    voice.say_when_ready("Session complete. 3 reps, 4 minutes.", at=time.monotonic() + 0.5)
     assert voice.wait_idle(WAIT_S)
     assert audio.played == [voice.sound("Session complete. 3 reps, 4 minutes.")]
-    voice.say_when_ready("Session complete. 3 reps, 4 minutes.", 0.0)  # ready: at once
+    voice.say_when_ready("Session complete. 3 reps, 4 minutes.", at=time.monotonic())  # at once
     assert len(audio.played) == 2
-    voice.say_when_ready("Too late.", -5.0)  # its moment has passed by the time it is ready
+    voice.say_when_ready(
+        "Too late.", at=time.monotonic() - 5.0
+    )  # its moment has passed by the time it is ready
     assert voice.wait_idle(WAIT_S)
     assert len(audio.played) == 2 and voice.seconds("Too late.") is not None
 

@@ -149,10 +149,21 @@ async def test_a_speech_command_that_does_not_exist_gives_one_notice_and_beeps(a
         screen = await start(pilot)
         await run_for(pilot, screen, clock, 40)
         await pilot.pause()
+        # during the session only the status line says it: nothing covers the run screen
+        assert notifications(app) == []
+        assert str(screen.query_one("#status").content) == RunScreen.VOICE_STATUS
+        await pilot.press("q", "y")  # the session ends: the notice, once
+        await pilot.pause()
         assert notifications(app) == [
             "Voice unavailable: the speech command 'no-such-speaker' was not found: "
             "check voice_command; beeps only."
         ]
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("enter")  # the same preset again (the filter still holds it)
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, RunScreen)
         assert audio.played[:4] == ["work", "pip", "pip", "pip"]  # the cues, all of them
         assert spoken(audio) == [] and screen.session.speech_sent == []
         await pilot.press("v")  # off
@@ -172,6 +183,9 @@ async def test_no_espeak_ng_on_the_path_gives_one_notice(app_paths, clock, tmp_p
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await start(pilot)
         await run_for(pilot, screen, clock, 40)
+        assert notifications(app) == []  # held while the session runs
+        await pilot.press("q", "y")
+        await pilot.pause()
         (notice,) = notifications(app)
         assert "the speech command 'espeak-ng' was not found" in notice
         assert "sudo apt-get install espeak-ng" in notice and notice.endswith("beeps only.")

@@ -442,7 +442,10 @@ async def test_table_mouse_and_keys(hpaths, big_db):
         hover_bg = table.get_component_rich_style("history-table--hover").bgcolor
         assert list(table.render_line(3))[0].style.bgcolor == hover_bg
 
-        assert table.virtual_size.width > table.size.width  # 80 columns: wider than that
+        assert table.virtual_size.width <= table.size.width  # columns chosen to fit 80
+        await pilot.resize_terminal(32, 24)  # narrower than the narrowest choice
+        await pilot.pause()
+        assert table.virtual_size.width > table.size.width
         await pilot.press("right", "right", "right")
         await pilot.pause()
         assert table.scroll_x > 0
@@ -450,6 +453,8 @@ async def test_table_mouse_and_keys(hpaths, big_db):
         await pilot.press("left", "left", "left")
         await pilot.pause()
         assert table.render_line(0).text.startswith(" Date")
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
 
         third = screen.order[2]
         await pilot.click("#history-table", offset=(5, 3))  # the third row
@@ -822,9 +827,9 @@ async def test_broken_database_shows_a_message_and_is_left_alone(hpaths, make, p
         await pilot.pause()
         assert isinstance(app.screen, MenuScreen)
     assert hpaths.history_db.read_bytes() == before
-    log = hpaths.log_file.name
-    assert sorted(p.name for p in hpaths.data_dir.iterdir() if p.name != log) == [
-        n for n in files_before if n != log
+    others = (hpaths.log_file.name, hpaths.cache_root.name)  # the log; the preset index's cache
+    assert sorted(p.name for p in hpaths.data_dir.iterdir() if p.name not in others) == [
+        n for n in files_before if n not in others
     ]
 
 

@@ -18,10 +18,17 @@ import textual
 from textual.drivers.linux_driver import LinuxDriver
 
 from speedtimer.tui import textual_patches
-from speedtimer.tui.textual_patches import degrade, quiet_driver, sigcont, styles_cache, watchers
+from speedtimer.tui.textual_patches import (
+    degrade,
+    key_order,
+    quiet_driver,
+    sigcont,
+    styles_cache,
+    watchers,
+)
 from tests.conftest import REPO
 
-PATCH_MODULES = (quiet_driver, sigcont, styles_cache, watchers)
+PATCH_MODULES = (key_order, quiet_driver, sigcont, styles_cache, watchers)
 PATCHES_DIR = REPO / "speedtimer" / "tui" / "textual_patches"
 
 

@@ -13,13 +13,21 @@ Where a save goes:
   free name, or go back;
 - an edited preset of one's own replaces its own file, whatever its new name: the file name
   stays, so renaming never leaves a second copy behind or touches another preset's file.
+
+The editor opens a preset of one's own from its file as it is at that moment and keeps the
+SHA-256 of the bytes it read. Saving first reads the file again: if another program (or
+another speedtimer) changed, replaced or removed it meanwhile, the runner chooses: reload the
+file (dropping the edits), overwrite it, save as a new file beside it, or go back. Nothing on
+disk is ever replaced by a stale copy without that question.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 from pathlib import Path
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -29,11 +37,12 @@ from textual.widget import Widget
 from textual.widgets import Header, Static, Tree
 
 from speedtimer.config.paths import Paths
-from speedtimer.core.preset import Preset, PresetError
+from speedtimer.core.preset import MAX_FILE_BYTES, Preset, PresetError
 from speedtimer.core.schedule import outline, totals_line
 from speedtimer.core.targets import session_preset
+from speedtimer.files import FileRefused, read_regular_file
 from speedtimer.formats.preset_save import SaveError, free_path, save_preset
-from speedtimer.formats.preset_toml import load_preset
+from speedtimer.formats.preset_toml import load_preset, parse_preset
 from speedtimer.tui import textual_patches
 from speedtimer.tui.editor_draft import (
     DraftBlock,
@@ -60,6 +69,8 @@ from speedtimer.tui.widgets.step_form import NodeForm, field_widget_id
 from speedtimer.tui.widgets.step_tree import StepTree, node_title
 
 TREE_ACTIONS = ("remove_node", "move", "mark", "duplicate_node")
+NARROW_WIDTH = 70  # below this the tree and the fields take turns (tree 26 + fields 40 + edge)
+SHORT_HEIGHT = 16  # below this the outline line is left out
 
 
 class EditorScreen(Screen[Path | None]):
@@ -72,18 +83,29 @@ class EditorScreen(Screen[Path | None]):
     ]
 
     def __init__(
-        self, draft: DraftPreset, *, folder: Path, path: Path | None, what: str, note: str = ""
+        self,
+        draft: DraftPreset,
+        *,
+        folder: Path,
+        path: Path | None,
+        what: str,
+        note: str = "",
+        digest: str | None = None,
     ) -> None:
+        """`digest`: the SHA-256 of the bytes of `path` the draft was made from."""
         super().__init__()
         self.draft = draft
         self.folder = Path(folder)
         self.path = path
         self.what = what
         self.note = note
+        self.digest = digest
         self.baseline = draft.to_dict()
         self.preset, self.problem = draft.validate()
         self.last_good: Preset | None = self.preset
         self.title = "Preset editor"
+        self.open_at_problem = False  # a broken file: the cursor starts at its problem
+        self.note_title = "Read-only preset"
 
     # --- the ways in -------------------------------------------------------------------------
 
@@ -107,11 +129,17 @@ class EditorScreen(Screen[Path | None]):
                 "copy, which ctrl+s saves in your presets folder."
             )
             return screen
+        raw = _read(preset.source)
+        if raw is not None:  # the file as it is now, and the hash of exactly those bytes
+            # a file that no longer loads: the preset given is edited (saving then asks)
+            with contextlib.suppress(PresetError, UnicodeDecodeError):
+                preset = parse_preset(raw.decode("utf-8"), preset.source)
         return cls(
             draft_from_preset(preset),
             folder=preset.source.parent,
             path=preset.source,
             what=f"editing {preset.source.name}",
+            digest=_digest(raw),
         )
 
     # --- layout ------------------------------------------------------------------------------
@@ -121,6 +149,8 @@ class EditorScreen(Screen[Path | None]):
         with Horizontal(id="editor"):
             yield StepTree(self.draft, id="step-tree")
             yield NodeForm(self.draft, id="node-form")
+        # narrow: the fields are out of sight until enter, so the way in is written here
+        yield Static("enter: edit its fields · esc: leave", markup=False, id="editor-narrow-hint")
         yield Static("", markup=False, id="editor-outline")
         yield Static("", markup=False, id="editor-status")
         yield QuietFooter(compact=True)  # rebuilt only when the keys shown change
@@ -134,7 +164,23 @@ class EditorScreen(Screen[Path | None]):
         return self.query_one(NodeForm)
 
     def on_mount(self) -> None:
+        self._apply_size()
         self.call_after_refresh(self._ready)
+
+    def on_resize(self) -> None:
+        self._apply_size()
+
+    def _apply_size(self) -> None:
+        """Narrow: the fields take the tree's place while one has focus (enter), the tree
+        comes back with esc; short: the outline line gives way to them."""
+        size = self.app.size
+        self.set_class(size.width < NARROW_WIDTH, "narrow")
+        self.set_class(size.height < SHORT_HEIGHT, "short")
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        editing = self.form in event.widget.ancestors_with_self
+        self.set_class(editing, "form-mode")
+        self.form.show_hint(editing)
 
     def on_unmount(self) -> None:
         forget_closed_watchers(self.app)  # the header (app title) and description box (theme)
@@ -143,12 +189,14 @@ class EditorScreen(Screen[Path | None]):
         self.tree.rebuild(select=self.draft)
         self.form.show_node(self.draft)
         self.checked()
-        if not self.draft.name.strip():
+        if self.open_at_problem and self.problem is not None:
+            self.action_go_to_problem()  # a broken file: straight to what is wrong
+        elif not self.draft.name.strip():
             self.query_one("#f-name").focus()  # a new preset: start with its name
         else:
             self.tree.focus()
         if self.note:
-            self.notify(self.note, title="Read-only preset", timeout=8)
+            self.notify(self.note, title=self.note_title, timeout=12)
 
     # --- state -------------------------------------------------------------------------------
 
@@ -353,6 +401,9 @@ class EditorScreen(Screen[Path | None]):
             self.action_go_to_problem()
             return
         preset = self.preset
+        if self.path is not None and _digest(_read(self.path)) != self.digest:
+            self._ask_about_changed_file(preset, self.path, quit_app)
+            return
         try:
             dest = save_preset(preset, self.folder, path=self.path)
         except FileExistsError as exc:
@@ -400,6 +451,65 @@ class EditorScreen(Screen[Path | None]):
             answered,
         )
 
+    def _ask_about_changed_file(self, preset: Preset, path: Path, quit_app: bool) -> None:
+        """The file is no longer what the editor read: ask before anything is written."""
+        beside = free_path(self.folder, preset)
+        gone = not path.exists()
+        what = "was removed" if gone else "was changed by another program"
+        choices = [
+            Choice("overwrite", "Save again" if gone else "Overwrite", "o", "error"),
+            Choice("beside", f"Save as {beside.stem}", "s", "success"),
+            Choice("cancel", "Back", "b", "primary"),
+        ]
+        if not gone:
+            choices.insert(0, Choice("reload", "Reload (drop my edits)", "r", "warning"))
+
+        def answered(choice: str | None) -> None:
+            if choice == "reload":
+                self._reload_from_disk()
+                return
+            try:
+                if choice == "overwrite":
+                    dest = save_preset(preset, self.folder, path=path)
+                elif choice == "beside":
+                    dest = save_preset(preset, self.folder, path=beside)
+                else:
+                    return
+            except (SaveError, PresetError, OSError) as exc:
+                self.notify(str(exc), title="Not saved", severity="error", timeout=10)
+                return
+            self._saved(dest, quit_app)
+
+        self.app.push_screen(
+            ChoiceScreen(
+                f"{path.name} {what} since the editor opened it.\n"
+                "Reload it (your edits are dropped), overwrite it with your version, or save "
+                f"yours as {beside.name}?",
+                choices,
+                safe="cancel",
+            ),
+            answered,
+        )
+
+    def _reload_from_disk(self) -> None:
+        """The file as it is now replaces the draft; a file that does not load stays on disk
+        untouched and the edits stay here."""
+        assert self.path is not None
+        raw = _read(self.path)
+        try:
+            if raw is None:
+                raise PresetError("cannot read the file", self.path)
+            fresh = parse_preset(raw.decode("utf-8"), self.path)
+        except (PresetError, UnicodeDecodeError) as exc:
+            self.notify(f"Cannot reload: {exc}", title="Not reloaded", severity="error")
+            return
+        vars(self.draft).update(vars(draft_from_preset(fresh)))  # the tree and form keep it
+        self.digest = _digest(raw)
+        self.baseline = self.draft.to_dict()
+        self.tree.marked = []
+        self._changed_tree(self.draft)
+        self.notify(f"Reloaded {self.path.name} from disk", title="Reloaded")
+
     def _saved(self, dest: Path, quit_app: bool) -> None:
         self.baseline = self.draft.to_dict()
         self.notify(f"Saved {self.preset.name if self.preset else ''} to {dest}", title="Saved")
@@ -446,6 +556,19 @@ class EditorScreen(Screen[Path | None]):
             self.app.exit()
         else:
             self.dismiss(None)
+
+
+def _read(path: Path) -> bytes | None:
+    """The file's bytes now, or None if it cannot be read as a preset file (gone, too big,
+    not a regular file)."""
+    try:
+        return read_regular_file(path, MAX_FILE_BYTES, "presets")
+    except (OSError, FileRefused):
+        return None
+
+
+def _digest(raw: bytes | None) -> str | None:
+    return None if raw is None else hashlib.sha256(raw).hexdigest()
 
 
 def _inside(draft: DraftPreset, node: Node) -> bool:

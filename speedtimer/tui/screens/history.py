@@ -45,13 +45,16 @@ from speedtimer.tui.screens.history_detail import (
 from speedtimer.tui.textual_patches.watchers import forget_closed_watchers
 from speedtimer.tui.widgets.footer import QuietFooter
 from speedtimer.tui.widgets.history_charts import TrendsPanel
-from speedtimer.tui.widgets.history_table import Cell, HistoryTable, TableColumn
+from speedtimer.tui.widgets.history_table import CELL_PADDING, Cell, HistoryTable, TableColumn
 
 PAGE_SIZE = 200
 OPEN_IN_PLACE = True  # a history with nothing to import opens on the UI thread (see above)
 FIRST_PAGE = 60  # a screenful and then some: the fewer rows, the sooner the first frame
 TREND_WEEKS = 12
-PRESET_WIDTH = 26
+PRESET_WIDTH = 26  # the preset column's width when the terminal has room
+PRESET_MIN = 12
+PRESET_MAX = 40
+DATE_FORMATS = {20: "%a %Y-%m-%d %H:%M", 16: "%Y-%m-%d %H:%M", 10: "%Y-%m-%d"}
 
 # (label, days back or None for all)
 PERIODS: dict[str, tuple[str, int | None]] = {
@@ -73,7 +76,7 @@ class Column:
 
 
 COLUMNS = (
-    Column("date", "Date", 20, "started_at"),
+    Column("date", "Date", 20, "started_at"),  # 20, 16 or 10 wide (DATE_FORMATS)
     Column("preset", "Preset", PRESET_WIDTH, "preset_name", descending=False),
     Column("status", "Status", 11, "status", descending=False),
     Column("planned", "Planned", 7, "planned_s", right=True),
@@ -141,17 +144,54 @@ def fetch_page(store: HistoryStore, query: Query, since: datetime | None, offset
     return Page(rows, store.count_sessions(preset=preset, since=since))
 
 
-def row_cells(s: SessionSummary) -> list[Cell]:
+def choose_columns(width: int) -> tuple[Column, ...]:
+    """The columns that fit `width` cells, in their usual order, each at the width it gets.
+
+    A narrow terminal keeps what tells sessions apart and how they went: the date (down to
+    2025-03-05), the preset (at least PRESET_MIN), reps and RPE; then, as room allows, the
+    status, active and planned times, a wider preset, the time of day and the weekday.
+    What does not fit is left out whole rather than cut (`ended ear`); the detail shows all.
+    """
+    pad = 2 * CELL_PADDING
+    by_key = {c.key: c for c in COLUMNS}
+    widths = {"date": 10, "preset": PRESET_MIN, "reps": by_key["reps"].width, "rpe": 3}
+    room = width - sum(w + pad for w in widths.values())
+
+    def grow(key: str, to: int) -> None:
+        nonlocal room
+        extra = to - widths.get(key, -pad)
+        if extra <= room:
+            widths[key] = to
+            room -= extra
+
+    for key in ("status", "active", "planned"):
+        grow(key, by_key[key].width)
+    grow("preset", min(20, widths["preset"] + max(0, room)))  # as much of 20 as fits
+    grow("date", 16)
+    grow("date", 20)
+    widths["preset"] += max(0, min(room, PRESET_MAX - widths["preset"]))
+    return tuple(replace(c, width=widths[c.key]) for c in COLUMNS if c.key in widths)
+
+
+def row_cells(s: SessionSummary, columns: tuple[Column, ...] = COLUMNS) -> list[Cell]:
     reps = f"{s.reps_done}/{s.reps_planned}" if s.reps_planned else str(s.reps_done or "-")
-    return [
-        Cell(session_date(s)),
-        Cell(fit(s.preset_name, PRESET_WIDTH)),
-        Cell(status_text(s.status), STATUS_STYLES.get(s.status, "")),
-        Cell(format_clock(s.planned_s)),
-        Cell(format_clock(s.active_s)),
-        Cell(reps),
-        Cell(str(s.rpe) if s.rpe is not None else "-"),
-    ]
+    cells = {
+        "status": Cell(status_text(s.status), STATUS_STYLES.get(s.status, "")),
+        "planned": Cell(format_clock(s.planned_s)),
+        "active": Cell(format_clock(s.active_s)),
+        "reps": Cell(reps),
+        "rpe": Cell(str(s.rpe) if s.rpe is not None else "-"),
+    }
+    out = []
+    for c in columns:
+        if c.key == "date":
+            fmt = DATE_FORMATS.get(c.width)
+            out.append(Cell(s.local_started_at.strftime(fmt) if fmt else session_date(s)))
+        elif c.key == "preset":
+            out.append(Cell(fit(s.preset_name, c.width)))
+        else:
+            out.append(cells[c.key])
+    return out
 
 
 class HistoryScreen(Screen):
@@ -183,6 +223,7 @@ class HistoryScreen(Screen):
         self.query_state = Query()
         self.rows: dict[int, SessionSummary] = {}
         self.order: list[int] = []  # ids in table order
+        self.columns: tuple[Column, ...] = COLUMNS  # those that fit (choose_columns)
         self.total = 0
         self._busy = True
         self._generation = 0
@@ -245,11 +286,26 @@ class HistoryScreen(Screen):
             self.store.close()
             self.store = None
 
+    def _table_width(self) -> int:
+        """Cells the table can show: the screen less a scroll bar (none before the first
+        layout: the app's width then)."""
+        width = self.size.width or self.app.size.width
+        return max(0, width - 2)
+
+    def on_resize(self) -> None:
+        if not self.is_mounted or choose_columns(self._table_width()) == self.columns:
+            return
+        self._add_columns()
+        table = self.query_one("#history-table", HistoryTable)
+        for key in self.order:
+            table.update_row(str(key), row_cells(self.rows[key], self.columns))
+
     def _add_columns(self) -> None:
         """The headers, with an arrow on the column the table is sorted by."""
         q = self.query_state
         columns = []
-        for c in COLUMNS:
+        self.columns = choose_columns(self._table_width())
+        for c in self.columns:
             label = c.label
             if c.order_by == q.order_by:
                 label += " ▼" if q.descending else " ▲"
@@ -405,7 +461,7 @@ class HistoryScreen(Screen):
         for r in fresh:
             self.rows[r.id] = r
             self.order.append(r.id)
-        cells = [(str(r.id), row_cells(r)) for r in fresh]
+        cells = [(str(r.id), row_cells(r, self.columns)) for r in fresh]
         if offset == 0:
             table.set_rows(cells)
         else:
@@ -592,7 +648,9 @@ class HistoryScreen(Screen):
         # a SessionDetail from the detail screen: keep only the summary (no steps in memory)
         summary = SessionSummary(**{f.name: getattr(s, f.name) for f in fields(SessionSummary)})
         self.rows[s.id] = summary
-        self.query_one("#history-table", HistoryTable).update_row(str(s.id), row_cells(summary))
+        self.query_one("#history-table", HistoryTable).update_row(
+            str(s.id), row_cells(summary, self.columns)
+        )
 
     def action_delete(self) -> None:
         s = self.highlighted()

@@ -22,7 +22,7 @@ from speedtimer.core.schedule import ScheduledStep
 from speedtimer.core.timer import Ended, EventKind, State
 from speedtimer.session import Session
 from speedtimer.tui import textual_patches
-from speedtimer.tui.modals.confirm import ConfirmScreen
+from speedtimer.tui.modals.end_session import EndSessionScreen
 from speedtimer.tui.widgets.big_time import BigTime
 from speedtimer.tui.widgets.footer import QuietFooter
 
@@ -105,8 +105,10 @@ class RunScreen(Screen):
 
     SOUND_STATUS = "No sound: cues use the terminal bell and a flash (see the log)"
     HISTORY_STATUS = "History: the session is kept in a pending file (see the notice)"
+    VOICE_STATUS = "No voice: beeps only (why: in the notice after the session)"
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, status: dict[str, str] | None = None) -> None:
+        """`status`: lines about this session shown from its start (no race set...)."""
         super().__init__()
         self.session = session
         self._wake: asyncio.TimerHandle | None = None
@@ -114,6 +116,7 @@ class RunScreen(Screen):
         self._ended = False
         self._blinkers: list[Input] = []
         self._status: dict[str, str] = {}
+        self._start_status = dict(status or {})
 
     # --- layout ----------------------------------------------------------------------------
 
@@ -134,11 +137,19 @@ class RunScreen(Screen):
         yield QuietFooter()  # rebuilt only when its keys change; lets old keys go
 
     def on_mount(self) -> None:
+        hold = getattr(self.app, "hold_notices", None)
+        if hold is not None:
+            hold()  # nothing covers the step, target and progress (app.py)
         self._quiet_screens_below()
         self._apply_size()
         audio = self.session.audio
         if not audio.available and audio.problem:
             self.set_status(self.SOUND_STATUS, "sound")
+        voice = self.session.voice
+        if self.session.voice_on and voice is not None and voice.problem:
+            self.set_status(self.VOICE_STATUS, "voice")
+        for key, text in self._start_status.items():
+            self.set_status(text, key)
         events = self.session.start()
         self._after(events)
 
@@ -158,6 +169,9 @@ class RunScreen(Screen):
 
     def on_unmount(self) -> None:
         self._cancel_wake()
+        after = getattr(self.app, "after_session", None)
+        if after is not None:
+            after()  # the notices held back while the clock ran (app.py)
         if self.session.keep_awake is not None:  # the app quit mid-session: let it sleep
             self.session.keep_awake.stop()
         for box in self._blinkers:
@@ -408,11 +422,4 @@ class RunScreen(Screen):
             if end:
                 self._after(self.session.abort())
 
-        self.app.push_screen(
-            ConfirmScreen(
-                "End this session now?\nWhat you have done so far is kept.",
-                yes="End session (y)",
-                no="Keep going (n)",
-            ),
-            answered,
-        )
+        self.app.push_screen(EndSessionScreen(), answered)

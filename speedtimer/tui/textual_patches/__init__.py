@@ -1,10 +1,12 @@
 """Every place speedtimer reaches into Textual's private code, fenced into this one package.
 
-Four patches, each for a problem Textual has (or had) upstream:
+Five patches, each for a problem Textual has (or had) upstream:
 - `styles_cache`: a memory leak in `StylesCache.get_inner_outer` (Textualize/textual#6665);
 - `watchers`: closed widgets kept alive by watchers Textual never drops (Textualize/textual#6666);
 - `quiet_driver`: a keyboard thread that wakes ten times a second for nothing;
-- `sigcont`: a SIGCONT that resumed a terminal the app never suspended.
+- `sigcont`: a SIGCONT that resumed a terminal the app never suspended;
+- `key_order`: keys of one burst sent to the widget that had the focus when they arrived,
+  not where the key before them moved it (the app's base class, `OrderedKeys`).
 
 They hold only for the Textual they were written against, so pyproject pins `textual==` that
 version (`PINNED_TEXTUAL`), and each patch module lists the upstream code it copies or relies
@@ -21,7 +23,15 @@ from __future__ import annotations
 
 from speedtimer.tui.textual_patches.degrade import PINNED_TEXTUAL, degraded
 
-__all__ = ["PINNED_TEXTUAL", "binding_for", "degraded", "install", "quiet_driver_for"]
+__all__ = [
+    "PINNED_TEXTUAL",
+    "binding_for",
+    "degraded",
+    "install",
+    "notices_showing",
+    "quiet_driver_for",
+    "withdraw_notice",
+]
 
 
 def install() -> None:
@@ -72,3 +82,23 @@ def report_crash(app: object, exc: BaseException) -> None:
         return
     degraded("report_crash", "App._handle_exception is gone")
     app.exit(return_code=1, message=repr(exc))  # type: ignore[attr-defined]
+
+
+def notices_showing(app: object) -> list:
+    """The notifications on screen now (Textual lists them only privately); none when Textual
+    no longer keeps them where this looks."""
+    showing = getattr(app, "_notifications", None)
+    if showing is None:
+        degraded("notices", "App._notifications is gone")
+        return []
+    return list(showing)
+
+
+def withdraw_notice(app: object, notification: object) -> None:
+    """Take one notification off the screen, leaving the others (Textual's public call clears
+    them all)."""
+    unnotify = getattr(app, "_unnotify", None)
+    if callable(unnotify):
+        unnotify(notification)
+    else:
+        degraded("notices", "App._unnotify is gone")

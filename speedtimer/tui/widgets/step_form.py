@@ -19,6 +19,7 @@ from textual.widgets import Checkbox, Input, Label, Select, Static, TextArea
 from speedtimer.core.preset import CATEGORIES, KINDS, MAX_TEXT
 from speedtimer.core.schedule import KIND_NAMES
 from speedtimer.tui.editor_draft import DraftBlock, DraftPreset, DraftStep, Node
+from speedtimer.tui.widgets.tick_box import TickBox
 
 HINTS = {
     "preset": "enter: edit these fields · ↓: the steps · a: add a step at the end",
@@ -30,6 +31,8 @@ HINTS = {
         "Its steps run Repeat times. enter: edit · u: unwrap (its steps run once) · "
         "⇧↑ ⇧↓: move · w: wrap it in another block (sets of reps) · ←/→: close/open"
     ),
+    # while a field has focus: what the keys above do to the tree does not apply here
+    "fields": "enter or tab: next field · shift+tab: previous · esc: back to the steps",
 }
 
 # widget id -> draft attribute, per group
@@ -120,6 +123,8 @@ class NodeForm(VerticalScroll):
         super().__init__(**kwargs)
         self.draft = draft
         self.node: DraftPreset | Node = draft
+        self.editing = False  # a field of the form has focus (the hint says so)
+        self._node_hint = HINTS["preset"]
 
     def compose(self) -> ComposeResult:
         yield Static("", markup=False, id="form-title")
@@ -153,7 +158,7 @@ class NodeForm(VerticalScroll):
                 ),
             )
             yield from _row(
-                "Halfway", Checkbox("cue halfway through steps", id="f-halfway", compact=True)
+                "Halfway", TickBox("cue halfway through steps", id="f-halfway", compact=True)
             )
             yield Label("Description", classes="field-name")
             yield TextArea(id="f-description", compact=True, soft_wrap=True, tab_behavior="focus")
@@ -172,7 +177,7 @@ class NodeForm(VerticalScroll):
                 "Label", Input(id="f-step-label", compact=True, placeholder="what the screen says")
             )
             yield from _row(
-                "Ends", Checkbox("on the lap key (until lap)", id="f-until", compact=True)
+                "Ends", TickBox("on the lap key (until lap)", id="f-until", compact=True)
             )
             yield from _row(
                 "Duration",
@@ -191,7 +196,7 @@ class NodeForm(VerticalScroll):
             )
             yield from _row(
                 "Watch",
-                Checkbox("ends on the lap button (exports)", id="f-lap-button", compact=True),
+                TickBox("ends on the lap button (exports)", id="f-lap-button", compact=True),
             )
             yield from _row(
                 "Header", Input(id="f-section", compact=True, placeholder="e.g. Warmup (exports)")
@@ -212,7 +217,7 @@ class NodeForm(VerticalScroll):
                 ),
             )
             yield from _row(
-                "Last rest", Checkbox("skip it the last time", id="f-skip", compact=True)
+                "Last rest", TickBox("skip it the last time", id="f-skip", compact=True)
             )
             yield from _row(
                 "Label", Input(id="f-block-label", compact=True, placeholder="e.g. Set")
@@ -242,12 +247,18 @@ class NodeForm(VerticalScroll):
             title, fields = "Repeat block", BLOCK_FIELDS
             hint = HINTS["block"]
         self.query_one("#form-title", Static).update(title)
-        self.query_one("#form-hint", Static).update(hint)
+        self._node_hint = hint
+        self.show_hint(self.editing)
         for widget_id, attribute in fields.items():
             self._set(self.query_one(f"#{widget_id}"), getattr(node, attribute))
         if isinstance(node, DraftStep):
             self.query_one("#f-duration", Input).disabled = node.until_lap
         self.scroll_home(animate=False)
+
+    def show_hint(self, editing: bool) -> None:
+        """The keys for where the focus is: a field of this form, or the tree beside it."""
+        self.editing = editing
+        self.query_one("#form-hint", Static).update(HINTS["fields"] if editing else self._node_hint)
 
     def _set(self, widget: Widget, value: object) -> None:
         if isinstance(widget, Input):
