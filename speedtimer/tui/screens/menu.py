@@ -35,6 +35,7 @@ from speedtimer.formats.preset_index import Summary, preset_files, stamp_of
 from speedtimer.tui.modals.confirm import ConfirmScreen
 from speedtimer.tui.widgets.footer import QuietFooter
 
+INDEX_PASS_S = 0.05  # before the first frame: enough for the index, not for reading files
 FIRST_PASS_S = 0.5  # read files before the list first shows for at most this long
 POLL_S = 2.0  # how often the menu, while in front, looks for files changed outside the app
 NARROW_WIDTH = 56  # below this the details beside the list are left out
@@ -152,14 +153,29 @@ class MenuScreen(Screen):
         self.query_one("#filter", Input).focus()
         if self._load_on_mount:
             self.reading_files = True
-            self._show_loading(0, 0)
-            self.call_after_refresh(self._first_pass)
+            if not self._read_from_index():
+                self._show_loading(0, 0)
+                self.call_after_refresh(self._first_pass)
         self.set_interval(POLL_S, self.check_files)
 
     # --- reading the folders -------------------------------------------------------------------
 
     def _settings(self):
         return getattr(self.app, "settings", None)
+
+    def _read_from_index(self) -> bool:
+        """The usual start: the index knows every file, so the first frame already lists the
+        presets (a few milliseconds). True if it did; otherwise the folders are read after the
+        first frame, with a loading line (what was read here is read again: at most
+        INDEX_PASS_S and one file)."""
+        deadline = time.monotonic() + INDEX_PASS_S
+        catalog = load_catalog(
+            self.app.paths, self._settings(), cancelled=lambda: time.monotonic() > deadline
+        )
+        if not catalog.complete:
+            return False
+        self.show_catalog(catalog)
+        return True
 
     def _first_pass(self) -> None:
         """What can be read in FIRST_PASS_S (all of it, when the index knows the files), here,
