@@ -1,4 +1,5 @@
-"""Figure 3: process start to the menu's first frame; `--version` and `presets list` wall time.
+"""Figure 3: process start to the menu's first frame; `--version`, `paces` and `presets list`
+wall time.
 
 First frame: a real `python -m speedtimer` process in a window of an already running private
 tmux server (80x24); the clock starts just before `tmux new-window` and stops when
@@ -130,6 +131,7 @@ def run(quick: bool) -> list[Figure]:
                     if ms is not None:
                         res["termdown"].append(ms)
         version, vt = wall_ms([PY, "-m", "speedtimer", "--version"], env, runs + 2)
+        paces, pt = wall_ms([PY, "-m", "speedtimer", "paces", "5k 19:57"], env, runs + 2)
         listing, lt = wall_ms([*base, "presets", "list"], env, runs + 2)
         listing500, _ = wall_ms([*base, "--presets-dir", str(many), "presets", "list"], env, runs)
         bare, _ = wall_ms([PY, "-c", "pass"], env, runs + 2)
@@ -161,6 +163,8 @@ def run(quick: bool) -> list[Figure]:
                note=spread("500")),
         Figure(group, "speedtimer --version", version, "ms", 150,
                note=f"median of {len(vt)}; bare `python -c pass` {bare:.0f} ms"),
+        Figure(group, "speedtimer paces \"5k 19:57\"", paces, "ms", 100,
+               note=f"median of {len(pt)}; whole process"),
         Figure(group, "speedtimer presets list (bundled)", listing, "ms",
                note=f"median of {len(lt)}"),
         Figure(group, "speedtimer presets list (+ 500)", listing500, "ms"),

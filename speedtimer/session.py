@@ -36,6 +36,7 @@ from speedtimer.core.announce import (
     texts_for,
 )
 from speedtimer.core.cues import cues_for
+from speedtimer.core.paces import Race
 from speedtimer.core.preset import Preset
 from speedtimer.core.schedule import Schedule, build_schedule
 from speedtimer.core.timer import Ended, Event, EventKind, State, StepRecord, Timer
@@ -92,12 +93,14 @@ class Session:
         sleep_watch: SleepWatch | None = None,
         keep_awake: KeepAwake | None = None,
         resume_after_sleep: bool = False,
+        race: Race | None = None,
     ) -> None:
         """`sleep_watch`: notices the computer sleeping; the session's clock is then its
         `now` (monotonic plus every sleep), not `clock`. `resume_after_sleep`: go on at once
         after a sleep (the plain mode has no key to resume with); the pause is still recorded.
         """
         self.preset = preset
+        self.race = race  # the race this session's race-derived targets were resolved for
         self.schedule: Schedule = build_schedule(preset)
         self.timer = Timer(self.schedule, get_ready_s=get_ready_s)
         self.audio = audio
@@ -461,6 +464,7 @@ class Session:
             schedule=self.schedule,
             started_wall=wall + timedelta(seconds=max(0.0, first.at - mono)),
             started_mono=first.at,
+            **({"race": self.race} if self.race is not None else {}),
         )
         self.recorder.begin()
 

@@ -128,6 +128,9 @@ def effective_settings(args: argparse.Namespace) -> tuple[list[tuple[str, object
         ("voice_name", settings.voice_name, src("voice_name")),
         ("voice_speed", settings.voice_speed, src("voice_speed")),
     ]
+    if settings.race is not None:
+        race = settings.race
+        rows.append(("runner.race", f"{race.text} (VDOT {race.vdot:.1f})", "file"))
     for cue, raw in settings.sounds.items():
         if files.get(cue) == Path(raw).expanduser().resolve():
             rows.append((f"sounds.{cue}", str(files[cue]), "file"))

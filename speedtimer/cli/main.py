@@ -42,14 +42,18 @@ FIND_BUDGET_S = 0.0
 
 def cmd_presets_list(args: argparse.Namespace) -> int:
     """From the cached index where a file has not changed; changed files are read in full for
-    LIST_BUDGET_S (all of them with --full), the rest listed from their first lines."""
+    LIST_BUDGET_S (all of them with --full), the rest listed from their first lines. A
+    preset whose targets come from the runner's race is counted for the race in the settings."""
+    from speedtimer.config.settings import load_settings
     from speedtimer.core.text import printable
     from speedtimer.formats.catalog import load_catalog
 
-    catalog = load_catalog(_paths(args), budget_s=None if args.full else LIST_BUDGET_S)
+    paths = _paths(args)
+    settings = load_settings(paths.settings_file)[0]
+    catalog = load_catalog(paths, settings, budget_s=None if args.full else LIST_BUDGET_S)
     rows = []
     for p in catalog.good:
-        when = p.total_label if p.checked else "?"
+        when = catalog.for_race(p, settings.race).total_label if p.checked else "?"
         rows.append((printable(p.name), p.category, when, printable(str(p.source))))
     if rows:
         w0 = max(len(r[0]) for r in rows)
@@ -71,24 +75,50 @@ def cmd_presets_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _race_line(race, preset) -> str:
+    from speedtimer.core.targets import has_symbolic_targets
+
+    if race is not None:
+        return f"Race: {race.text} (VDOT {race.vdot:.1f})"
+    if has_symbolic_targets(preset):
+        return (
+            'Race: none set, so race-derived targets show no time: add --race "5k 19:57", '
+            "or set [runner] race in the settings (speedtimer config edit)"
+        )
+    return ""
+
+
 def cmd_presets_show(args: argparse.Namespace) -> int:
+    from speedtimer.cli.race import RaceRefused, race_in_effect
     from speedtimer.core.preset import PresetError, format_clock
-    from speedtimer.core.schedule import KIND_NAMES, build_schedule, outline
+    from speedtimer.core.schedule import KIND_NAMES, build_schedule, outline, symbol_text
+    from speedtimer.core.targets import session_preset
     from speedtimer.formats.catalog import load_catalog
 
+    paths = _paths(args)
     try:
-        preset = load_catalog(_paths(args), budget_s=FIND_BUDGET_S).find(args.preset)
+        written = load_catalog(paths, budget_s=FIND_BUDGET_S).find(args.preset)
+        race = race_in_effect(args, paths)
     except PresetError as exc:
         return _error(str(exc))
+    except RaceRefused as exc:
+        return _error(str(exc))
+    preset, race = session_preset(written, race)
     sched = build_schedule(preset)
     if args.json:
-        print(json.dumps(sched.to_json(), indent=2))
+        data = sched.to_json()
+        data["race"] = race.text if race is not None else None
+        data["vdot"] = round(race.vdot, 2) if race is not None else None
+        print(json.dumps(data, indent=2))
         return 0
     totals = sched.totals
     print(f"{preset.name}  ({preset.category}, {totals.label})")
     if preset.description:
         print(preset.description)
-    print(outline(preset))
+    print(outline(written))
+    race_line = _race_line(race, written)
+    if race_line:
+        print(race_line)
     print()
     # as wide as the longest "Rep 10/12 · Set 2/3", so the STEP column stays in line
     pos_w = max([len("REP/SET"), *(len(s.position) for s in sched.steps)])
@@ -96,13 +126,19 @@ def cmd_presets_show(args: argparse.Namespace) -> int:
     for s in sched.steps:
         when = format_clock(s.planned_s) if s.planned_s is not None else "lap"
         detail = s.label
+        source = symbol_text(s.pace_symbol) if s.pace_symbol else ""  # "5k pace"
         if s.distance_m:
             extra = f"{s.distance_m:g} m"
             if s.target_s:
-                extra += f" @ {s.pace_text} = {format_clock(s.target_s)}"
+                extra += f" @ {s.pace_text} = {s.target_time_text}"
+                if source:
+                    extra += f", {source}"
+            elif source:
+                extra += f" @ {source}, no race set"
             detail = f"{detail} ({extra})" if detail else extra
-        elif s.pace_text:
-            detail = f"{detail} @ {s.pace_text}" if detail else f"@ {s.pace_text}"
+        elif s.pace_text or source:
+            pace = ", ".join(x for x in (source, s.pace_text or "no race set") if x)
+            detail = f"{detail} @ {pace}" if detail else f"@ {pace}"
         if s.target_text:
             detail = f"{detail} · {s.target_text}" if detail else s.target_text
         print(
@@ -149,6 +185,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
         return 2
     paths = _paths(args)
+    from speedtimer.core.paces import PaceError, parse_race
+    from speedtimer.core.targets import parse_start_choice
+
+    try:
+        race = parse_race(args.race) if args.race is not None else None
+    except PaceError as exc:
+        return _error(f"--race: {exc}")
+    try:
+        choice = parse_start_choice(args.target) if args.target is not None else None
+    except PaceError as exc:
+        return _error(f"--target: {exc}")
+    if choice is not None and choice.race is not None:
+        return _error('--target: give a pace ("3:40/km") or a rep time ("84s"); a race goes '
+                      "in --race")  # fmt: skip
     try:
         if args.quick is not None:
             from speedtimer.formats.quick import parse_quick
@@ -162,9 +212,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         from speedtimer.cli.plain import run_plain
 
         return run_plain(
-            preset, paths, mute=args.mute, get_ready_s=args.get_ready, voice=args.voice
+            preset,
+            paths,
+            mute=args.mute,
+            get_ready_s=args.get_ready,
+            voice=args.voice,
+            race=race,
+            choice=choice,
         )
-    return _run_app(args, paths, preset)
+    return _run_app(args, paths, preset, race=race, choice=choice)
 
 
 def _follow_the_terminal() -> None:
@@ -205,7 +261,7 @@ def _is_tty(stream) -> bool:
         return False
 
 
-def _run_app(args: argparse.Namespace, paths, preset=None) -> int:
+def _run_app(args: argparse.Namespace, paths, preset=None, race=None, choice=None) -> int:
     problem = no_terminal_problem()
     if problem is not None:
         return _error(problem)
@@ -213,13 +269,19 @@ def _run_app(args: argparse.Namespace, paths, preset=None) -> int:
 
     _follow_the_terminal()
     app = make_app(
-        paths, mute=args.mute, voice=args.voice, get_ready_s=args.get_ready, start_preset=preset
+        paths,
+        mute=args.mute,
+        voice=args.voice,
+        get_ready_s=args.get_ready,
+        start_preset=preset,
+        race=race,
+        start_choice=choice,
     )
     app.run()
     return app.return_code or 0
 
 
-COMMANDS = ("presets", "run", "config", "history")
+COMMANDS = ("presets", "run", "config", "history", "paces")
 
 
 def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
@@ -288,6 +350,12 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     p = psub.add_parser("show", help="a preset's schedule, step by step")
     p.add_argument("preset", metavar="NAME_OR_PATH")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--race",
+        metavar="RACE",
+        help='resolve race-derived targets for this race, e.g. "5k 19:30" (default: the '
+        "settings' [runner] race)",
+    )
     p.set_defaults(func=cmd_presets_show)
     p = psub.add_parser("validate", help="check preset files; exit 1 if any is bad")
     p.add_argument("paths", nargs="+", metavar="PATH")
@@ -309,7 +377,23 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
         action="store_true",
         help="no full-screen app: print each step as a line (for scripts and screen readers)",
     )
+    p.add_argument(
+        "--race",
+        metavar="RACE",
+        help='your race for this run, e.g. "5k 19:30": targets like 5k pace or I pace come from '
+        "it (default: the settings' [runner] race)",
+    )
+    p.add_argument(
+        "--target",
+        metavar="TARGET",
+        help='one target for every work rep with a distance, this run only: a pace ("3:40/km") '
+        'or a rep time ("84s", "1:24")',
+    )
     p.set_defaults(func=cmd_run)
+
+    from speedtimer.cli.paces import add_paces_command
+
+    add_paces_command(sub)
 
     from speedtimer.cli.config import add_config_commands
 
@@ -350,6 +434,11 @@ def main(argv: list[str] | None = None) -> int:
         # Answered before the parser imports the history modules: scripts call this often.
         print(f"speedtimer {__version__}")
         return 0
+    if args_in[:1] == ["paces"]:
+        # Answered without the full parser and its modules: a coach asks this at the track.
+        from speedtimer.cli.paces import main as paces_main
+
+        return paces_main(args_in[1:])
     args = parse_args(args_in)
     if args.get_ready is not None and not 0 <= args.get_ready <= 60:
         build_parser().error("--get-ready expects 0 to 60 seconds")

@@ -28,8 +28,11 @@ def run_plain(
     get_ready_s: int | None = None,
     voice: bool | None = None,
     out=None,
+    race=None,
+    choice=None,
 ) -> int:
     from speedtimer.config.settings import load_settings
+    from speedtimer.core.targets import choice_problem, has_symbolic_targets, session_preset
     from speedtimer.history.recorder import SessionRecorder
     from speedtimer.machine_sleep import KeepAwake, SleepWatch
     from speedtimer.session import Session
@@ -39,6 +42,18 @@ def run_plain(
     settings, problems = load_settings(paths.settings_file)
     for p in problems:
         print(f"warning: {p}", file=out)
+    written = preset
+    preset, race = session_preset(written, race if race is not None else settings.race, choice)
+    if problem := choice_problem(written, choice):
+        print(f"note: {problem}", file=out)
+    if race is not None and has_symbolic_targets(written):
+        print(f"Targets from your race {race.text} (VDOT {race.vdot:.1f})", file=out)
+    elif race is None and has_symbolic_targets(written):
+        print(
+            "note: this preset's targets come from your race and none is set, so they are "
+            'not shown: add --race "5k 19:57", or set [runner] race in the settings',
+            file=out,
+        )
     files, sound_problems = resolve_cue_files(paths.sounds_dir, settings.sounds)
     for p in sound_problems:
         print(f"warning: {p}", file=out)
@@ -59,7 +74,7 @@ def run_plain(
         if speaker.problem:
             warn(speaker.problem)
 
-    def recorder_factory(*, preset, schedule, started_wall, started_mono):
+    def recorder_factory(*, preset, schedule, started_wall, started_mono, race=None):
         toml_text = _read(preset.source)
         return SessionRecorder(
             paths.history_db,
@@ -70,6 +85,8 @@ def run_plain(
             started_mono=started_mono,
             on_problem=lambda m: print(f"warning: {m}", file=out, flush=True),
             spare_pending_dir=paths.spare_pending_dir,
+            race=race.text if race is not None else "",
+            vdot=round(race.vdot, 2) if race is not None else None,
         )
 
     session = Session(
@@ -83,6 +100,7 @@ def run_plain(
         voice_on=voice_on,
         phrases=settings.phrases,
         cue_seconds=cue_lengths(files),
+        race=race,
         sleep_watch=SleepWatch(),
         keep_awake=KeepAwake(),
         resume_after_sleep=True,  # no key to resume with: the sleep is a pause, then on

@@ -69,6 +69,12 @@ def add_preset_io_commands(psub: Any, get_paths: GetPaths) -> None:
         help="distance steps end on the lap button (press lap) instead of at the distance: "
         "for the track, where GPS distance is poor (icu, fit)",
     )
+    p.add_argument(
+        "--race",
+        metavar="RACE",
+        help="icu and fit: absolute paces for race-derived targets from this race, e.g. "
+        '"5k 19:30" (default: the settings\' [runner] race)',
+    )
     p.set_defaults(func=lambda args: cmd_presets_export(args, get_paths(args)))
 
 
@@ -170,15 +176,31 @@ def cmd_presets_import(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def cmd_presets_export(args: argparse.Namespace, paths: Paths) -> int:
+    from speedtimer.cli.race import RaceRefused, race_in_effect
     from speedtimer.core.preset import PresetError
+    from speedtimer.core.targets import has_symbolic_targets, session_preset
     from speedtimer.formats.catalog import load_catalog
     from speedtimer.formats.exporters import EXPORTERS, ExportError
     from speedtimer.formats.preset_save import SaveError
 
     try:
         preset = load_catalog(paths, budget_s=0.0).find(args.preset)
+        race = race_in_effect(args, paths)
     except PresetError as exc:
         return _error(str(exc))
+    except RaceRefused as exc:
+        return _error(str(exc))
+    if args.format != "toml" and has_symbolic_targets(preset):
+        # Other tools know no "5k pace": they get the absolute pace for the race in effect.
+        if race is None:
+            print(
+                'note: race-derived targets left out: no race set (--race "5k 19:57" or '
+                "[runner] race in the settings)",
+                file=sys.stderr,
+            )
+        else:
+            print(f"note: race-derived targets as paces for {race.text}", file=sys.stderr)
+        preset = session_preset(preset, race)[0]
     output = Path(args.output).expanduser() if args.output else None
     try:
         extra = {"lap_button": True} if args.lap_button else {}

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from speedtimer.core.announce import DEFAULT_PHRASES, PHRASE_KEYS, template_problem
+from speedtimer.core.paces import PaceError, Race, parse_race
 from speedtimer.core.text import describe_value
 from speedtimer.files import FileRefused, read_regular_file
 
@@ -134,6 +135,14 @@ KEY_DOCS: tuple[KeyDoc, ...] = (
         "speaking speed in words per minute, {speed} in the command",
     ),
     KeyDoc(
+        "runner",
+        'table: race = "distance time"',
+        'race = "" (none)',
+        'your recent race, e.g. race = "5k 19:57": presets\' race-derived targets ("5k", "I") '
+        "become paces from it",
+        flag="--race, ctrl+t in the menu",
+    ),
+    KeyDoc(
         "sounds",
         "table: cue name = WAV file",
         "the bundled sounds",
@@ -172,6 +181,7 @@ class Settings:
     sounds: dict[str, str] = field(default_factory=dict)  # cue name -> WAV path
     keys: dict[str, str] = field(default_factory=dict)  # binding id -> keys ("space,p")
     phrases: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_PHRASES))
+    race: Race | None = None  # [runner] race: symbolic targets are resolved from it
     file: Path | None = None  # where they were read from, for messages
     from_file: frozenset[str] = frozenset()  # keys the file set validly, for `config show`
 
@@ -297,6 +307,11 @@ def settings_from_dict(data: dict, path: Path) -> tuple[Settings, list[str]]:
         problems += phrase_problems
         if phrases:
             values["phrases"] = {**DEFAULT_PHRASES, **phrases}
+    if "runner" in data:
+        race, runner_problems = _runner(data["runner"], path)
+        problems += runner_problems
+        if race is not None:
+            values["race"] = race
     for table in ("sounds", "keys"):
         if table not in data:
             continue
@@ -317,11 +332,33 @@ def settings_from_dict(data: dict, path: Path) -> tuple[Settings, list[str]]:
                 )
         values[table] = good
     from_file = frozenset(
-        "get_ready" if k == "get_ready_s" else k
+        {"get_ready_s": "get_ready", "race": "runner"}.get(k, k)
         for k, v in values.items()
         if k not in ("sounds", "keys") or v
     )
+    if isinstance(data.get("runner"), dict) and data["runner"].get("race") == "":
+        from_file |= {"runner"}  # race = "" says "no race" on purpose
     return Settings(**values, file=path, from_file=from_file), problems
+
+
+def _runner(raw: object, path: Path) -> tuple[Race | None, list[str]]:
+    """[runner] race = "5k 19:57"; "" means no race. A bad race is reported, never fatal."""
+    if not isinstance(raw, dict):
+        return None, [
+            f"{path}: runner: expected a table [runner], got {describe_value(raw)}; ignored"
+        ]
+    problems = []
+    for key in raw:
+        if key != "race":
+            problems.append(f"{path}: runner.{key}: unknown setting; known: race; ignored")
+    if "race" not in raw or raw["race"] == "":
+        return None, problems
+    value = raw["race"]
+    try:
+        return parse_race(value), problems
+    except PaceError as exc:
+        problems.append(f"{path}: runner.race: {exc}; no race is used")
+        return None, problems
 
 
 def _voice_command(value: object) -> tuple[tuple[str, ...], str | None]:

@@ -35,7 +35,8 @@ HEADER = """\
 #
 # Every setting is listed below, commented out at its default. To change one, remove the "# "
 # in front of it and edit the value. A bad value is reported (file, key, what was expected)
-# and only that setting falls back to its default. speedtimer never rewrites this file.
+# and only that setting falls back to its default. speedtimer never rewrites this file, except
+# the [runner] race line when you set your race in the app (ctrl+t in the menu).
 #
 # Precedence: command-line flag > environment variable > this file > default.
 # `speedtimer config show` prints the settings in effect and where each one comes from;
@@ -93,6 +94,9 @@ def settings_template(
                 out.append(f"# {_line(bid, keys):<32} # {description}")
         elif doc.name == "phrases":
             out += _phrases_section()
+        elif doc.name == "runner":
+            out.append("# [runner]")
+            out.append('# race = ""')
         else:
             out.append("# " + _line(doc.name, values[doc.name]))
         out.append("")

@@ -35,6 +35,7 @@ STEP_KEYS = (
     "label",
     "distance_m",
     "target_pace",
+    "target_time",
     "target_text",
     "lap_button",
     "section",
@@ -88,6 +89,11 @@ class Step:
     # The section header written above this step (intervals.icu "Warmup", "Main set"); only
     # carried so that exports write it back where it was.
     section: str = ""
+    # A race-derived target as written ("5k-2s", "I", "T+5s"): pace_s_per_km is None until
+    # speedtimer.core.targets resolves it for the runner's VDOT at session start.
+    pace_symbol: str | None = None
+    # A rep time for the distance ("400 m in 84 s"); pace_s_per_km is then derived from it.
+    target_time_s: float | None = None
 
     @property
     def pace_mid_s_per_km(self) -> float | None:
@@ -100,7 +106,10 @@ class Step:
 
     @property
     def target_s(self) -> float | None:
-        """Time the distance should take at the target pace (the middle of a range)."""
+        """Time the distance should take: the rep time, else at the target pace (the middle
+        of a range)."""
+        if self.target_time_s:
+            return self.target_time_s
         pace = self.pace_mid_s_per_km
         if self.distance_m and pace:
             return self.distance_m / 1000 * pace
@@ -224,6 +233,40 @@ def parse_pace(value: object, key: str = "target_pace", path: Path | str | None 
     if not m:
         raise PresetError(f"expected {PACE_EXPECTED}, got {value!r}", path, key)
     return _per_km(_pace_seconds(m.group(1), m.group(2), value, key, path), m.group(3))
+
+
+def parse_symbolic_pace(value: str, key: str, path: Path | str | None = None) -> str:
+    """A race-derived target ("I", "5k-2s", "T+5s") in its canonical spelling."""
+    from speedtimer.core.paces import PaceError, parse_symbol
+
+    try:
+        return parse_symbol(value, PACE_EXPECTED).text
+    except PaceError as exc:
+        raise PresetError(str(exc), path, key) from None
+
+
+_REP_TIME = re.compile(r"^\s*(?:(\d{1,2}):)?(\d{1,5}(?:\.\d)?)\s*s?\s*$")
+
+
+def parse_target_time(
+    value: object, key: str = "target_time", path: Path | str | None = None
+) -> float:
+    """Seconds for a rep: 84, 84.5, "84s", "1:24", "1:24.5"."""
+    expected = 'a rep time like "1:24", "84s" or 84'
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise PresetError(f"expected {expected}, got {describe_value(value)}", path, key)
+    if isinstance(value, str):
+        m = _REP_TIME.match(value)
+        if not m or (m.group(1) is not None and float(m.group(2)) >= 60):
+            raise PresetError(f"expected {expected}, got {value!r}", path, key)
+        seconds = int(m.group(1) or 0) * 60 + float(m.group(2))
+    else:
+        seconds = float(value)
+    if not seconds > 0:
+        raise PresetError(f"a rep time must be more than zero, got {value!r}", path, key)
+    if seconds > MAX_STEP_SECONDS:
+        raise PresetError(f"rep time {value!r} is longer than the 24 hour limit", path, key)
+    return round(seconds, 1)
 
 
 def parse_pace_range(

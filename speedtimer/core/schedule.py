@@ -35,6 +35,8 @@ class ScheduledStep:
     set_count: int | None = None
     pace_hi_s_per_km: float | None = None  # slow end of a pace range
     target_text: str = ""  # a target speedtimer cannot measure, shown as written
+    pace_symbol: str | None = None  # the race-derived target it came from ("5k-2s")
+    target_time_s: float | None = None  # a rep time given as such ("400 m in 84 s")
 
     @property
     def is_open(self) -> bool:
@@ -50,7 +52,10 @@ class ScheduledStep:
 
     @property
     def target_s(self) -> float | None:
-        """The time the distance should take (at the middle of a pace range)."""
+        """The time the distance should take: a rep time given as such, else at the target
+        pace (the middle of a pace range)."""
+        if self.target_time_s:
+            return self.target_time_s
         pace = self.pace_mid_s_per_km
         if self.distance_m and pace:
             return self.distance_m / 1000 * pace
@@ -85,10 +90,16 @@ class ScheduledStep:
         a timed step's "target 4:30/km", then the targets speedtimer cannot measure, as
         written ("Z3 HR"); "" when it asks for nothing."""
         parts = []
-        if self.target_s:
-            parts.append(f"target {self.target_time_text} ({self.pace_text})")
+        source = symbol_text(self.pace_symbol) if self.pace_symbol else ""  # "5k pace"
+        if self.target_s and self.target_time_s:  # a rep time given as such: no pace to add
+            parts.append(f"target {self.target_time_text}")
+        elif self.target_s:
+            inner = ", ".join(x for x in (self.pace_text, source) if x)
+            parts.append(f"target {self.target_time_text} ({inner})")
         elif self.pace_text:
-            parts.append(f"target {self.pace_text}")
+            parts.append(f"target {self.pace_text}" + (f" ({source})" if source else ""))
+        elif source:  # from the runner's race, and no race is known
+            parts.append(f"{source}: no race set")
         if self.target_text:
             parts.append(self.target_text)
         return " · ".join(parts)
@@ -141,6 +152,7 @@ class ScheduledStep:
             "target_pace_hi_s_per_km": self.pace_hi_s_per_km,
             "target_text": self.target_text,
             "target_s": self.target_s,
+            "target_pace_symbol": self.pace_symbol,
         }
 
 
@@ -234,6 +246,8 @@ def _expand(
                     set_count=st[1],
                     pace_hi_s_per_km=item.pace_hi_s_per_km,
                     target_text=item.target_text,
+                    pace_symbol=item.pace_symbol,
+                    target_time_s=item.target_time_s,
                 )
             )
             continue
@@ -246,6 +260,14 @@ def _expand(
                 # nested block (3 x [4 x [work, rest]] ends on work, not on a jog).
                 while len(out) > start and out[-1].kind == "rest":
                     out.pop()
+
+
+def symbol_text(symbol: str) -> str:
+    """ "5k-2s" -> "5k pace -2s", "I" -> "I pace": how a screen names a race-derived target."""
+    for i, ch in enumerate(symbol):
+        if ch in "+-" and i:
+            return f"{symbol[:i]} pace {symbol[i:]}"
+    return f"{symbol} pace"
 
 
 def totals_line(preset: Preset) -> str:
@@ -282,9 +304,15 @@ def _outline_item(item: Step | Repeat) -> str:
     name = item.label or KIND_NAMES[item.kind].lower()
     if item.distance_m:
         dist = f"{item.distance_m:g} m"
-        if item.pace_s_per_km:
+        if item.target_time_s:
+            dist += f" in {format_clock(item.target_time_s, tenths=item.target_time_s % 1 != 0)}"
+        elif item.pace_symbol:
+            dist += f" @ {symbol_text(item.pace_symbol)}"
+        elif item.pace_s_per_km:
             dist += f" @ {format_pace_range(item.pace_s_per_km, item.pace_hi_s_per_km)}"
         name = dist
+    elif item.pace_symbol:
+        name += f" @ {symbol_text(item.pace_symbol)}"
     elif item.pace_s_per_km:
         name += f" @ {format_pace_range(item.pace_s_per_km, item.pace_hi_s_per_km)}"
     when = format_clock(item.duration_s) if item.duration_s else "lap"

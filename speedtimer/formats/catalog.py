@@ -14,7 +14,7 @@ settings.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +25,7 @@ from speedtimer.formats.preset_toml import load_preset
 
 if TYPE_CHECKING:
     from speedtimer.config.settings import Settings
+    from speedtimer.core.paces import Race
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,31 @@ class Catalog:
     def load(self, entry: Summary) -> Preset:
         """The preset in full, read now from its file (PresetError if it is broken now)."""
         return self._defaults(load_preset(entry.path, bundled=entry.bundled))
+
+    def for_race(self, entry: Summary, race: Race | None) -> Summary:
+        """`entry` with its totals worked out for the runner's race when some of its targets
+        come from it ("5k pace"); the index counts those as without a pace. The file is read
+        in full for that (few presets say "5k pace"); as listed if it cannot be read now."""
+        if race is None or not entry.race_derived or entry.broken or not entry.checked:
+            return entry
+        from speedtimer.core.schedule import build_schedule
+        from speedtimer.core.targets import session_preset
+
+        try:
+            preset = self.load(entry)
+        except PresetError:
+            return entry  # broken since it was listed: the next look at the folders says so
+        sched = build_schedule(session_preset(preset, race)[0])
+        totals = sched.totals
+        return replace(
+            entry,
+            estimate_s=totals.seconds,
+            total_label=totals.label,
+            is_estimate=totals.is_estimate,
+            left_out=bool(totals.left_out),
+            work_reps=sched.work_reps,
+            work_s=sched.work_s,
+        )
 
     @property
     def good(self) -> list[Summary]:

@@ -33,7 +33,7 @@ from speedtimer.files import FileRefused, atomic_write, read_regular_file
 from speedtimer.formats.preset_toml import load_preset
 
 INDEX_FILE_NAME = "presets-index.json"
-INDEX_FORMAT = 2  # 2: the total as its label (core/totals.py)
+INDEX_FORMAT = 3  # 2: the total as its label (core/totals.py); 3: race_derived
 MAX_INDEX_BYTES = 32 * 1024 * 1024
 MAX_ENTRIES = 20_000
 MAX_OUTLINE = 2_000
@@ -76,6 +76,9 @@ class Summary:
     error: str | None = None  # a broken file: the loader's message
     error_key: str = ""
     checked: bool = True  # False: only the file's first lines were read (a listing's budget)
+    # Some targets come from the runner's race ("5k pace"): the totals above count them as
+    # without a pace; Catalog.for_race works them out for a race.
+    race_derived: bool = False
     preset: Preset | None = field(default=None, compare=False, repr=False)  # when just read
 
     @property
@@ -119,12 +122,14 @@ class Summary:
             "outline": self.outline,
             "error": self.error,
             "error_key": self.error_key,
+            "race_derived": self.race_derived,
         }
 
 
 def summarize(path: Path, *, bundled: bool = False, stamp: Stamp | None = None) -> Summary:
     """Read and check one file in full (the only place the index learns anything)."""
     from speedtimer.core.schedule import build_schedule, outline
+    from speedtimer.core.targets import has_symbolic_targets
 
     if stamp is None:
         stamp = stamp_of(path)
@@ -159,6 +164,7 @@ def summarize(path: Path, *, bundled: bool = False, stamp: Stamp | None = None) 
         work_reps=sched.work_reps,
         work_s=sched.work_s,
         outline=text,
+        race_derived=has_symbolic_targets(preset),
         preset=preset,
     )
 
@@ -262,7 +268,7 @@ def _entry(raw: object, known_path: Path | None = None) -> Summary:
     category = _str(raw.get("category"), 40)
     if category not in CATEGORIES or not isinstance(raw.get("bundled"), bool):
         raise ValueError(category)
-    if not isinstance(raw.get("is_estimate"), bool) or not isinstance(raw.get("left_out"), bool):
+    if not all(isinstance(raw.get(k), bool) for k in ("is_estimate", "left_out", "race_derived")):
         raise ValueError(raw)
     path = _str(raw.get("path"), 4096, raw=True)  # shown only through printable()
     if not os.path.isabs(path) or "\x00" in path:
@@ -288,6 +294,7 @@ def _entry(raw: object, known_path: Path | None = None) -> Summary:
         outline=_str(raw.get("outline"), MAX_OUTLINE),
         error=None if error is None else _str(error, MAX_ERROR, lines=True),
         error_key=_str(raw.get("error_key"), MAX_ERROR),
+        race_derived=raw["race_derived"],
     )
 
 

@@ -71,9 +71,14 @@ def step_to_dict(item: Step | Repeat) -> dict[str, Any]:
         d["duration"] = _clock(item.duration_s)
     if item.distance_m is not None:
         d["distance_m"] = _number(item.distance_m)
-    pace = format_target_pace(item)
-    if pace is not None:
-        d["target_pace"] = pace
+    if item.target_time_s is not None:
+        d["target_time"] = format_rep_time(item.target_time_s)
+    elif item.pace_symbol is not None:
+        d["target_pace"] = item.pace_symbol
+    else:
+        pace = format_target_pace(item)
+        if pace is not None:
+            d["target_pace"] = pace
     if item.target_text:
         d["target_text"] = item.target_text
     if item.lap_button:
@@ -81,6 +86,15 @@ def step_to_dict(item: Step | Repeat) -> dict[str, Any]:
     if item.section:
         d["section"] = item.section
     return d
+
+
+def format_rep_time(seconds: float) -> str:
+    """A rep time as a coach writes it: "84s" under a minute, else "1:24" (tenths kept)."""
+    whole = float(seconds).is_integer()
+    if seconds < 60:
+        return f"{seconds:g}s"
+    m, s = divmod(seconds, 60)
+    return f"{int(m)}:{int(s):02d}" if whole else f"{int(m)}:{s:04.1f}"
 
 
 def preset_to_dict(preset: Preset) -> dict[str, Any]:

@@ -41,7 +41,9 @@ from speedtimer.core.preset import (
     Repeat,
     Step,
     parse_duration,
+    parse_symbolic_pace,
     parse_target_pace,
+    parse_target_time,
 )
 from speedtimer.core.schedule import build_schedule
 from speedtimer.core.text import control_char_problem, describe_value, printable
@@ -211,10 +213,23 @@ class _Validator:
                 )
             distance = float(distance)
         pace, pace_hi, pace_unit = None, None, "km"
+        symbol = None
         if "target_pace" in table:
-            pace, pace_hi, pace_unit = parse_target_pace(
-                table["target_pace"], _join(prefix, "target_pace"), self.path
-            )
+            raw = table["target_pace"]
+            key = _join(prefix, "target_pace")
+            if isinstance(raw, str) and ":" not in raw:  # "I", "5k-2s": from the runner's race
+                symbol = parse_symbolic_pace(raw, key, self.path)
+            else:
+                pace, pace_hi, pace_unit = parse_target_pace(raw, key, self.path)
+        target_time = None
+        if "target_time" in table:
+            key = _join(prefix, "target_time")
+            if "target_pace" in table:
+                raise self.err(key, "give target_pace or target_time, not both")
+            target_time = parse_target_time(table["target_time"], key, self.path)
+            if distance is None:
+                raise self.err(key, "needs distance_m too: a rep time is for a distance")
+            pace = target_time / distance * 1000
         label = self.text(table, "label", prefix)
         target_text = self.one_line(table, "target_text", prefix, MAX_TARGET_TEXT)
         section = self.one_line(table, "section", prefix, MAX_TARGET_TEXT)
@@ -238,6 +253,8 @@ class _Validator:
             target_text=target_text,
             lap_button=lap_button,
             section=section,
+            pace_symbol=symbol,
+            target_time_s=target_time,
         )
 
     def one_line(self, table: dict, key: str, prefix: str, limit: int) -> str:

@@ -126,6 +126,16 @@ class _Tok:
     value: Any = None
 
 
+def _symbol(word: str, text: str, col: int) -> str:
+    """@5k, @I, @T+5s: a race-derived target, as in preset files."""
+    from speedtimer.core.paces import PaceError, parse_symbol
+
+    try:
+        return parse_symbol(word).text
+    except PaceError as exc:
+        raise QuickError(str(exc), text, col) from None
+
+
 def _tokens(text: str) -> list[_Tok]:
     toks: list[_Tok] = []
     i, n = 0, len(text)
@@ -149,6 +159,10 @@ def _tokens(text: str) -> list[_Tok]:
                 k += 1
             word = text[j:k]
             m = _PACE.match(word.lower())
+            if word and ":" not in word:
+                toks.append(_Tok("pace", col, text[i:k], _symbol(word, text, j + 1)))
+                i = k
+                continue
             if not m or int(m.group(2)) >= 60:
                 got = f"got {word!r}" if word else "got nothing"
                 raise QuickError(
@@ -575,7 +589,7 @@ def _step_text(step: Step) -> str:
     if step.distance_m is not None:
         # Every step written here has a time or "lap", so "400m" always reads back as metres.
         parts.append(f"{_decimal_text(step.distance_m)}m")
-    pace = format_target_pace(step)
+    pace = step.pace_symbol or format_target_pace(step)
     if pace is not None:
         parts.append(f"@{pace}")
     if step.label:

@@ -218,6 +218,8 @@ class _Imported:
     pid: int | None
     host: str | None
     steps: tuple[StepRow, ...]
+    race: str = ""
+    vdot: float | None = None
 
 
 def step_from_dict(d: Any, where: str = "step") -> StepRow:
@@ -245,6 +247,8 @@ def step_from_dict(d: Any, where: str = "step") -> StepRow:
             "pace_s_per_km", optional=True, most=MAX_PACE_S_PER_KM, positive=True
         ),
         laps=v.laps("laps", MAX_STEP_S),
+        target_lo_s=v.number("target_lo_s", optional=True, most=MAX_PAUSE_S),
+        target_hi_s=v.number("target_hi_s", optional=True, most=MAX_PAUSE_S),
         adjusted_s=v.signed_number("adjusted_s", default=0.0, most=MAX_STEP_S),
     )
     # a split is part of its step: never longer than the time the step ran
@@ -306,4 +310,16 @@ def session_from_dict(d: Any, where: str = "session") -> _Imported:
         pid=v.integer("pid", optional=True),
         host=v.text("host", optional=True),
         steps=steps,
+        race=v.text("race", default="")[:60],
+        vdot=_bounded_vdot(v.number("vdot", optional=True, most=MAX_VDOT)),
     )
+
+
+MAX_VDOT = 120.0  # far beyond any runner: the pace model itself stops at 90
+
+
+def _bounded_vdot(value: float | None) -> float | None:
+    """A VDOT from a file (0 to MAX_VDOT, checked by the reader): 0 means none."""
+    if value is None or value < 1:
+        return None
+    return float(value)

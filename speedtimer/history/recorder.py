@@ -100,6 +100,7 @@ def step_row_for(
     splits = tuple(float(x) for x in record.splits)
     # an open step ends on its one lap: that lap is split_s, not an intermediate split
     laps = splits[:-1] if split is not None else splits
+    bounds = step.target_range_s  # a pace range: a rep inside it is on target
     return StepRow(
         idx=idx,
         step_index=record.index,
@@ -120,6 +121,8 @@ def step_row_for(
         split_s=split,
         pace_s_per_km=pace,
         laps=laps,
+        target_lo_s=bounds[0] if bounds is not None else None,
+        target_hi_s=bounds[1] if bounds is not None else None,
         adjusted_s=float(record.adjusted_s),
     )
 
@@ -139,6 +142,8 @@ class SessionRecorder:
         session_uuid: str | None = None,
         background: bool = False,
         spare_pending_dir: Path | None = None,
+        race: str = "",
+        vdot: float | None = None,
     ) -> None:
         """`started_wall` (aware) and `started_mono` are the same instant on the wall clock and
         on the timer's monotonic scale. `open_store` replaces `HistoryStore.open` (tests).
@@ -190,6 +195,8 @@ class SessionRecorder:
             "pid": os.getpid(),
             "pid_started": process_start(os.getpid()),
             "host": socket.gethostname(),
+            "race": race,  # what its race-derived targets were worked out from
+            "vdot": vdot,
         }
         if background:
             _LIVE.add(self)
@@ -356,6 +363,8 @@ class SessionRecorder:
                 planned_s=self._session["planned_s"],
                 reps_planned=self._session["reps_planned"],
                 utc_offset_min=self._session["utc_offset_min"],
+                race=self._session["race"],
+                vdot=self._session["vdot"],
             )
             self._store.checkpoint()
         except (StoreError, sqlite3.Error, OSError) as exc:

@@ -93,6 +93,21 @@ class StepRow:
     pace_s_per_km: float | None = None  # actual pace, when the distance is known
     laps: tuple[float, ...] = ()  # intermediate splits taken inside the step
     adjusted_s: float = 0.0  # added (+) or removed (-) with the +/- keys; planned_s is the plan
+    # a target range's fastest and slowest time for the distance (target_s is its middle)
+    target_lo_s: float | None = None
+    target_hi_s: float | None = None
+
+    def delta_s(self) -> float | None:
+        """Split minus target: 0 inside a target range, else the distance to its nearer end
+        (as the run screen and the summary said it); None without a split or a target."""
+        if self.split_s is None or not self.target_s:
+            return None
+        lo, hi = self.target_lo_s, self.target_hi_s
+        if lo is not None and hi is not None and lo <= hi:
+            if self.split_s < lo:
+                return self.split_s - lo
+            return max(0.0, self.split_s - hi)
+        return self.split_s - self.target_s
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -115,6 +130,8 @@ class StepRow:
             "split_s": self.split_s,
             "pace_s_per_km": self.pace_s_per_km,
             "laps": list(self.laps),
+            "target_lo_s": self.target_lo_s,
+            "target_hi_s": self.target_hi_s,
             "adjusted_s": self.adjusted_s,
         }
 
@@ -140,6 +157,8 @@ class StepRow:
             self.split_s,
             self.pace_s_per_km,
             json.dumps([float(x) for x in self.laps]),
+            self.target_lo_s,
+            self.target_hi_s,
             float(self.adjusted_s),
         )
 
@@ -147,9 +166,9 @@ class StepRow:
 _STEP_COLUMNS = (
     "session_id, idx, step_index, kind, label, rep, rep_count, set_no, set_count, planned_s, "
     "actual_s, paused_s, ended_how, started_at, ended_at, distance_m, target_s, split_s, "
-    "pace_s_per_km, laps, adjusted_s"
+    "pace_s_per_km, laps, target_lo_s, target_hi_s, adjusted_s"
 )
-_INSERT_STEP = f"INSERT OR REPLACE INTO steps ({_STEP_COLUMNS}) VALUES ({', '.join('?' * 21)})"
+_INSERT_STEP = f"INSERT OR REPLACE INTO steps ({_STEP_COLUMNS}) VALUES ({', '.join('?' * 23)})"
 
 
 @dataclass(frozen=True)
@@ -200,12 +219,16 @@ class SessionDetail(SessionSummary):
     pid: int | None = None
     host: str | None = None
     steps: tuple[StepRow, ...] = field(default_factory=tuple)
+    race: str = ""  # the race its targets came from ("5k 19:57"), "" for none
+    vdot: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = super().to_dict()
         d["preset_toml"] = self.preset_toml
         d["host"] = self.host
         d["pid"] = self.pid
+        d["race"] = self.race
+        d["vdot"] = self.vdot
         d["steps"] = [s.to_dict() for s in self.steps]
         return d
 
@@ -214,6 +237,15 @@ class WeekTrend(NamedTuple):
     week_start: date  # Monday, runner's local calendar
     sessions: int
     work_minutes: float
+
+
+class TargetDelta(NamedTuple):
+    """One session's lap-timed work reps against their targets (as run)."""
+
+    day: date  # the runner's local date
+    avg_delta_s: float  # split minus target, averaged over its reps: + slower, - faster
+    reps: int
+    race: str  # the race the targets came from, "" for fixed paces
 
 
 class SplitStats(NamedTuple):
@@ -259,6 +291,8 @@ def _step_from_row(row: tuple) -> StepRow:
         split_s,
         pace,
         laps,
+        target_lo_s,
+        target_hi_s,
         adjusted_s,
     ) = row
     try:
@@ -285,6 +319,8 @@ def _step_from_row(row: tuple) -> StepRow:
         split_s=split_s,
         pace_s_per_km=pace,
         laps=laps_t,
+        target_lo_s=target_lo_s,
+        target_hi_s=target_hi_s,
         adjusted_s=adjusted_s or 0.0,
     )
 
@@ -305,7 +341,7 @@ _RECOVER_SQL = """
 _STEP_SELECT = (
     "SELECT idx, step_index, kind, label, rep, rep_count, set_no, set_count, planned_s, actual_s, "
     "paused_s, ended_how, started_at, ended_at, distance_m, target_s, split_s, pace_s_per_km, "
-    "laps, adjusted_s FROM steps"
+    "laps, target_lo_s, target_hi_s, adjusted_s FROM steps"
 )
 
 
@@ -327,6 +363,8 @@ _EXPORT_KEYS = (
     "preset_toml",
     "pid",
     "host",
+    "race",
+    "vdot",
 )
 _STEP_KEYS = (
     "idx",
@@ -361,7 +399,8 @@ def _step_dict(row: tuple) -> dict[str, Any]:
             d["laps"] = [float(x) for x in json.loads(laps)]
         except (ValueError, TypeError):
             d["laps"] = []
-    d["adjusted_s"] = row[19] or 0.0
+    d["target_lo_s"], d["target_hi_s"] = row[19], row[20]
+    d["adjusted_s"] = row[21] or 0.0
     return d
 
 

@@ -115,7 +115,16 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE sessions ADD COLUMN pid_started TEXT;
     """,
-    # 5: the time added or removed with +/- kept apart from the plan: planned_s is the plan
+    # 5: the runner's race and its VDOT that a session's race-derived targets ("5k pace") were
+    # worked out from; each step's target_s already holds the target it was run with, and a
+    # target range ("3:13-3:18/km", E pace) its two ends, so a rep inside it is on target
+    """
+    ALTER TABLE sessions ADD COLUMN race TEXT NOT NULL DEFAULT '';
+    ALTER TABLE sessions ADD COLUMN vdot REAL;
+    ALTER TABLE steps ADD COLUMN target_lo_s REAL;
+    ALTER TABLE steps ADD COLUMN target_hi_s REAL;
+    """,
+    # 6: the time added or removed with +/- kept apart from the plan: planned_s is the plan
     # again. Steps written before keep 0 here (and their planned_s includes what was added).
     """
     ALTER TABLE steps ADD COLUMN adjusted_s REAL NOT NULL DEFAULT 0;

@@ -54,6 +54,7 @@ from speedtimer.history.rows import (
     SessionSummary,
     SplitStats,
     StepRow,
+    TargetDelta,
     WeekTrend,
     _local_date,
     _offset_of,
@@ -227,6 +228,8 @@ class HistoryStore:
         host: str | None = None,
         utc_offset_min: int | None = None,
         pid_started: str | None = None,
+        race: str = "",
+        vdot: float | None = None,
     ) -> int:
         """Insert a session 'in_progress'; returns its id. `utc_offset_min` defaults to the
         offset `started_at` carries, or this computer's local offset for a UTC time.
@@ -247,11 +250,13 @@ class HistoryStore:
             pid,
             host,
             pid_started,
+            race,
+            vdot,
         )
         sql = (
             "INSERT INTO sessions (uuid, preset_name, preset_toml, started_at, utc_offset_min,"
-            " status, planned_s, reps_planned, pid, host, pid_started)"
-            " VALUES (?, ?, ?, ?, ?, 'in_progress', ?, ?, ?, ?, ?)"
+            " status, planned_s, reps_planned, pid, host, pid_started, race, vdot)"
+            " VALUES (?, ?, ?, ?, ?, 'in_progress', ?, ?, ?, ?, ?, ?, ?)"
         )
         return self._write(lambda c: c.execute(sql, params).lastrowid)
 
@@ -483,7 +488,8 @@ class HistoryStore:
 
         def read(c: sqlite3.Connection):
             row = c.execute(
-                f"SELECT {_SUMMARY_COLUMNS}, preset_toml, pid, host FROM sessions WHERE id = ?",
+                f"SELECT {_SUMMARY_COLUMNS}, preset_toml, pid, host, race, vdot FROM sessions"
+                " WHERE id = ?",
                 (session_id,),
             ).fetchone()
             if row is None:
@@ -502,6 +508,8 @@ class HistoryStore:
             pid=row[16],
             host=row[17],
             steps=tuple(_step_from_row(s) for s in steps),
+            race=row[18],
+            vdot=row[19],
         )
 
     def session_id_for_uuid(self, uuid: str) -> int | None:
@@ -538,6 +546,38 @@ class HistoryStore:
         args = {"first": first.isoformat(), "weeks": weeks, "lo": lo, "hi": hi}
         rows = self._read(lambda c: c.execute(sql, args).fetchall())
         return [WeekTrend(date.fromisoformat(w), n, m) for w, n, m in rows]
+
+    def target_deltas(self, weeks: int = 12, now: datetime | None = None) -> list[TargetDelta]:
+        """Per session of the last `weeks` local weeks (oldest first): how its lap-timed work
+        reps compared to their targets on average. Each step keeps the target it was run with,
+        so a session's figure never changes when the runner's race does."""
+        weeks = max(1, int(weeks))
+        first = week_start(_local_date(now)) - timedelta(weeks=weeks - 1)
+        lo = to_iso(datetime(first.year, first.month, first.day, tzinfo=UTC) - timedelta(days=1))
+        sql = """
+            SELECT date(s.started_at, printf('%+d minutes', s.utc_offset_min)),
+                   avg(CASE WHEN st.target_lo_s <= st.target_hi_s THEN
+                           CASE WHEN st.split_s < st.target_lo_s THEN st.split_s - st.target_lo_s
+                                WHEN st.split_s > st.target_hi_s THEN st.split_s - st.target_hi_s
+                                ELSE 0 END
+                       ELSE st.split_s - st.target_s END),
+                   count(*), s.race
+            FROM sessions s JOIN steps st ON st.session_id = s.id
+            WHERE s.started_at >= :lo AND s.status != 'in_progress'
+              AND st.kind = 'work' AND st.ended_how = 'lap' AND st.split_s IS NOT NULL
+              AND st.target_s > 0
+            GROUP BY s.id
+            HAVING date(s.started_at, printf('%+d minutes', s.utc_offset_min)) >= :first
+            ORDER BY s.started_at, s.id
+        """
+        args = {"lo": lo, "first": first.isoformat()}
+        rows = self._read(lambda c: c.execute(sql, args).fetchall())
+        # a session whose numbers no run could make (inf - inf is NULL in SQLite) is left out
+        return [
+            TargetDelta(date.fromisoformat(d), a, n, r)
+            for d, a, n, r in rows
+            if isinstance(a, int | float) and math.isfinite(a)
+        ]
 
     def streak_weeks(self, now: datetime | None = None) -> int:
         """Weeks in a row, up to this week (or last week, while this one has none yet), with
@@ -617,7 +657,7 @@ class HistoryStore:
 
             def read(c: sqlite3.Connection, last_id=last_id):
                 rows = c.execute(
-                    f"SELECT {_SUMMARY_COLUMNS}, preset_toml, pid, host FROM sessions"
+                    f"SELECT {_SUMMARY_COLUMNS}, preset_toml, pid, host, race, vdot FROM sessions"
                     " WHERE id > ? ORDER BY id LIMIT ?",
                     (last_id, batch),
                 ).fetchall()
@@ -679,6 +719,8 @@ class HistoryStore:
                 r.note,
                 r.pid,
                 r.host,
+                r.race,
+                r.vdot,
             )
             row = c.execute("SELECT id FROM sessions WHERE uuid = ?", (r.uuid,)).fetchone()
             if row is not None:
@@ -691,7 +733,7 @@ class HistoryStore:
                     "UPDATE sessions SET preset_name = ?, preset_toml = ?, started_at = ?,"
                     " utc_offset_min = ?, ended_at = ?, status = ?, planned_s = ?, active_s = ?,"
                     " work_s = ?, reps_done = ?, reps_planned = ?, paused_s = ?, rpe = ?,"
-                    " note = ?, pid = ?, host = ? WHERE id = ?",
+                    " note = ?, pid = ?, host = ?, race = ?, vdot = ? WHERE id = ?",
                     (*values, sid),
                 )
                 c.execute("DELETE FROM steps WHERE session_id = ?", (sid,))
@@ -699,8 +741,8 @@ class HistoryStore:
                 sid = c.execute(
                     "INSERT INTO sessions (uuid, preset_name, preset_toml, started_at,"
                     " utc_offset_min, ended_at, status, planned_s, active_s, work_s, reps_done,"
-                    " reps_planned, paused_s, rpe, note, pid, host)"
-                    f" VALUES ({', '.join('?' * 17)})",
+                    " reps_planned, paused_s, rpe, note, pid, host, race, vdot)"
+                    f" VALUES ({', '.join('?' * 19)})",
                     (r.uuid, *values),
                 ).lastrowid
             c.executemany(_INSERT_STEP, [s._params(sid) for s in r.steps])

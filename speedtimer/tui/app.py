@@ -30,7 +30,14 @@ from speedtimer.config.settings import (
     problems_notice,
     theme_problem,
 )
+from speedtimer.core.paces import Race
 from speedtimer.core.preset import Preset
+from speedtimer.core.targets import (
+    StartChoice,
+    choice_problem,
+    has_symbolic_targets,
+    session_preset,
+)
 from speedtimer.formats.catalog import Catalog
 from speedtimer.machine_sleep import KeepAwake, SleepWatch
 from speedtimer.tui import textual_patches
@@ -43,6 +50,7 @@ if TYPE_CHECKING:  # the run screen, session and sound come after the menu's fir
     from speedtimer.tui.screens.run import RunScreen
 
 log = logging.getLogger("speedtimer")
+RACE_KEY = "ctrl+t"  # the menu's key for the runner's race (MenuScreen's binding "race")
 EXIT_FLUSH_S = 3.0  # at most this long at exit for history writes; the rest go to a file
 textual_patches.install()
 
@@ -75,6 +83,8 @@ class SpeedTimerApp(OrderedKeys):  # keys of a burst go where the focus moved (k
         record_history: bool = True,
         sleep_clock: Callable[[], float] | None = None,
         keep_awake: bool = True,
+        race: Race | None = None,
+        start_choice: StartChoice | None = None,
         write_settings_file: bool = False,
     ) -> None:
         """`sleep_clock`: a clock that keeps counting while the computer sleeps, to notice a
@@ -95,9 +105,13 @@ class SpeedTimerApp(OrderedKeys):  # keys of a burst go where the focus moved (k
         self._voice: Voice | None = None
         self.get_ready_s = settings.get_ready_s if get_ready_s is None else get_ready_s
         self.start_preset = start_preset
+        self.start_choice = start_choice
         self.record_history = record_history
         self.sleep_clock = sleep_clock
         self.keep_awake = keep_awake
+        # The runner's race: --race for this run, else the settings file's [runner] race.
+        self.race: Race | None = race if race is not None else settings.race
+        self._race_hint_given = False
         self._write_settings_file = write_settings_file
         self.catalog: Catalog = Catalog(())
         self._sound_told = False  # the sound problem is said once per app run
@@ -141,7 +155,7 @@ class SpeedTimerApp(OrderedKeys):  # keys of a burst go where the focus moved (k
         # worker thread, so hundreds of large files never keep it from showing.
         self.push_screen(MenuScreen(self.catalog, load=True))
         if self.start_preset is not None:
-            self.start_session(self.start_preset)
+            self.start_session(self.start_preset, self.start_choice)
         self._report_settings_problems()
         self._install_signal_handlers()
         # Start the sound player (a separate process that preloads every cue) after the first
@@ -368,10 +382,22 @@ class SpeedTimerApp(OrderedKeys):  # keys of a burst go where the focus moved (k
 
     # --- actions ---------------------------------------------------------------------------
 
-    def start_session(self, preset: Preset) -> RunScreen:
+    def start_session(self, preset: Preset, choice: StartChoice | None = None) -> RunScreen:
         from speedtimer.session import Session
         from speedtimer.tui.screens.run import RunScreen
 
+        written = preset
+        preset, race = session_preset(written, self.race, choice)
+        # Said on the run screen's status line: no notice covers a running session.
+        status = {}
+        if problem := choice_problem(written, choice):
+            status["start_with"] = problem
+        if race is None and has_symbolic_targets(written) and not self._race_hint_given:
+            self._race_hint_given = True  # once an app run: the runner has heard it
+            status["race"] = (
+                "No race set: targets from your race (5k pace, I pace) are not shown. Set one "
+                f'with {RACE_KEY} in the menu, or [runner] race = "5k 19:57" in the settings.'
+            )
         voice = self.voice if self.voice_on else None
         if voice is not None and voice.problem:
             self.report(voice.problem)  # once a session: the runner expects to hear it
@@ -390,8 +416,9 @@ class SpeedTimerApp(OrderedKeys):  # keys of a burst go where the focus moved (k
             cue_seconds=self._cue_seconds,
             sleep_watch=self._sleep_watch(),
             keep_awake=KeepAwake() if self.keep_awake else None,
+            race=race,
         )
-        screen = RunScreen(session)
+        screen = RunScreen(session, status=status)
         self.push_screen(screen)
         return screen
 
@@ -403,7 +430,7 @@ class SpeedTimerApp(OrderedKeys):  # keys of a burst go where the focus moved (k
     def _recorder_factory(self):
         from speedtimer.history.recorder import SessionRecorder
 
-        def factory(*, preset: Preset, schedule, started_wall, started_mono):
+        def factory(*, preset: Preset, schedule, started_wall, started_mono, race=None):
             toml_text = ""
             if preset.source is not None:
                 try:
@@ -420,6 +447,8 @@ class SpeedTimerApp(OrderedKeys):  # keys of a burst go where the focus moved (k
                 on_problem=self._from_any_thread(self._show_history_problem),
                 background=True,  # a locked database must never stop the countdown
                 spare_pending_dir=self.paths.spare_pending_dir,
+                race=race.text if race is not None else "",
+                vdot=round(race.vdot, 2) if race is not None else None,
             )
 
         return factory
@@ -438,6 +467,28 @@ class SpeedTimerApp(OrderedKeys):  # keys of a burst go where the focus moved (k
                 return True
         return False
 
+    def set_race(self, race: Race | None) -> None:
+        """The runner's race for this and later runs: kept in the settings file."""
+        from speedtimer.formats.preset_save import SaveError
+        from speedtimer.formats.runner_race import save_race
+
+        self.race = race
+        try:
+            save_race(self.paths.settings_file, race.text if race is not None else "")
+        except SaveError as exc:
+            self.report(f"{exc}; the race applies until you quit")
+        else:
+            if race is None:
+                self.notify("No race set: race-derived targets are not shown", title="Race")
+            else:
+                self.notify(
+                    f"Race {race.text}: VDOT {race.vdot:.1f}; saved in {self.paths.settings_file}",
+                    title="Race",
+                )
+        for screen in self.screen_stack:
+            if isinstance(screen, MenuScreen):
+                screen.race_changed()
+
     def action_history(self) -> None:
         from speedtimer.tui.screens.history import HistoryScreen
 
@@ -449,6 +500,11 @@ class SpeedTimerApp(OrderedKeys):  # keys of a burst go where the focus moved (k
             # Not over a running session: its end closes everything above the run screen.
             yield SystemCommand("History", "Review past sessions and trends", self.action_history)
         if isinstance(screen, MenuScreen):
+            yield SystemCommand(
+                "Set my race",
+                "Your recent race (5k 19:57): targets like 5k pace or I pace come from it",
+                screen.action_set_race,
+            )
             yield from preset_commands(screen)
 
     async def action_quit(self) -> None:
@@ -480,6 +536,12 @@ def preset_commands(menu: MenuScreen):
     entry = menu.selected()
     name = getattr(entry, "name", "")
     yield SystemCommand("New preset", "Write a new preset in the editor", menu.action_new_preset)
+    if isinstance(entry, Preset):
+        yield SystemCommand(
+            "Start with…",
+            f"Start {name!r} with another race, or one pace or rep time for every work rep",
+            menu.action_start_with,
+        )
     if menu.check_action("edit_preset", ()):
         yield SystemCommand("Edit preset", f"Change {name!r}", menu.action_edit_preset)
     if menu.check_action("duplicate_preset", ()):
@@ -525,6 +587,8 @@ def make_app(
     settings: Settings | None = None,
     record_history: bool = True,
     sleep_clock: Callable[[], float] | None = None,
+    race: Race | None = None,
+    start_choice: StartChoice | None = None,
 ) -> SpeedTimerApp:
     """`mute`/`voice`/`get_ready_s` None: the settings file decides. `settings` None: they are read
     from the file, which is first created, commented, if it does not exist yet."""
@@ -549,6 +613,8 @@ def make_app(
         start_preset=start_preset,
         record_history=record_history,
         sleep_clock=sleep_clock,
+        race=race,
+        start_choice=start_choice,
         write_settings_file=new_file,
     )
 

@@ -34,6 +34,7 @@ class DraftStep:
     target_text: str = ""
     lap_button: bool = False  # ends on the lap button on a watch too (exports: press lap)
     section: str = ""  # the header written above it in intervals.icu text
+    rep_time: str = ""  # target_time: "400 m in 84 s", instead of a pace
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"kind": self.kind}
@@ -53,6 +54,8 @@ class DraftStep:
             d["lap_button"] = True
         if self.section.strip():
             d["section"] = self.section.strip()
+        if self.rep_time.strip():
+            d["target_time"] = self.rep_time.strip()
         return d
 
 
@@ -171,6 +174,7 @@ def _node_from_dict(d: dict[str, Any]) -> Node:
         target_text=d.get("target_text", ""),
         lap_button=bool(d.get("lap_button", False)),
         section=d.get("section", ""),
+        rep_time=str(d.get("target_time", "")),
     )
 
 

@@ -74,7 +74,17 @@ def test_presets_show_json(dirs):
     assert len(works) == 8
     assert works[2]["planned_s"] is None
     assert works[2]["rep"] == 3 and works[2]["rep_count"] == 8
-    assert works[0]["distance_m"] == 400 and works[0]["target_s"] == pytest.approx(90)
+    assert works[0]["distance_m"] == 400 and works[0]["target_pace_symbol"] == "5k"
+    assert works[0]["target_s"] is None  # no race known: no made-up target
+    assert data["race"] is None and data["vdot"] is None
+    raced = json.loads(
+        run(*dirs, "presets", "show", "8 x 400", "--json", "--race", "5k 18:45").stdout
+    )
+    rep = [s for s in raced["steps"] if s["kind"] == "work"][0]
+    assert rep["target_s"] == pytest.approx(90, abs=0.1)
+    assert rep["target_pace_s_per_km"] == pytest.approx(225, abs=0.1)
+    assert rep["target_pace_symbol"] == "5k"
+    assert raced["race"] == "5k 18:45" and raced["vdot"] == pytest.approx(53.7, abs=0.3)
     timed = sum(s["planned_s"] for s in data["steps"] if s["planned_s"] is not None)
     assert data["total_planned_s"] == timed
 

@@ -479,6 +479,27 @@ def test_settings_doc_lists_every_cue_name_in_order():
     assert re.findall(r"`(\w+)`", m.group(1)) == list(CUE_NAMES)
 
 
+# --- the runner's race -------------------------------------------------------------------------
+
+
+def test_runner_race_is_read_and_a_bad_one_is_reported_not_fatal(tmp_path):
+    path = tmp_path / "settings.toml"
+    path.write_text('mute = true\n[runner]\nrace = "10k 41:21"\n')
+    settings, problems = load_settings(path)
+    assert problems == []
+    assert settings.race is not None and settings.race.text == "10k 41:21"
+    assert settings.race.vdot == pytest.approx(50, abs=0.2)
+    assert "runner" in settings.from_file
+    path.write_text('mute = true\n[runner]\nrace = "5k 9:00"\nshoe = "x"\n')
+    settings, problems = load_settings(path)
+    assert settings.race is None and settings.mute is True  # the rest still applies
+    assert any("runner.race" in p and "faster than the model covers" in p for p in problems)
+    assert any("runner.shoe" in p and "unknown" in p for p in problems)
+    path.write_text('runner = "5k 20:00"\n')
+    settings, problems = load_settings(path)
+    assert settings.race is None and any("expected a table [runner]" in p for p in problems)
+
+
 FULL_DISK_CHILD = """
 import resource, signal, sys
 from pathlib import Path

@@ -35,6 +35,13 @@ COUNT = re.compile(r"\b(" + "|".join(NUMBER_WORDS) + r")\s+(?!(?:seconds?|minute
                    r"(?:[\w-]+ ){0,2}?(rounds|reps|sets|efforts|runs|laps|half-laps|sprints|"
                    r"strides|blocks|surges)\b", re.IGNORECASE)  # fmt: skip
 APPROXIMATE = re.compile(r"(about|around|roughly|~)\s*$", re.IGNORECASE)
+# a race result the targets come from ("5k 18:45", "a 5:22 mile"), not a step of the session
+RACE_BEFORE = re.compile(r"\b(\d+(\.\d+)?\s?km?|mile|half|marathon)\s*$", re.IGNORECASE)
+RACE_AFTER = re.compile(r"\s*(\d+(\.\d+)?\s?km?\b|mile|half|marathon)", re.IGNORECASE)
+
+
+def race_time(text: str, m: re.Match) -> bool:
+    return bool(RACE_BEFORE.search(text[: m.start()]) or RACE_AFTER.match(text[m.end() :]))
 
 
 def _seconds(number: str, unit: str | None) -> float:
@@ -101,7 +108,7 @@ def test_description_numbers_agree_with_the_steps(path):
     text = " ".join(preset.description.split())
     wrong = []
     for m in DURATION.finditer(text):
-        if APPROXIMATE.search(text[: m.start()]):
+        if APPROXIMATE.search(text[: m.start()]) or race_time(text, m):
             continue
         seconds = _seconds(m.group(1), m.group(2)) if m.group(1) else _seconds(m.group(3), None)
         if not any(abs(seconds - d) < 0.5 for d in figures.durations(text[m.end() :])):
@@ -120,3 +127,10 @@ def test_the_checker_catches_the_reported_tabata_text():
     assert m and _seconds(m.group(1), m.group(2)) == 240
     assert 240 not in figures.durations(" of work")  # "four minutes of work" is caught
     assert 240 in figures.durations(", drills")  # the 4:00 drills step
+
+
+def test_race_results_are_not_read_as_steps():
+    for text in ("from your race: 5k 18:45 gives 3:45/km", "a 5:22 mile gives 3:20/km"):
+        assert race_time(text, DURATION.search(text))
+    for text in ("then 5:22 of easy jogging", "a 1:30 jog, 5 x 400 m"):
+        assert not race_time(text, DURATION.search(text))

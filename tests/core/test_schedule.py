@@ -150,7 +150,12 @@ def test_inner_skip_only_keeps_the_outer_set_rest():
 
 @pytest.fixture
 def eight_by_400():
-    return load_preset(PRESETS_DIR / "8x400m-track.toml", bundled=True)
+    """The bundled 8 x 400 m at 5k pace, for a runner whose 5k pace is 3:45/km (18:45)."""
+    from speedtimer.core.paces import parse_race
+    from speedtimer.core.targets import resolve_targets
+
+    written = load_preset(PRESETS_DIR / "8x400m-track.toml", bundled=True)
+    return resolve_targets(written, parse_race("5k 18:45").vdot)
 
 
 def test_totals_open_steps_and_targets(eight_by_400):
@@ -197,7 +202,7 @@ def test_outline_of_the_8x400(eight_by_400):
     assert outline(eight_by_400) == (
         "Easy jog 12:00 · Drills: A-skips, B-skips, high knees, butt kicks 6:00"
         " · 3 strides, walk back 3:00"
-        " · 8 x [400 m @ 3:45/km, lap · Jog 1:30] (no rest after the last)"
+        " · 8 x [400 m @ 5k pace, lap · Jog 1:30] (no rest after the last)"
         " · Easy jog 10:00"
     )
 
@@ -227,6 +232,8 @@ def test_to_json_shape(eight_by_400):
     assert data["total_planned_s"] == s.total_planned_s
     assert len(data["steps"]) == len(s.steps)
     first_rep = data["steps"][3]
+    assert first_rep.pop("target_pace_s_per_km") == pytest.approx(225.0)  # 5k pace, resolved
+    assert first_rep.pop("target_s") == pytest.approx(90.0)
     assert first_rep == {
         "index": 3,
         "kind": "work",
@@ -238,10 +245,9 @@ def test_to_json_shape(eight_by_400):
         "set": None,
         "set_count": None,
         "distance_m": 400.0,
-        "target_pace_s_per_km": 225.0,
         "target_pace_hi_s_per_km": None,
         "target_text": "",
-        "target_s": 90.0,
+        "target_pace_symbol": "5k",
     }
     warmup = data["steps"][0]
     assert warmup["open"] is False and warmup["planned_s"] == 720 and warmup["target_s"] is None

@@ -19,8 +19,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from speedtimer.config.paths import bundled_presets_dir
+from speedtimer.core.paces import parse_race
 from speedtimer.core.preset import KINDS, MILE_M, PresetError
 from speedtimer.core.schedule import build_schedule
+from speedtimer.core.targets import resolve_targets
 from speedtimer.formats.fit_workout import (
     PACE_TOLERANCE,
     STEP_NAME_MAX,
@@ -160,7 +162,7 @@ def test_fit_tool_validator_agrees_but_for_the_step_count(path, tmp_path):
 
 def test_bundled_presets_cover_what_the_export_must_handle():
     """Guards the test above: it only proves much while the presets use these features."""
-    presets = [load_preset(p, bundled=True) for p in BUNDLED]
+    presets = [resolve_targets(load_preset(p, bundled=True), 50.0) for p in BUNDLED]
     steps = [s for p in presets for s in build_schedule(p).steps]
     assert any(s.is_open and s.pace_s_per_km for s in steps)
     assert {s.kind for s in steps} == {"warmup", "work", "rest", "cooldown"}
@@ -168,7 +170,8 @@ def test_bundled_presets_cover_what_the_export_must_handle():
 
 
 def test_8x400_step_by_step(tmp_path):
-    preset = load_preset(bundled_presets_dir() / "8x400m-track.toml", bundled=True)
+    written = load_preset(bundled_presets_dir() / "8x400m-track.toml", bundled=True)
+    preset = resolve_targets(written, parse_race("5k 18:45").vdot)  # 5k pace 3:45/km
     messages, notes = export(preset, tmp_path)
     steps = messages["workout_step_mesgs"]
     summary = [
@@ -205,7 +208,8 @@ def test_8x400_step_by_step(tmp_path):
 
 
 def test_lap_button_for_the_track_and_where_the_step_was_written_so(tmp_path):
-    preset = load_preset(bundled_presets_dir() / "8x400m-track.toml", bundled=True)
+    written = load_preset(bundled_presets_dir() / "8x400m-track.toml", bundled=True)
+    preset = resolve_targets(written, parse_race("5k 18:45").vdot)  # 5k pace 3:45/km
     path = tmp_path / "track.fit"
     notes = write_fit_workout(preset, path, created=CREATED, lap_button=True)
     messages = decode(path)

@@ -29,6 +29,7 @@ from speedtimer.core.preset import (
     parse_pace,
 )
 from speedtimer.core.schedule import build_schedule
+from speedtimer.core.targets import resolve_targets
 from speedtimer.formats.preset_toml import load_folder, load_preset, parse_preset, preset_from_dict
 from tests.reliability import tried
 
@@ -135,7 +136,10 @@ def test_8x400_is_lap_ended_with_distance_and_pace():
     sched = build_schedule(preset)
     work = [s for s in sched.steps if s.kind == "work"]
     assert len(work) == 8
-    assert all(s.is_open and s.distance_m == 400 and s.pace_s_per_km == 225 for s in work)
+    assert all(s.is_open and s.distance_m == 400 and s.pace_symbol == "5k" for s in work)
+    assert all(s.pace_s_per_km is None for s in work)  # no race: no made-up target
+    ran = build_schedule(resolve_targets(preset, 50.0))  # 5k in 19:57
+    assert all(s.target_s == pytest.approx(95.8, abs=0.5) for s in ran.steps if s.kind == "work")
     rests = [s for s in sched.steps if s.kind == "rest"]
     assert [s.planned_s for s in rests] == [90] * 7  # skip_last_rest: no jog after the 8th
 
@@ -143,7 +147,7 @@ def test_8x400_is_lap_ended_with_distance_and_pace():
 def test_6x200_is_lap_ended_with_distance_and_pace():
     work = [s for s in build_schedule(_bundled("6x200m-track")).steps if s.kind == "work"]
     assert len(work) == 6
-    assert all(s.is_open and s.distance_m == 200 and s.target_s for s in work)
+    assert all(s.is_open and s.distance_m == 200 and s.pace_symbol == "mile" for s in work)
 
 
 def test_nested_sets_preset_shape():

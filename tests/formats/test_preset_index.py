@@ -201,3 +201,45 @@ def test_a_budget_lists_the_rest_from_their_first_lines(tmp_path):
     assert [e.name for e in entries] == ["Preset 0", "Preset 1", "Preset 2", "Preset 3"]
     assert entries[0].category == "hills" and entries[0].tags == ("t",)
     assert not index.exists()  # nothing learnt, nothing written
+
+
+RACE_DERIVED = (
+    'name = "Race reps"\ncategory = "intervals"\n[[steps]]\nkind = "work"\nuntil = "lap"\n'
+    'distance_m = 400\ntarget_pace = "5k"\n[[steps]]\nkind = "rest"\nduration = 60\n'
+)
+
+
+def test_the_index_knows_which_presets_take_their_targets_from_the_race(tmp_path):
+    """The index keeps whether a preset says "5k pace": a listing from the index alone then
+    counts those reps for the runner's race (Catalog.for_race), as a full read would."""
+    from speedtimer.core.paces import parse_race
+    from speedtimer.formats.catalog import Catalog
+
+    folder = folder_of(tmp_path, 1)
+    (folder / "race.toml").write_text(RACE_DERIVED)
+    index = tmp_path / "cache" / INDEX_FILE_NAME
+    run(folder, index)
+    again, entries = run(folder, index)
+    assert again.read == 0  # from the index file
+    by_name = {e.name: e for e in entries}
+    race_reps, plain = by_name["Race reps"], by_name["Preset 0"]
+    assert race_reps.race_derived and not plain.race_derived
+    assert race_reps.total_label == "1:00 + 1 x 400 m" and race_reps.left_out
+    catalog = Catalog(tuple(entries))
+    counted = catalog.for_race(race_reps, parse_race("5k 20:00"))
+    assert counted.total_label == "~2:36" and counted.is_estimate  # + 400 m at 4:00/km
+    assert catalog.for_race(race_reps, None) is race_reps
+    assert catalog.for_race(plain, parse_race("5k 20:00")) is plain
+
+
+def test_an_index_from_before_race_derived_is_read_again(tmp_path):
+    folder = folder_of(tmp_path, 3)
+    index = tmp_path / "cache" / INDEX_FILE_NAME
+    run(folder, index)
+    data = json.loads(index.read_text())
+    data["format"] = 2
+    for row in data["entries"]:
+        del row["race_derived"]
+    index.write_text(json.dumps(data))
+    again, _ = run(folder, index)
+    assert again.read == 3

@@ -611,3 +611,45 @@ async def test_the_editor_writes_back_ranges_target_text_and_imported_keys(app_p
     assert (tempo.pace_s_per_km, tempo.pace_hi_s_per_km, tempo.target_text) == (265, 275, "RPE 7")
     assert jog.lap_button and jog.distance_m == 400
     assert 'target_pace = "4:25-4:35/km"' in mine.read_text()
+
+
+# --- targets from the runner's race, and rep times ----------------------------------------------
+
+
+async def test_editor_takes_race_targets_with_did_you_mean_and_rep_times(app_paths, clock):
+    mine = write_mine(app_paths)
+    app = build(app_paths, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await choose(pilot, "my tempo")
+        await keys(pilot, "ctrl+e", "down", "down", "down")  # the tempo step in the block
+        ed = editor(pilot)
+        assert cursor_data(pilot).label == "Tempo"
+        ed.query_one("#f-distance", Input).focus()
+        await keys(pilot, *"2000", "tab", *"T+5")
+        assert "Ready to save" in text(ed, "#editor-status")
+        await keys(pilot, "ctrl+u", *"5l")
+        assert "did you mean '5k'?" in shown_error(ed, "#e-pace")
+        await keys(pilot, "backspace", *"k-2s")
+        assert shown_error(ed, "#e-pace") == "" and "Ready to save" in text(ed, "#editor-status")
+        ed.query_one("#f-time", Input).focus()  # the Rep time field, last of the step's
+        await keys(pilot, *"7:30")  # a rep time as well as a pace: refused
+        assert "not both" in shown_error(ed, "#e-time")
+        ed.query_one("#f-pace", Input).focus()
+        await keys(pilot, "ctrl+u")
+        assert shown_error(ed, "#e-time") == "" and "Ready to save" in text(ed, "#editor-status")
+        await keys(pilot, "ctrl+s")
+        await pilot.pause()
+    saved = load_preset(mine)
+    tempo = saved.steps[1].steps[0]
+    assert tempo.target_time_s == 450 and tempo.distance_m == 2000
+    assert 'target_time = "7:30"' in mine.read_text()
+
+
+async def test_editor_keeps_a_symbolic_target_it_did_not_touch(app_paths, clock):
+    from speedtimer.tui.editor_draft import draft_from_preset
+
+    preset = load_preset(bundled_presets_dir() / "5x1000m-track.toml")
+    again, problem = draft_from_preset(preset).validate()
+    assert problem is None
+    work = [s for s in build_schedule(again).steps if s.kind == "work"]
+    assert {s.pace_symbol for s in work} == {"I"}

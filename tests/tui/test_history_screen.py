@@ -675,6 +675,8 @@ async def test_trends_panel_weeks_streak_and_preset_splits(hpaths, history):
         assert "streak 2 weeks in a row" in text(screen, "#trends-title")
         split = text(screen, "#trends-split")
         assert split == "8 x 400 m: best average split 1:25.0 · latest 1:27.7 (+0:02.7 off best)"
+        targets = text(screen, "#trends-targets")  # reps against their targets, per session
+        assert targets.startswith("Reps vs target per session, s: ") and "-2.3" in targets
 
         await pilot.press("down")  # the trends follow the highlighted preset
         await settle(pilot)

@@ -121,3 +121,21 @@ def test_summary(snap_compare, snap_app):
         await pilot.press("8")
 
     assert snap_compare(build(), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_work_phase_with_a_race_derived_target(snap_compare, snap_app, tmp_path):
+    """The bundled 8 x 400 m at 5k pace, for a runner whose race is 5k 20:00: the rep shows
+    its target resolved (1:36 at 4:00/km) and where it came from."""
+    build, clock = snap_app
+    settings = tmp_path / "config" / "settings.toml"
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    settings.write_text('[runner]\nrace = "5k 20:00"\n')
+
+    async def run_before(pilot):
+        await pilot.press(*"8 x 400", "enter")
+        await pilot.pause()
+        _advance(pilot, clock, 3 + 21 * 60)  # get-ready and the warm-up: the first rep
+        _advance(pilot, clock, 47.5)
+        await pilot.pause()
+
+    assert snap_compare(build(), terminal_size=SIZE, run_before=run_before)

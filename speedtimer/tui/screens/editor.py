@@ -39,6 +39,7 @@ from textual.widgets import Header, Static, Tree
 from speedtimer.config.paths import Paths
 from speedtimer.core.preset import MAX_FILE_BYTES, Preset, PresetError
 from speedtimer.core.schedule import outline, totals_line
+from speedtimer.core.targets import session_preset
 from speedtimer.files import FileRefused, read_regular_file
 from speedtimer.formats.preset_save import SaveError, free_path, save_preset
 from speedtimer.formats.preset_toml import load_preset, parse_preset
@@ -247,7 +248,12 @@ class EditorScreen(Screen[Path | None]):
             )
             style = "" if live else "dim"
             text = Content.assemble(
-                (totals_line(good), f"bold {style}".strip()), (" │ " + outline(good), style)
+                # race-derived targets counted for the runner's race, as the menu counts them
+                (
+                    totals_line(session_preset(good, getattr(self.app, "race", None))[0]),
+                    f"bold {style}".strip(),
+                ),
+                (" │ " + outline(good), style),
             )
         else:
             text = Content("")

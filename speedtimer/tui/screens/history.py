@@ -724,15 +724,20 @@ class HistoryScreen(Screen):
         now = self.now()
 
         def fetch():
-            return store.weekly_trends(TREND_WEEKS, now=now), store.streak_weeks(now=now)
+            return (
+                store.weekly_trends(TREND_WEEKS, now=now),
+                store.streak_weeks(now=now),
+                store.target_deltas(TREND_WEEKS, now=now),
+            )
 
         try:
-            trends, streak = await asyncio.to_thread(fetch)
+            trends, streak, deltas = await asyncio.to_thread(fetch)
         except StoreError as exc:
             self.notify(str(exc), title="History", severity="error", timeout=10)
             return
         if not self._closed and (panel := self._panel()) is not None:
             panel.show_trends(trends, streak)
+            panel.show_targets(deltas)
 
     def _highlighted_preset(self) -> None:
         """The trends panel follows the highlighted session's preset."""

@@ -89,17 +89,23 @@ def planned_text(step: StepRow) -> str:
     if step.planned_s is not None:
         return format_clock(step.planned_s)
     if step.target_s:
-        return f"lap ({format_clock(step.target_s)})"
+        return f"lap ({target_time_text(step)})"
     return "lap"
+
+
+def target_time_text(step: StepRow) -> str:
+    """ "1:30", or "1:17–1:19" for a range (as the run screen said it)."""
+    lo, hi = step.target_lo_s, step.target_hi_s
+    if lo is not None and hi is not None and round(lo) != round(hi):
+        return f"{format_clock(lo)}–{format_clock(hi)}"
+    return format_clock(step.target_s) if step.target_s else ""
 
 
 def step_delta(step: StepRow) -> float | None:
     """Actual minus plan: the planned time, or the target for a lap-ended step."""
     if step.planned_s is not None:
         return step.actual_s - step.planned_s
-    if step.target_s and step.split_s is not None:
-        return step.split_s - step.target_s
-    return None
+    return step.delta_s()  # 0 inside a target range
 
 
 def step_pace(step: StepRow) -> float | None:
@@ -124,8 +130,8 @@ def split_rows(steps: tuple[StepRow, ...]) -> list[tuple[str, float, str, str, s
                 step_name(s),
                 s.split_s,
                 format_pace(pace) if pace else "",
-                format_clock(s.target_s) if s.target_s else "",
-                signed(s.split_s - s.target_s) if s.target_s else "",
+                target_time_text(s),
+                signed(d) if (d := s.delta_s()) is not None else "",
             )
         )
     return rows
@@ -194,8 +200,14 @@ def planned_label(s: SessionSummary, steps: tuple[StepRow, ...] = ()) -> str:
 
         # a file imported from elsewhere may hold anything: then the stored time stands
         # (PresetError is a ValueError)
-        with contextlib.suppress(ValueError, TypeError, OverflowError, RecursionError):
-            candidates.append(build_schedule(parse_preset(toml_text)).totals)
+        with contextlib.suppress(ValueError, TypeError, ArithmeticError, RecursionError):
+            preset = parse_preset(toml_text)
+            vdot = finite_seconds(getattr(s, "vdot", None))  # "5k pace" as it was run
+            if vdot is not None:
+                from speedtimer.core.targets import resolve_targets
+
+                preset = resolve_targets(preset, vdot)
+            candidates.append(build_schedule(preset).totals)
     if s.status == "completed" and steps:
         candidates.append(session_totals(steps))
     for totals in candidates:
@@ -239,6 +251,21 @@ def step_heart_rate(hr: AttachedHeartRate | None, step: StepRow) -> str:
     if h.drop_bpm is not None:
         text += f" ↓{h.drop_bpm}"
     return text
+
+
+def targets_text(d: SessionDetail) -> str:
+    """The race a session's targets came from, and its reps against their targets on average
+    (the targets as run: stored per step, whatever the runner's race is now)."""
+    deltas = [x for s in d.steps if s.kind == "work" and (x := s.delta_s()) is not None]
+    deltas = [x for x in deltas if finite_seconds(x) is not None]  # an old import's inf
+    parts = []
+    if deltas:
+        parts.append(f"Reps vs target: {signed(sum(deltas) / len(deltas))} on average")
+    if d.race:
+        vdot = f" (VDOT {d.vdot:.1f})" if d.vdot is not None else ""
+        parts.append(f"targets from {d.race}{vdot}")
+    text = " · ".join(parts)
+    return text[:1].upper() + text[1:]
 
 
 def delete_question(s: SessionSummary) -> str:
@@ -319,7 +346,9 @@ class HistoryDetailScreen(Screen[DetailOutcome]):
             (d.preset_name, "bold"), f" · {session_date(d)} · ", (status_text(d.status), "bold")
         )
         self.query_one("#detail-title", Static).update(title)
-        self.query_one("#detail-totals", Static).update(totals_text(d, d.steps))
+        targets = targets_text(d)
+        totals = totals_text(d, d.steps) + (f"\n{targets}" if targets else "")
+        self.query_one("#detail-totals", Static).update(totals)
         note = Text.assemble(("Note: ", "bold"), d.note or "(none: press e to add one)")
         self.query_one("#detail-note", Static).update(note)
         self.query_one("#detail-fade", Static).update(fade_text(d.steps))

@@ -27,14 +27,17 @@ from textual.screen import Screen
 from textual.widgets import Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from speedtimer.core.paces import RACE_EXAMPLE, PaceError, Race, parse_race
 from speedtimer.core.preset import CATEGORIES, BrokenPreset, Preset, PresetError
 from speedtimer.core.schedule import totals_text
+from speedtimer.core.targets import CHOICE_EXAMPLE, StartChoice, parse_start_choice
 from speedtimer.core.text import printable
 from speedtimer.formats.catalog import Catalog, load_catalog, preset_folders
 from speedtimer.formats.preset_index import Summary, preset_files, stamp_of
 from speedtimer.tui.modals.confirm import ConfirmScreen
 from speedtimer.tui.widgets.footer import QuietFooter
 
+INDEX_PASS_S = 0.05  # before the first frame: enough for the index, not for reading files
 FIRST_PASS_S = 0.5  # read files before the list first shows for at most this long
 POLL_S = 2.0  # how often the menu, while in front, looks for files changed outside the app
 NARROW_WIDTH = 56  # below this the details beside the list are left out
@@ -70,7 +73,14 @@ def matches(entry: Summary, words: list[str]) -> bool:
     return all(any(h.startswith(w) for h in hay) for w in wanted)
 
 
-def preset_details(entry: Summary) -> Content:
+def race_line(race: Race | None) -> str:
+    if race is None:
+        return "Race: none set (ctrl+t)"
+    return f"Race: {race.text} · VDOT {race.vdot:.1f} (ctrl+t)"
+
+
+def preset_details(entry: Summary, race: Race | None = None) -> Content:
+    """`entry` as listed, its totals for `race` when targets come from it (Catalog.for_race)."""
     if entry.broken:
         return Content.assemble(
             (f"{entry.display_name}\n", "bold"),
@@ -84,6 +94,13 @@ def preset_details(entry: Summary) -> Content:
     if entry.description:
         parts.append(f"{entry.description}\n\n")
     parts.append((entry.outline + "\n\n", "bold"))
+    if entry.race_derived:
+        if race is None:
+            parts.append(
+                ("Targets from your race: none set, so none shown (ctrl+t).\n", "$warning")
+            )
+        else:
+            parts.append(f"Targets from your race {race.text} (VDOT {race.vdot:.1f}).\n")
     parts.append(totals_text(entry.total_label, entry.work_reps, entry.work_s) + "\n")
     if entry.is_estimate:
         parts.append("~ lap-ended steps counted at their target pace.\n")
@@ -102,6 +119,8 @@ class MenuScreen(Screen):
         Binding("pagedown", "cursor(10)", "", show=False),
         Binding("pageup", "cursor(-10)", "", show=False),
         Binding("ctrl+r", "app.history", "History", id="history"),
+        Binding("ctrl+t", "set_race", "Race", id="race", priority=True),
+        Binding("ctrl+o", "start_with", "Start with…", id="start_with", priority=True),
         # priority: the filter box would take these keys for itself (end, delete, cut)
         Binding("ctrl+n", "new_preset", "New", id="preset_new", priority=True),
         Binding("ctrl+e", "edit_preset", "Edit", id="preset_edit", priority=True),
@@ -119,15 +138,30 @@ class MenuScreen(Screen):
         self._load_on_mount = load
         self.reading_files = load  # True until the folders are read: no other read starts
         self._select_when_listed: Path | None = None  # after a save: the file to select
+        # entries whose targets come from the runner's race, with totals for it: worked out
+        # once per file version and race (every key typed in the filter rebuilds the list)
+        self._for_race: dict[tuple, Summary] = {}
+
+    def _resolved(self, entry: Summary) -> Summary:
+        """`entry` with its totals for the runner's race (as listed if none comes from it)."""
+        race = self.app.race
+        if race is None or not entry.race_derived:
+            return entry
+        key = (entry.path, entry.stamp, race.text)
+        known = self._for_race.get(key)
+        if known is None:
+            known = self._for_race[key] = self.catalog.for_race(entry, race)
+        return known
 
     def _time(self, preset: Summary) -> str:
-        return preset.total_label
+        return self._resolved(preset).total_label
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         with Horizontal(id="menu"):
             with Vertical(id="menu-left"):
                 yield Input(placeholder="Type to filter: 400, hills, tabata…", id="filter")
+                yield Static(race_line(self.app.race), markup=False, id="race-line")
                 yield Static("", markup=False, id="menu-loading")
                 yield OptionList(id="preset-list")
             with VerticalScroll(id="menu-right"):
@@ -141,14 +175,29 @@ class MenuScreen(Screen):
         self.query_one("#filter", Input).focus()
         if self._load_on_mount:
             self.reading_files = True
-            self._show_loading(0, 0)
-            self.call_after_refresh(self._first_pass)
+            if not self._read_from_index():
+                self._show_loading(0, 0)
+                self.call_after_refresh(self._first_pass)
         self.set_interval(POLL_S, self.check_files)
 
     # --- reading the folders -------------------------------------------------------------------
 
     def _settings(self):
         return getattr(self.app, "settings", None)
+
+    def _read_from_index(self) -> bool:
+        """The usual start: the index knows every file, so the first frame already lists the
+        presets (a few milliseconds). True if it did; otherwise the folders are read after the
+        first frame, with a loading line (what was read here is read again: at most
+        INDEX_PASS_S and one file)."""
+        deadline = time.monotonic() + INDEX_PASS_S
+        catalog = load_catalog(
+            self.app.paths, self._settings(), cancelled=lambda: time.monotonic() > deadline
+        )
+        if not catalog.complete:
+            return False
+        self.show_catalog(catalog)
+        return True
 
     def _first_pass(self) -> None:
         """What can be read in FIRST_PASS_S (all of it, when the index knows the files), here,
@@ -286,7 +335,8 @@ class MenuScreen(Screen):
     def highlighted(self, event: OptionList.OptionHighlighted) -> None:
         entry = self.selected_entry()
         if entry is not None:
-            self.query_one("#details", Static).update(preset_details(entry))
+            details = preset_details(self._resolved(entry), self.app.race)
+            self.query_one("#details", Static).update(details)
         self._refresh_preset_keys()
 
     @on(OptionList.OptionSelected)
@@ -339,9 +389,80 @@ class MenuScreen(Screen):
         if preset is not None:
             self.app.start_session(preset)
 
+    # --- the runner's race, and what to start with ------------------------------------------------
+
+    def action_set_race(self) -> None:
+        from speedtimer.tui.modals.text_prompt import TextPrompt
+
+        def check(text: str) -> tuple[Race | None, str]:
+            try:
+                return parse_race(text), ""
+            except PaceError as exc:
+                return None, str(exc)
+
+        def answered(race: Race | str | None) -> None:
+            if race is None:
+                return  # Escape: unchanged
+            self.app.set_race(race or None)  # "": no race
+
+        current = self.app.race
+        self.app.push_screen(
+            TextPrompt(
+                "Your recent race: distance and time",
+                check,
+                value=current.text if current is not None else "",
+                placeholder="5k 19:57",
+                hint=f"e.g. {RACE_EXAMPLE}. Empty: no race. Saved in your settings.",
+                allow_empty=True,
+            ),
+            answered,
+        )
+
+    def race_changed(self) -> None:
+        self._for_race.clear()
+        self.query_one("#race-line", Static).update(race_line(self.app.race))
+        keep = self.selected_entry()
+        self.rebuild(self.query_one("#filter", Input).value)
+        if keep is not None:
+            self.select_source(keep.source)
+
+    def action_start_with(self) -> None:
+        from speedtimer.tui.modals.text_prompt import TextPrompt
+
+        entry = self._fresh()
+        if entry is None:
+            return
+
+        def check(text: str) -> tuple[StartChoice | None, str]:
+            try:
+                return parse_start_choice(text), ""
+            except PaceError as exc:
+                return None, str(exc)
+
+        def answered(choice: StartChoice | None) -> None:
+            if choice is not None:
+                self.app.start_session(entry, choice)
+
+        self.app.push_screen(
+            TextPrompt(
+                f"Start {entry.name!r} with (this session only)",
+                check,
+                placeholder="5k 19:30, 3:40/km or 84s",
+                hint=f"{CHOICE_EXAMPLE[0].upper()}{CHOICE_EXAMPLE[1:]}: a pace or rep time "
+                "is the target of every work rep with a distance.",
+            ),
+            answered,
+        )
+
     # --- preset files: new, edit, duplicate, delete ----------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "start_with":
+            try:
+                entry = self.selected_entry()
+            except NoMatches:  # not composed yet
+                return False
+            return entry is not None and not entry.broken
         if action not in ("edit_preset", "duplicate_preset", "delete_preset"):
             return True
         try:
@@ -358,7 +479,8 @@ class MenuScreen(Screen):
         """Footer keys follow the selection, but the footer is rebuilt only when they change
         (it is a dozen widgets, and the selection moves with every letter typed)."""
         state = tuple(
-            self.check_action(a, ()) for a in ("edit_preset", "duplicate_preset", "delete_preset")
+            self.check_action(a, ())
+            for a in ("edit_preset", "duplicate_preset", "delete_preset", "start_with")
         )
         if state != self._preset_keys:
             self._preset_keys = state

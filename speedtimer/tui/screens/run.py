@@ -126,7 +126,8 @@ class RunScreen(Screen):
     HISTORY_STATUS = "History: the session is kept in a pending file (see the notice)"
     VOICE_STATUS = "No voice: beeps only (why: in the notice after the session)"
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, status: dict[str, str] | None = None) -> None:
+        """`status`: lines about this session shown from its start (no race set...)."""
         super().__init__()
         self.session = session
         self._wake: asyncio.TimerHandle | None = None
@@ -134,6 +135,7 @@ class RunScreen(Screen):
         self._ended = False
         self._blinkers: list[Input] = []
         self._status: dict[str, str] = {}
+        self._start_status = dict(status or {})
 
     # --- layout ----------------------------------------------------------------------------
 
@@ -165,6 +167,8 @@ class RunScreen(Screen):
         voice = self.session.voice
         if self.session.voice_on and voice is not None and voice.problem:
             self.set_status(self.VOICE_STATUS, "voice")
+        for key, text in self._start_status.items():
+            self.set_status(text, key)
         events = self.session.start()
         self._after(events)
 

@@ -195,7 +195,29 @@ class SummaryScreen(Screen):
     def _totals_text(self, width: int) -> str:
         totals = totals_parts(self.summary, self.session.schedule.totals.label)
         # a narrow screen wraps between them, never inside one
-        return "\n".join(_wrap_words("   ".join(totals), width + 2, sep="   "))
+        lines = _wrap_words("   ".join(totals), width + 2, sep="   ")
+        targets = self._targets_text()
+        if targets:
+            lines += _wrap_words(targets, width + 2, sep=" · ")
+        return "\n".join(lines)
+
+    def _targets_text(self) -> str:
+        """How the reps went against their targets, and the race the targets came from."""
+        steps = self.session.schedule.steps
+        deltas = [  # 0 inside a target range, as in the splits
+            d
+            for index, split, _, target in self.summary.laps
+            if target and (d := steps[index].delta_s(split)) is not None
+        ]
+        parts = []
+        if deltas:
+            avg = sum(deltas) / len(deltas)
+            sign = "+" if avg >= 0 else "-"
+            parts.append(f"vs target {sign}{format_clock(abs(avg), tenths=True)} a rep")
+        race = self.session.race
+        if race is not None:
+            parts.append(f"targets from {race.text} (VDOT {race.vdot:.1f})")
+        return " · ".join(parts)
 
     def _apply_size(self) -> None:
         compact = self._compact()

@@ -18,7 +18,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from speedtimer.core.preset import finite_seconds, format_clock, format_pace
-from speedtimer.history.rows import SplitStats, WeekTrend
+from speedtimer.history.rows import SplitStats, TargetDelta, WeekTrend
 from speedtimer.history.store import PaceHeart
 
 BLOCKS = "▁▂▃▄▅▆▇█"
@@ -138,6 +138,7 @@ class TrendsPanel(Vertical):
                 yield Static("", markup=False, id="trends-sessions-stats", classes="trends-stats")
         yield Static("", markup=False, id="trends-split")
         yield Static("", markup=False, id="trends-heart")
+        yield Static("", markup=False, id="trends-targets")
 
     def show_trends(self, trends: Sequence[WeekTrend], streak: int) -> None:
         weeks = [t.week_start for t in trends]
@@ -166,6 +167,9 @@ class TrendsPanel(Vertical):
                 f"this week {number(sessions[-1])} · average {number(sum(sessions) / n)}"
                 f" · best {number(max(sessions))}"
             )
+
+    def show_targets(self, deltas: Sequence[TargetDelta]) -> None:
+        self.query_one("#trends-targets", Static).update(targets_text(deltas))
 
     def show_split(self, preset: str | None, stats: SplitStats | None) -> None:
         label = self.query_one("#trends-split", Static)
@@ -213,3 +217,47 @@ class TrendsPanel(Vertical):
 def beats_per_km(week: PaceHeart) -> int:
     """Heartbeats a kilometre of the reps took: the same pace at a lower heart rate is fewer."""
     return round(week.avg_bpm * week.pace_s_per_km / 60)
+
+
+SHOWN_SESSIONS = 8
+OUT_OF_DATE_S = 2.0  # a rep this far off its target, session after session, says so
+OUT_OF_DATE_RUN = 3
+
+
+def _signed(seconds: float) -> str:
+    value = finite_seconds(seconds)
+    if value is None or abs(value) > CHART_LIMIT:
+        return "--"
+    return f"{'+' if value >= 0 else '-'}{abs(value):.1f}"
+
+
+def targets_text(deltas: Sequence[TargetDelta]) -> Text:
+    """Reps against their targets, a figure per session (oldest first), and what a run of
+    sessions far off their targets suggests: a race result that is out of date."""
+    if not deltas:
+        return Text("Reps vs target: no lap-timed reps with a target in these weeks", "dim")
+    shown = deltas[-SHOWN_SESSIONS:]
+    text = Text.assemble(("Reps vs target", "bold"), " per session, s: ")
+    for i, d in enumerate(shown):
+        if i:
+            text.append(" · ")
+        text.append(
+            f"{short_date(d.day)} {_signed(d.avg_delta_s)}", "bold" if i == len(shown) - 1 else ""
+        )
+    if len(deltas) > len(shown):
+        text.append(f" (last {len(shown)} of {len(deltas)})", "dim")
+    recent = [d for d in deltas[-OUT_OF_DATE_RUN:] if d.race]
+    if len(recent) == OUT_OF_DATE_RUN:
+        if all(d.avg_delta_s <= -OUT_OF_DATE_S for d in recent):
+            text.append(
+                f"\nFaster than your race's targets {OUT_OF_DATE_RUN} sessions in a row: "
+                "a newer race result would set harder ones (ctrl+t in the menu).",
+                "bold",
+            )
+        elif all(d.avg_delta_s >= OUT_OF_DATE_S for d in recent):
+            text.append(
+                f"\nSlower than your race's targets {OUT_OF_DATE_RUN} sessions in a row: is "
+                "your race result still current? (ctrl+t in the menu)",
+                "bold",
+            )
+    return text

@@ -54,6 +54,7 @@ STEP_FIELDS = {
     "f-target-text": "target_text",
     "f-lap-button": "lap_button",
     "f-section": "section",
+    "f-time": "rep_time",
 }
 BLOCK_FIELDS = {
     "f-repeat": "repeat",
@@ -82,6 +83,7 @@ STEP_KEYS = {
     "target_text": "f-target-text",
     "lap_button": "f-lap-button",
     "section": "f-section",
+    "target_time": "f-time",
 }
 BLOCK_KEYS = {
     "repeat": "f-repeat",
@@ -186,7 +188,7 @@ class NodeForm(VerticalScroll):
             )
             yield from _row(
                 "Pace",
-                Input(id="f-pace", compact=True, placeholder="3:45/km, 6:00/mi, 3:13-3:18/km"),
+                Input(id="f-pace", compact=True, placeholder="3:45/km, 3:13-3:18/km, 5k, T+5s"),
             )
             yield from _row(
                 "Target",
@@ -198,6 +200,10 @@ class NodeForm(VerticalScroll):
             )
             yield from _row(
                 "Header", Input(id="f-section", compact=True, placeholder="e.g. Warmup (exports)")
+            )
+            yield from _row(
+                "Rep time",
+                Input(id="f-time", compact=True, placeholder="instead of a pace: 84s or 1:24"),
             )
         with Vertical(id="form-block", classes="form-group"):
             yield from _row(
