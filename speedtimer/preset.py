@@ -33,7 +33,7 @@ CATEGORIES = (
 PRESET_KEYS = ("name", "description", "category", "tags", "countdown", "halfway", "steps")
 DEFAULTABLE_KEYS = ("countdown", "halfway")  # the settings file may give their default
 STEP_KEYS = ("kind", "duration", "until", "label", "distance_m", "target_pace", "target_time")
-BLOCK_KEYS = ("repeat", "skip_last_rest", "steps", "label")
+BLOCK_KEYS = ("repeat", "skip_last_rest", "steps", "label", "cycle")
 
 # Limits keep a hostile or mistaken file from eating memory or freezing the menu.
 MAX_FILE_BYTES = 256 * 1024
@@ -93,6 +93,7 @@ class Repeat:
     steps: tuple[Step | Repeat, ...]
     skip_last_rest: bool = False
     label: str = ""
+    cycle_s: int | None = None  # send-off: an iteration starts every cycle_s (coach mode)
 
 
 @dataclass(frozen=True)
@@ -383,9 +384,29 @@ class _Validator:
         self.leaf_count = before + (self.leaf_count - before) * count
         self.seconds = before_s + (self.seconds - before_s) * count
         self._check_total(prefix)
+        cycle = self.cycle(table, steps, prefix)
         return Repeat(
-            count=count, steps=steps, skip_last_rest=skip, label=self.text(table, "label", prefix)
+            count=count,
+            steps=steps,
+            skip_last_rest=skip,
+            label=self.text(table, "label", prefix),
+            cycle_s=cycle,
         )
+
+    def cycle(self, table: dict, steps: tuple[Step | Repeat, ...], prefix: str) -> int | None:
+        """`cycle = "3:00"`: a send-off, every iteration starts 3:00 after the one before."""
+        if "cycle" not in table:
+            return None
+        key = _join(prefix, "cycle")
+        cycle = parse_duration(table["cycle"], key, self.path)
+        if any(isinstance(s, Repeat) for s in steps):
+            raise self.err(key, "a send-off block holds steps only, not other blocks")
+        fixed = sum(s.duration_s or 0 for s in steps if isinstance(s, Step) and s.kind != "rest")
+        if fixed >= cycle:
+            raise self.err(
+                key, f"the timed steps take {fixed} s, as long as the cycle or longer: no rest left"
+            )
+        return cycle
 
     def step(self, table: dict, prefix: str) -> Step:
         self.unknown_keys(table, STEP_KEYS, prefix)

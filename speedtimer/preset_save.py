@@ -20,7 +20,7 @@ from typing import Any
 
 import tomli_w
 
-from speedtimer.preset import MILE_M, Preset, Repeat, Step, parse_preset
+from speedtimer.preset import MILE_M, Preset, Repeat, Step, format_clock, parse_preset
 
 MAX_STEM = 60
 WINDOWS_RESERVED = frozenset(
@@ -65,6 +65,8 @@ def step_to_dict(item: Step | Repeat) -> dict[str, Any]:
             d["skip_last_rest"] = True
         if item.label:
             d["label"] = item.label
+        if item.cycle_s:
+            d["cycle"] = format_clock(item.cycle_s)
         d["steps"] = [step_to_dict(s) for s in item.steps]
         return d
     d = {"kind": item.kind}
