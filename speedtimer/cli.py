@@ -235,7 +235,7 @@ def _run_app(args: argparse.Namespace, paths, preset=None, race=None, choice=Non
     return app.return_code or 0
 
 
-COMMANDS = ("presets", "run", "config", "history", "paces")
+COMMANDS = ("presets", "run", "config", "history", "paces", "squads")
 
 
 def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
@@ -346,6 +346,10 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     from speedtimer.config_cli import add_config_commands
 
     add_config_commands(sub)
+
+    from speedtimer.squads_cli import add_squads_commands
+
+    add_squads_commands(sub, _paths)
 
     from speedtimer.serve import add_serve_command
 
