@@ -70,6 +70,7 @@ class SpeedTimerApp(App):
         record_history: bool = True,
         race: Race | None = None,
         start_choice: StartChoice | None = None,
+        start_athletes: tuple | None = None,
     ) -> None:
         super().__init__()
         self.paths = paths
@@ -84,6 +85,7 @@ class SpeedTimerApp(App):
         self.get_ready_s = settings.get_ready_s if get_ready_s is None else get_ready_s
         self.start_preset = start_preset
         self.start_choice = start_choice
+        self.start_athletes = start_athletes  # coach mode: today's athletes of a squad
         self.record_history = record_history
         # The runner's race: --race for this run, else the settings file's [runner] race.
         self.race: Race | None = race if race is not None else settings.race
@@ -122,7 +124,9 @@ class SpeedTimerApp(App):
     def on_mount(self) -> None:
         self.catalog = load_catalog(self.paths, self.settings)
         self.push_screen(MenuScreen(self.catalog))
-        if self.start_preset is not None:
+        if self.start_preset is not None and self.start_athletes:
+            self.start_group_session(self.start_preset, self.start_athletes, self.start_choice)
+        elif self.start_preset is not None:
             self.start_session(self.start_preset, self.start_choice)
         for problem in self.startup_problems:
             self.report(problem)
@@ -306,6 +310,30 @@ class SpeedTimerApp(App):
         self.push_screen(screen)
         return screen
 
+    def start_group_session(
+        self, preset: Preset, athletes: tuple, choice: StartChoice | None = None
+    ):
+        """Coach mode: the preset with today's athletes, each on their own key and targets."""
+        from speedtimer.group_session import GroupShell, runners_for
+        from speedtimer.tui.screens.group_run import GroupRunScreen
+
+        preset, _ = session_preset(preset, None, choice)  # absolute targets; races per athlete
+        session = GroupShell(
+            preset,
+            runners_for(preset, athletes, choice),
+            audio=self.audio,
+            clock=self.clock,
+            wall_clock=self.wall_clock,
+            get_ready_s=self.get_ready_s,
+            muted=self.muted,
+            on_silent_cue=self._silent_cue,
+            phrases=self.settings.phrases,
+            cue_seconds=self._cue_seconds,
+        )
+        screen = GroupRunScreen(session)
+        self.push_screen(screen)
+        return screen
+
     def _recorder_factory(self):
         from speedtimer.recorder import SessionRecorder
 
@@ -454,6 +482,7 @@ def make_app(
     record_history: bool = True,
     race: Race | None = None,
     start_choice: StartChoice | None = None,
+    start_athletes: tuple | None = None,
 ) -> SpeedTimerApp:
     """`mute`/`voice`/`get_ready_s` None: the settings file decides. `settings` None: they are read
     from the file, which is first created, commented, if it does not exist yet."""
@@ -478,6 +507,7 @@ def make_app(
         record_history=record_history,
         race=race,
         start_choice=start_choice,
+        start_athletes=start_athletes,
     )
 
 

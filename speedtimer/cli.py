@@ -194,6 +194,24 @@ def cmd_run(args: argparse.Namespace) -> int:
             preset = load_catalog(paths).find(args.preset)
     except PresetError as exc:
         return _error(str(exc))
+    athletes = None
+    if args.squad is not None or args.athletes is not None:
+        from speedtimer.formats.squad import SquadError, find_squad
+
+        if args.squad is None:
+            return _error("--athletes picks from a squad: give --squad NAME_OR_FILE too")
+        if args.plain:
+            return _error(
+                "--squad runs the group screen: it needs the full-screen app, not --plain"
+            )
+        try:
+            athletes = find_squad(_paths(args).config_dir, args.squad).pick(args.athletes)
+        except SquadError as exc:
+            return _error(str(exc))
+        if not athletes:
+            return _error(
+                f"squad {args.squad!r} has no athletes: add some with speedtimer squads edit"
+            )
     if args.plain:
         from speedtimer.plain import run_plain
 
@@ -206,7 +224,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             race=race,
             choice=choice,
         )
-    return _run_app(args, paths, preset, race=race, choice=choice)
+    return _run_app(args, paths, preset, race=race, choice=choice, athletes=athletes)
 
 
 def _follow_the_terminal() -> None:
@@ -218,7 +236,9 @@ def _follow_the_terminal() -> None:
             os.environ.pop(name, None)
 
 
-def _run_app(args: argparse.Namespace, paths, preset=None, race=None, choice=None) -> int:
+def _run_app(
+    args: argparse.Namespace, paths, preset=None, race=None, choice=None, athletes=None
+) -> int:
     from speedtimer.app import make_app
 
     _follow_the_terminal()
@@ -230,6 +250,7 @@ def _run_app(args: argparse.Namespace, paths, preset=None, race=None, choice=Non
         start_preset=preset,
         race=race,
         start_choice=choice,
+        start_athletes=athletes,
     )
     app.run()
     return app.return_code or 0
@@ -336,6 +357,16 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
         metavar="TARGET",
         help='one target for every work rep with a distance, this run only: a pace ("3:40/km") '
         'or a rep time ("84s", "1:24")',
+    )
+    p.add_argument(
+        "--squad",
+        metavar="NAME_OR_FILE",
+        help="coach mode: time a squad (<config>/squads/), one row and one key per athlete",
+    )
+    p.add_argument(
+        "--athletes",
+        metavar="NAMES",
+        help='who is here today, e.g. "Ana,Ben" (default: the whole squad)',
     )
     p.set_defaults(func=cmd_run)
 

@@ -344,6 +344,11 @@ class GroupSession:
 
     def _new_mark(self, index: int, now: float) -> Mark:
         offset = self.timer.step_elapsed(now)
+        seg = self.timer.segment()
+        if seg is not None and not self.timer.paused:
+            # A key stamped a moment before the last tick (the shell stamps the key event's
+            # own time) keeps its time rather than the tick's.
+            offset = min(offset, max(0.0, now - seg.start))
         mark = Mark(self._data.next_id, index, offset, now)
         self._data.next_id += 1
         return mark

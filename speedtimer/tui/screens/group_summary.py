@@ -1,0 +1,167 @@
+"""After a coach-mode session: the athletes x reps table a coach reads (and copies) at the track.
+
+Each cell is the rep's time and its delta to that athlete's target; each athlete's row ends with
+average, best, worst and fade (last rep minus first); the last row is the group's median per rep.
+The numbers come from `group_table`, which is plain data so the history export can write the
+same table.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+
+from rich import box
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import ScrollableContainer
+from textual.screen import Screen
+from textual.widgets import Static
+
+from speedtimer.components.history_footer import QuietFooter
+from speedtimer.core.group import RepStatus
+from speedtimer.group_session import GroupShell
+from speedtimer.preset import format_clock
+from speedtimer.tui.screens.group_run import delta_text, split_text
+
+
+@dataclass(frozen=True)
+class AthleteRow:
+    name: str
+    cells: tuple[tuple[float | None, float | None, str], ...]  # (time, delta, status) per rep
+    average: float | None
+    best: float | None
+    worst: float | None
+    fade: float | None
+    average_delta: float | None = None  # mean of the deltas to the athlete's targets
+
+
+@dataclass(frozen=True)
+class GroupTable:
+    reps: tuple[int, ...]  # scheduled step index of each work rep that began
+    rows: tuple[AthleteRow, ...]
+    medians: tuple[float | None, ...]
+
+
+def group_table(session: GroupShell) -> GroupTable:
+    group = session.group
+    reps = tuple(i for i in group.work_indexes() if group.started(i))
+    rows = []
+    for runner in session.runners:
+        cells = []
+        for i in reps:
+            rep = group.rep(runner.name, i)
+            time = rep.time_s
+            target = session.target(runner, i)
+            delta = time - target if time is not None and target else None
+            cells.append((time, delta, rep.status.value))
+        times = [c[0] for c in cells if c[0] is not None]
+        rows.append(
+            AthleteRow(
+                runner.name,
+                tuple(cells),
+                statistics.fmean(times) if times else None,
+                min(times) if times else None,
+                max(times) if times else None,
+                times[-1] - times[0] if len(times) > 1 else None,
+                statistics.fmean(deltas)
+                if (deltas := [c[1] for c in cells if c[1] is not None])
+                else None,
+            )
+        )
+    medians = []
+    for n in range(len(reps)):
+        col = [r.cells[n][0] for r in rows if r.cells[n][0] is not None]
+        medians.append(statistics.median(col) if col else None)
+    return GroupTable(reps, tuple(rows), tuple(medians))
+
+
+def _delta_cell(delta: float | None) -> Text:
+    if delta is None:
+        return Text("")
+    return Text(delta_text(delta), style="green" if delta < 0.05 else "red")
+
+
+STATUS_SHORT = {RepStatus.DNF.value: "DNF", RepStatus.OUT.value: "out", "running": "–"}
+
+
+class GroupSummaryScreen(Screen):
+    BINDINGS = [
+        Binding("escape,enter", "close", "Done", id="group_done"),
+    ]
+
+    DEFAULT_CSS = """
+    GroupSummaryScreen #group-summary { padding: 1 1 0 2; height: 1fr; overflow: auto auto; }
+    GroupSummaryScreen #group-title { text-style: bold; height: auto; }
+    GroupSummaryScreen #group-table { height: auto; width: auto; margin-top: 1; }
+    """
+
+    def __init__(self, session: GroupShell) -> None:
+        super().__init__()
+        self.session = session
+        self.table = group_table(session)
+
+    def compose(self) -> ComposeResult:
+        s = self.session
+        status = {"completed": "Session complete", "interrupted": "Session interrupted"}.get(
+            s.status or "", "Session ended early"
+        )
+        who = len(s.runners)
+        with ScrollableContainer(id="group-summary"):
+            yield Static(
+                f"{status} · {s.preset.name} · {who} athlete{'s' if who != 1 else ''}",
+                markup=False,
+                id="group-title",
+            )
+            yield Static(self._render_table(), id="group-table")
+        yield QuietFooter()
+
+    def _render_table(self) -> Table:
+        t = self.table
+        width = self.app.size.width - 6
+        name_w = min(16, max([7, *(len(r.name) for r in t.rows)]))
+        # each rep's delta beside its split when the table fits that way, else only the
+        # average delta (each column: its width, one space of padding, one of separator)
+        wide = name_w + 2 + len(t.reps) * 14 + 5 * 8 <= width
+        table = Table(box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0), header_style="bold", show_edge=False)
+        table.add_column("athlete", no_wrap=True, overflow="ellipsis", width=name_w)
+        for n, _ in enumerate(t.reps, 1):
+            table.add_column(f"#{n}", justify="right", width=12 if wide else 6, no_wrap=True)
+        for name in ("avg", "Δ avg", "best", "worst", "fade"):
+            table.add_column(name, justify="right", no_wrap=True, width=6)
+        for row in t.rows:
+            cells = []
+            for time, delta, status in row.cells:
+                if time is None:
+                    cells.append(Text(STATUS_SHORT.get(status, ""), style="dim"))
+                    continue
+                cell = Text(split_text(time))
+                if delta is not None and wide:
+                    cell.append(f" {delta_text(delta)}", style="green" if delta < 0.05 else "red")
+                cells.append(cell)
+            table.add_row(
+                Text(row.name),
+                *cells,
+                Text(split_text(row.average)),
+                _delta_cell(row.average_delta),
+                Text(split_text(row.best)),
+                Text(split_text(row.worst)),
+                Text(delta_text(row.fade)),
+            )
+        table.add_section()
+        table.add_row(
+            Text("median", style="italic"),
+            *[Text(split_text(m), style="italic") for m in t.medians],
+        )
+        return table
+
+    def action_close(self) -> None:
+        self.app.pop_screen()
+
+    def on_unmount(self) -> None:
+        self.session.close()
+
+
+__all__ = ["GroupSummaryScreen", "GroupTable", "format_clock", "group_table"]
