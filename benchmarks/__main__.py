@@ -28,6 +28,7 @@ SUITES = {
     "3": ("start-up", "benchmarks.startup", True),
     "4": ("history at scale", "benchmarks.history_scale", False),
     "5": ("presets", "benchmarks.presets_load", False),
+    "6": ("activity export", "benchmarks.activity_export", False),
 }
 
 

@@ -174,6 +174,29 @@ def write_presets(folder: Path, n: int, *, steps: int = 8, prefix: str = "Genera
         )
 
 
+def big_preset_text(i: int, steps: int = 2080) -> str:
+    """A valid preset of about 220 KB (2,080 steps, each with a label, distance and pace): the
+    size of file that froze start-up at 400 of them (issue 13)."""
+    lines = [f'name = "Big {i:04d}"', 'category = "intervals"', 'tags = ["big"]', ""]
+    for k in range(steps):
+        lines += [
+            "[[steps]]",
+            'kind = "work"' if k % 2 == 0 else 'kind = "rest"',
+            f'label = "Rep {k:04d} steady"',
+            f"duration = {20 + k % 40}",
+            "distance_m = 100",
+            'target_pace = "3:45/km"',
+            "",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def write_big_presets(folder: Path, n: int, *, steps: int = 2080) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        (folder / f"big-{i:04d}.toml").write_text(big_preset_text(i, steps), encoding="utf-8")
+
+
 # --- tmux on a private socket ---------------------------------------------------------------
 
 

@@ -1,4 +1,4 @@
-"""Figure 4: the history at scale (synthetic DBs from store.generate_synthetic).
+"""Figure 4: the history at scale (synthetic DBs from benchmarks/synthetic.py).
 
 The history screen is timed in the real app under Textual's Pilot (headless, 120x40). Every
 frame the screen's compositor hands to the app is stamped as it is made; a figure runs from
@@ -32,7 +32,8 @@ _ESCAPES = re.compile(r"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\
 
 
 def make_db(data: Path, n: int) -> float:
-    from speedtimer.store import HistoryStore, generate_synthetic
+    from benchmarks.synthetic import generate_synthetic
+    from speedtimer.history.store import HistoryStore
 
     data.mkdir(parents=True, exist_ok=True)
     t0 = time.monotonic()
@@ -94,11 +95,11 @@ async def _settle(pilot, app) -> None:
 
 
 async def _screen_times(data: Path, config: Path, filters: list[str], reps: int) -> dict:
-    from speedtimer.app import make_app
-    from speedtimer.audio import NullAudio
-    from speedtimer.components.history_detail import session_date
-    from speedtimer.paths import Paths
-    from speedtimer.store import HistoryStore
+    from speedtimer.config.paths import Paths
+    from speedtimer.history.store import HistoryStore
+    from speedtimer.sound.audio import NullAudio
+    from speedtimer.tui.app import make_app
+    from speedtimer.tui.screens.history_detail import session_date
 
     paths = Paths.resolve(data_dir=str(data), config_dir=str(config), presets_dirs=None)
     with HistoryStore.open(paths.history_db) as store:  # what each frame must show

@@ -5,7 +5,9 @@ between the BEGIN and END markers in README.md's Performance section and in
 benchmarks/RESULTS.md with the machine, the date and the table, so the published figures
 are always one run's, copied by a program. A quick run is refused unless --quick is given
 (its tiny sizes are not the figures the targets speak of), and so is a run of some figures
-only (`--only`) unless --partial is given.
+only (`--only`) unless --partial is given. --merge puts a run of some figures (or some routes
+of figure 1, SPEEDTIMER_BENCH_ROUTES) into the table already there, row by row, and says so
+under it.
 """
 
 from __future__ import annotations
@@ -53,6 +55,45 @@ def replace_block(text: str, new: str, where: Path) -> str:
     return text[:start] + new + text[end + len(END) :]
 
 
+MERGED = "Rows merged from a later run of some figures"
+
+
+def merge_rows(old_block: str, results: dict) -> str:
+    """The table already there, with the rows of `results` put in: a row of the same figure
+    replaced, a new one after the last row of its group; one line says which run they are."""
+    m = results["machine"]
+    new_rows = [ln for ln in results["markdown"].splitlines()[2:] if ln.startswith("| ")]
+    lines = old_block.splitlines()
+    key = lambda row: row.split("|")[1].strip()  # noqa: E731
+    for row in new_rows:
+        at = next((i for i, ln in enumerate(lines) if ln.startswith("| ") and key(ln) == key(row)),
+                  None)  # fmt: skip
+        if at is not None:
+            lines[at] = row
+            continue
+        group = key(row).split(".")[0] + "."
+        same = [
+            i for i, ln in enumerate(lines) if ln.startswith("| ") and key(ln).startswith(group)
+        ]
+        tail = [i for i, ln in enumerate(lines) if ln.startswith("| ")]
+        lines.insert((same or tail)[-1] + 1, row)
+    targets = [f for f in results["figures"] if f.get("target") is not None]
+    met = sum(1 for f in targets if f.get("verdict") == "PASS")
+    note = (
+        f"{MERGED} (figure {', '.join(results.get('parts') or [])}; {results['mode']} run, "
+        f"{results['seconds']:.0f} s, on {m['cpu']}, {m['cores']} cores; "
+        f"{str(m['date'])[:10]}; {met} of {len(targets)} of their targets met): "
+        + ", ".join(key(r) for r in new_rows)
+        + "."
+    )
+    lines = [ln for ln in lines if not ln.startswith(MERGED)]
+    end = lines.index(END)
+    lines.insert(end, note)
+    if lines[end - 1].strip():
+        lines.insert(end, "")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.report", description=__doc__)
     parser.add_argument(
@@ -61,6 +102,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="accept a --quick run's figures")
     parser.add_argument("--partial", action="store_true", help="accept a run of some figures")
     parser.add_argument("--check", action="store_true", help="only say whether files would change")
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="put this run's rows into the table already there (a run of some figures or routes)",
+    )
     parser.add_argument("files", nargs="*", type=Path, help="default: README.md, RESULTS.md")
     args = parser.parse_args(argv)
     try:
@@ -73,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.input} holds a {mode} run; run the full suite, or pass --quick")
         return 1
     parts = results.get("parts") or []
-    if sorted(parts) != sorted(SUITES) and not args.partial:
+    if sorted(parts) != sorted(SUITES) and not (args.partial or args.merge):
         some = ", ".join(parts)
         print(f"{args.input} holds figures {some} only; run them all, or pass --partial")
         return 1
@@ -81,6 +127,11 @@ def main(argv: list[str] | None = None) -> int:
     changed = []
     for path in args.files or FILES:
         text = path.read_text(encoding="utf-8")
+        if args.merge:
+            start, end = text.find(BEGIN), text.find(END)
+            if start < 0 or end < start:
+                raise SystemExit(f"{path}: no benchmark table markers ({BEGIN} ... {END})")
+            new = merge_rows(text[start : end + len(END)], results)
         updated = replace_block(text, new, path)
         if updated != text:
             changed.append(path)

@@ -2,7 +2,7 @@
 
 A preset of 5-second steps (so a 10-minute run has 120 of them, each with its cue and its
 history write) runs to its summary while the app's RSS (and the sound helper's) is sampled.
-Used by tests/test_soak.py: 25 s in CI, 10 minutes behind the `slow` marker, which is what
+Used by tests/faults/test_soak.py: 25 s in CI, 10 minutes behind the `slow` marker, which is what
 `python -m benchmarks --soak` runs.
 """
 

@@ -139,8 +139,16 @@ def sounds() -> dict[str, list[float]]:
 
 
 def render() -> dict[str, bytes]:
-    """Each cue as 16-bit PCM frames (not yet a WAV file)."""
-    return {name: to_pcm16(samples) for name, samples in sounds().items()}
+    """Each cue as 16-bit PCM frames (not yet a WAV file), one for every cue the app plays."""
+    from speedtimer.core.cues import CUE_NAMES
+
+    made = sounds()
+    if set(made) != set(CUE_NAMES):
+        raise SystemExit(
+            f"make_sounds.py: sounds for {sorted(made)}, but the app's cues are "
+            f"{list(CUE_NAMES)} (speedtimer/core/cues.py): give each cue its sound"
+        )
+    return {name: to_pcm16(made[name]) for name in CUE_NAMES}
 
 
 def write_all(out_dir: Path) -> list[Path]:

@@ -1,3 +1,3 @@
-from speedtimer.cli import main
+from speedtimer.cli.main import main
 
 raise SystemExit(main())

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 
 from speedtimer.core.group import AthleteRep, GroupEvent, GroupSession, RepStatus
 from speedtimer.core.paces import PaceError, Race, parse_race
+from speedtimer.core.preset import Preset
+from speedtimer.core.schedule import build_schedule
 from speedtimer.core.targets import StartChoice, session_preset
-from speedtimer.preset import Preset
-from speedtimer.schedule import build_schedule
+from speedtimer.core.timer import Event
 from speedtimer.session import Session
-from speedtimer.timer import Event
 
 MAX_KEY_LAG_S = 1.0  # a key event older than this is stamped "now": the loop was stalled
 

@@ -7,6 +7,12 @@ run whole sessions in microseconds.
 With the voice on, the pure planner (`announce.plan_segment`) says which phrase starts when;
 the session sends each one to the sound helper LEAD_S before it starts, exactly like a cue,
 so that pausing, skipping or lapping withdraws it like a cue too.
+
+A computer that sleeps mid-session (a laptop's lid closed) is noticed by a `SleepWatch`, read
+before every operation: the session's clock then counts the sleep, the timer is told
+(`Timer.suspended`) and pauses from the moment of sleep, every sound sent ahead is taken back,
+and nothing due during the sleep is played on waking. While the session runs, `KeepAwake` asks
+the system not to sleep on idle.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from speedtimer.announce import (
+from speedtimer.core.announce import (
     DEFAULT_PHRASES,
     Speech,
     finish_speech_start,
@@ -29,20 +35,24 @@ from speedtimer.announce import (
     step_phrase,
     texts_for,
 )
-from speedtimer.audio import Audio
+from speedtimer.core.cues import cues_for
 from speedtimer.core.paces import Race
-from speedtimer.cues import cues_for
-from speedtimer.preset import Preset
-from speedtimer.schedule import Schedule, build_schedule
-from speedtimer.timer import Ended, Event, EventKind, State, StepRecord, Timer
+from speedtimer.core.preset import Preset
+from speedtimer.core.schedule import Schedule, build_schedule
+from speedtimer.core.timer import Ended, Event, EventKind, State, StepRecord, Timer
+from speedtimer.sound.audio import Audio
 
 if TYPE_CHECKING:
-    from speedtimer.voice import Voice
+    from speedtimer.machine_sleep import KeepAwake, SleepWatch
+    from speedtimer.sound.voice import Voice
 
 log = logging.getLogger("speedtimer.session")
 
 # Cues go to the sound helper this long before they are due, with their due time; the helper
 # starts each one itself so it is heard on time, whatever the event loop's wake-up latency.
+# The due time goes as it is, on the session's clock (time.monotonic in the app, which the
+# helper shares), never as a delay from a `now` read earlier: a stall between that read and
+# the send would be added to the cue.
 LEAD_S = 0.1
 SAME_TIME_S = 1e-6
 SPEECH_LATE_S = 0.05  # a phrase whose start passed more than this ago is not said at all
@@ -79,14 +89,25 @@ class Session:
         voice_on: bool = False,
         phrases: Mapping[str, str] | None = None,
         cue_seconds: Mapping[str, float] | None = None,
+        sleep_watch: SleepWatch | None = None,
+        keep_awake: KeepAwake | None = None,
+        resume_after_sleep: bool = False,
         race: Race | None = None,
     ) -> None:
+        """`sleep_watch`: notices the computer sleeping; the session's clock is then its
+        `now` (monotonic plus every sleep), not `clock`. `resume_after_sleep`: go on at once
+        after a sleep (the plain mode has no key to resume with); the pause is still recorded.
+        """
         self.preset = preset
         self.race = race  # the race this session's race-derived targets were resolved for
         self.schedule: Schedule = build_schedule(preset)
         self.timer = Timer(self.schedule, get_ready_s=get_ready_s)
         self.audio = audio
-        self.clock = clock
+        self.sleep_watch = sleep_watch
+        self.clock = sleep_watch.now if sleep_watch is not None else clock
+        self.keep_awake = keep_awake
+        self.resume_after_sleep = resume_after_sleep
+        self.sleeps: list[float] = []  # seconds of every sleep noticed, in order
         self.wall_clock = wall_clock
         self.muted = muted
         self.on_silent_cue = on_silent_cue
@@ -112,12 +133,17 @@ class Session:
         return self.clock()
 
     def start(self) -> list[Event]:
+        if self.sleep_watch is not None:
+            self.sleep_watch.check()  # a sleep before the start is none of the session's
         now = self.now()
+        wall = self.wall_clock()  # the same instant on both clocks: read together, not after
+        if self.keep_awake is not None:  # starting a process (systemd-inhibit) takes a while
+            self.keep_awake.start()
         if self.recorder_factory is not None:
             self.recorder = self.recorder_factory(
                 preset=self.preset,
                 schedule=self.schedule,
-                started_wall=self.wall_clock(),
+                started_wall=wall,
                 started_mono=now,
                 **({"race": self.race} if self.race is not None else {}),
             )
@@ -127,8 +153,9 @@ class Session:
         return self._op(self.timer.start, now)
 
     def tick(self) -> list[Event]:
+        slept = self._check_sleep()
         now = self.now()
-        events = self._handle(self.timer.tick(now), now)
+        events = slept + self._handle(self.timer.tick(now), now)
         self._send_ahead(now)
         return events
 
@@ -154,10 +181,33 @@ class Session:
 
     def _op(self, operation: Callable[[float], list[Event]], now: float | None = None):
         """A runner's action: it changes what comes next, so cues sent ahead are withdrawn."""
+        slept = self._check_sleep()
         now = self.now() if now is None else now
         self._withdraw_ahead(now)
-        events = self._handle(operation(now), now)
+        events = slept + self._handle(operation(now), now)
         self._send_ahead(now)
+        return events
+
+    def _check_sleep(self) -> list[Event]:
+        """Did the computer sleep since the last call? Then pause from the moment it did.
+
+        Nothing is played for it: whatever the timer passed on its way to the moment of
+        sleep is history by now, and the sound helper's clock stood still too, so every
+        sound sent ahead is taken back.
+        """
+        watch = self.sleep_watch
+        if watch is None:
+            return []
+        slept = watch.check()
+        if not slept or self.timer.state in (State.IDLE, State.FINISHED, State.ABORTED):
+            return []
+        self.sleeps.append(slept)
+        now = self.now()
+        was_paused = self.timer.state is State.PAUSED  # by the runner: stays paused
+        self._withdraw_ahead(now - slept)
+        events = self._handle(self.timer.suspended(now, slept), now, sound=False)
+        if self.resume_after_sleep and not was_paused and self.timer.state is State.PAUSED:
+            events += self._handle(self.timer.resume(now), now)
         return events
 
     def set_muted(self, muted: bool) -> None:
@@ -255,6 +305,7 @@ class Session:
 
     def close(self) -> None:
         """Let go of the history database once the runner has left the summary."""
+        self._let_sleep()
         if self.recorder is not None:
             self.recorder.close()
 
@@ -284,7 +335,7 @@ class Session:
         sent = []
         events = twin.tick(due)
         for cue in cues_for(events, self.schedule, due):
-            if self.audio.play(cue, max(0.0, due - now)):
+            if self.audio.play(cue, at=due):
                 sent.append(cue)
         self._ahead = (due, sent)
         if any(e.kind is EventKind.SESSION_FINISHED for e in events):
@@ -354,7 +405,7 @@ class Session:
                     log.info("voice: %r came %.2f s too late; not said", sp.text, now - sp.start)
                 continue
             sound = self.voice.sound(sp.text)
-            if sound is not None and self.audio.play(sound, max(0.0, sp.start - now)):
+            if sound is not None and self.audio.play(sound, at=sp.start):
                 self._sent(sp)
 
     def _sent(self, sp: Speech) -> None:
@@ -400,15 +451,22 @@ class Session:
         start = finish_speech_start(max(finished_at, now), self.cue_seconds)
         seconds = self.voice.seconds(text)
         sp = Speech(key, text, start, seconds if seconds is not None else 0.0)
-        self.voice.say_when_ready(text, start - now)
+        self.voice.say_when_ready(text, at=start)
         self._sent(sp)
 
-    def _handle(self, events: list[Event], now: float) -> list[Event]:
+    def _let_sleep(self) -> None:
+        if self.keep_awake is not None:
+            self.keep_awake.stop()
+
+    def _handle(self, events: list[Event], now: float, *, sound: bool = True) -> list[Event]:
+        if any(e.kind in (EventKind.SESSION_FINISHED, EventKind.SESSION_ABORTED) for e in events):
+            self._let_sleep()
+        events_for_cues = events if sound else []
         sent: list[str] = []
-        if self._ahead is not None and any(self._ahead_for(e.at) for e in events):
+        if self._ahead is not None and any(self._ahead_for(e.at) for e in events_for_cues):
             sent = list(self._ahead[1])  # already with the sound helper, due at e.at
             self._ahead = None
-        cues = cues_for(events, self.schedule, now)
+        cues = cues_for(events_for_cues, self.schedule, now)
         heard_anyway = list(sent)  # went out on time even if this late call calls them stale
         for cue in cues:
             if cue in heard_anyway:
@@ -441,7 +499,8 @@ class Session:
         for ev in events:
             if ev.kind is EventKind.SESSION_FINISHED:
                 self.status = "completed"
-                self._say_finish(self.timer, ev.at, now)
+                if sound:
+                    self._say_finish(self.timer, ev.at, now)
             elif ev.kind is EventKind.STEP_STARTED and ev.index is not None:
                 self._step_started(ev.index)
         return events

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from speedtimer.audio import NullAudio
-from speedtimer.paths import Paths
+from speedtimer.config.paths import Paths
+from speedtimer.sound.audio import NullAudio
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -69,7 +69,7 @@ class QuietAudio(NullAudio):
         self.played: list[str] = []
         self.loaded: dict[str, Path] = {}  # spoken phrases handed over, by sound name
 
-    def play(self, cue: str, delay: float = 0.0) -> bool:
+    def play(self, cue: str, *, at: float | None = None) -> bool:
         self.played.append(cue)
         return True
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from speedtimer.app import SpeedTimerApp, make_app
-from speedtimer.components.run_screen import RunScreen
-from speedtimer.paths import Paths
+from speedtimer.config.paths import Paths
+from speedtimer.tui.app import SpeedTimerApp, make_app
+from speedtimer.tui.screens.run import RunScreen
 from tests.conftest import QuietAudio
 
 

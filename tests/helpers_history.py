@@ -7,9 +7,11 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from speedtimer.schedule import Schedule, ScheduledStep
-from speedtimer.store import HistoryStore, StepRow, migrate
-from speedtimer.timer import Ended, StepRecord
+from speedtimer.core.schedule import Schedule, ScheduledStep
+from speedtimer.core.timer import Ended, StepRecord
+from speedtimer.history.rows import StepRow
+from speedtimer.history.schema import migrate
+from speedtimer.history.store import HistoryStore
 
 T0 = datetime(2025, 3, 5, 7, 30, tzinfo=UTC)  # a Wednesday
 

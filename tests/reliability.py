@@ -4,7 +4,8 @@ A test that tries to break speedtimer is decorated with `@tried(...)`: the area,
 fault, how many cases, what happened and what was lost. `test_reliability_report.py` builds the
 table from these declarations and checks that RELIABILITY.md holds exactly that table, so the
 report can only list what the suite really runs, and a row stays true for as long as its test
-passes. `SPEEDTIMER_UPDATE_RELIABILITY=1 pytest tests/test_reliability_report.py` rewrites it.
+passes. `SPEEDTIMER_UPDATE_RELIABILITY=1 pytest tests/faults/test_reliability_report.py`
+rewrites it.
 
 Case counts are read off the test where they can be: a hypothesis test's `max_examples`
 (stateful tests: runs x steps), a parametrized test's number of parameter sets; otherwise the

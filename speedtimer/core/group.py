@@ -30,8 +30,8 @@ import copy
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from speedtimer.schedule import Schedule, ScheduledStep
-from speedtimer.timer import Ended, Event, EventKind, State, Timer
+from speedtimer.core.schedule import Schedule, ScheduledStep
+from speedtimer.core.timer import Ended, Event, EventKind, State, Timer
 
 MAX_ATHLETES = 30
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 
 MILE_M = 1609.344
 MARATHON_M = 42195.0
@@ -98,16 +97,55 @@ def _pace_at_fraction(vdot: float, fraction: float) -> float:
     return 60_000 / velocity_for_vo2(vdot * fraction)
 
 
-@dataclass(frozen=True)
-class TrainingPaces:
+class _Value:
+    """A small immutable value compared by its fields. Plain classes rather than dataclasses
+    or named tuples: `speedtimer paces` must start fast, and those cost an `inspect` import or
+    an `exec` each at import time."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def __init__(self, *values: object) -> None:
+        for name, value in zip(self.__slots__, values, strict=True):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def _fields(self) -> tuple:
+        return tuple(getattr(self, n) for n in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other._fields() == self._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        return f"{type(self).__name__}({inner})"
+
+
+class TrainingPaces(_Value):
     """Seconds per km for each zone; E is a range (fast, slow)."""
 
+    __slots__ = ("vdot", "easy", "marathon", "threshold", "interval", "repetition")
     vdot: float
     easy: tuple[float, float]
     marathon: float
     threshold: float
     interval: float
     repetition: float
+
+    def __init__(
+        self,
+        vdot: float,
+        easy: tuple[float, float],
+        marathon: float,
+        threshold: float,
+        interval: float,
+        repetition: float,
+    ) -> None:
+        super().__init__(vdot, easy, marathon, threshold, interval, repetition)
 
     def zone(self, name: str) -> tuple[float, float]:
         """(fast, slow) for a zone; single paces have fast == slow."""
@@ -169,11 +207,16 @@ def check_vdot(vdot: float) -> None:
 # --- races typed by a runner -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Race:
+class Race(_Value):
+    """A race result; `name` is the distance as speedtimer names it ("5k", "half", "3000m")."""
+
+    __slots__ = ("distance_m", "time_s", "name")
     distance_m: float
     time_s: float
-    name: str  # the distance as speedtimer names it ("5k", "half", "3000m")
+    name: str
+
+    def __init__(self, distance_m: float, time_s: float, name: str) -> None:
+        super().__init__(distance_m, time_s, name)
 
     @property
     def vdot(self) -> float:
@@ -312,12 +355,16 @@ def format_race_time(seconds: float) -> str:
 # --- symbolic targets in presets -------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PaceSymbol:
-    """A target_pace written as a zone or race ("I", "5k") with an offset in s/km."""
+class PaceSymbol(_Value):
+    """A target_pace written as a zone or race ("I", "5k", one of SYMBOLS) with an offset in
+    s/km (+ slower, - faster)."""
 
-    base: str  # one of SYMBOLS
-    offset_s: float = 0  # + slower, - faster
+    __slots__ = ("base", "offset_s")
+    base: str
+    offset_s: float
+
+    def __init__(self, base: str, offset_s: float = 0) -> None:
+        super().__init__(base, offset_s)
 
     @property
     def text(self) -> str:
@@ -346,7 +393,9 @@ def looks_symbolic(text: str) -> bool:
     return ":" not in text
 
 
-def parse_symbol(text: str) -> PaceSymbol:
+def parse_symbol(
+    text: str, pace_expected: str = 'a pace like "3:45/km" or "6:00/mi"'
+) -> PaceSymbol:
     """ "5k", "I", "T+5s", "5k-2s" -> PaceSymbol; raises PaceError with a did-you-mean."""
     import difflib  # only on this path: keeps `speedtimer paces` lean
 
@@ -362,16 +411,14 @@ def parse_symbol(text: str) -> PaceSymbol:
             hint = difflib.get_close_matches(base_text, SYMBOLS, n=1, cutoff=0.5)
         extra = f"did you mean {hint[0]!r}? " if hint else ""
         raise PaceError(
-            f'{text!r} is not a pace: {extra}expected a pace like "3:45/km" or "6:00/mi", '
+            f"{text!r} is not a pace: {extra}expected {pace_expected}, or from your race: "
             f"a zone ({', '.join(ZONES)}) or a race ({', '.join(TARGET_RACES)}), "
             'optionally with an offset in s/km like "5k-2s" or "T+5s"'
         )
     offset = 0
     if m.group(2):
         number = float(m.group(3))
-        offset = (int(number) if number.is_integer() else number) * (
-            1 if m.group(2) == "+" else -1
-        )
+        offset = (int(number) if number.is_integer() else number) * (1 if m.group(2) == "+" else -1)
         if abs(offset) > MAX_OFFSET_S:
             raise PaceError(
                 f"{text!r}: an offset of {abs(offset)} s/km is more than the {MAX_OFFSET_S} s "

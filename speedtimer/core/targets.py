@@ -20,9 +20,9 @@ from speedtimer.core.paces import (
     Race,
     parse_race,
     parse_symbol,
-    resolve_pace,
+    resolve_symbol,
 )
-from speedtimer.preset import (
+from speedtimer.core.preset import (
     Preset,
     PresetError,
     Repeat,
@@ -66,8 +66,10 @@ def resolve_targets(preset: Preset, vdot: float | None) -> Preset:
         if not step.pace_symbol:
             return step
         if vdot is None:
-            return replace(step, pace_s_per_km=None)
-        return replace(step, pace_s_per_km=resolve_pace(parse_symbol(step.pace_symbol), vdot))
+            return replace(step, pace_s_per_km=None, pace_hi_s_per_km=None)
+        # E is a range (its fast and slow ends); every other symbol is one pace
+        fast, slow = resolve_symbol(parse_symbol(step.pace_symbol), vdot)
+        return replace(step, pace_s_per_km=fast, pace_hi_s_per_km=slow if slow != fast else None)
 
     return replace(preset, steps=_map_steps(preset.steps, resolve))
 
@@ -118,6 +120,18 @@ def parse_start_choice(text: str) -> StartChoice:
     raise PaceError(f"{raw!r} is not a target: expected {CHOICE_EXAMPLE}")
 
 
+def choice_problem(preset: Preset, choice: StartChoice | None) -> str:
+    """Why a chosen pace or rep time changes nothing in this preset, or "" when it applies."""
+    if choice is None or (choice.pace_s_per_km is None and choice.rep_time_s is None):
+        return ""
+    if any(s.kind == "work" and s.distance_m for s in _leaves(preset.steps)):
+        return ""
+    return (
+        f"{choice.text} changes nothing in {preset.name!r}: a target goes on work reps with a "
+        "distance (distance_m), and it has none"
+    )
+
+
 def apply_choice(preset: Preset, choice: StartChoice) -> Preset:
     """One target for every work rep with a distance (a race choice changes nothing here: the
     caller resolves the preset for that race's VDOT)."""
@@ -132,11 +146,13 @@ def apply_choice(preset: Preset, choice: StartChoice) -> Preset:
                 step,
                 target_time_s=choice.rep_time_s,
                 pace_s_per_km=choice.rep_time_s / step.distance_m * 1000,
+                pace_hi_s_per_km=None,
                 pace_symbol=None,
             )
         return replace(
             step,
             pace_s_per_km=choice.pace_s_per_km,
+            pace_hi_s_per_km=None,
             pace_unit=choice.pace_unit,
             target_time_s=None,
             pace_symbol=None,

@@ -13,7 +13,9 @@ import re
 import tomllib
 from pathlib import Path
 
-from speedtimer.preset_save import SaveError, write_atomic
+from speedtimer.config.settings import MAX_SETTINGS_BYTES
+from speedtimer.files import FileRefused, read_regular_file
+from speedtimer.formats.preset_save import SaveError, write_atomic
 
 _HEADER = re.compile(r"^\s*\[\s*runner\s*\]\s*(#.*)?$")
 _ANY_HEADER = re.compile(r"^\s*\[")
@@ -49,8 +51,14 @@ def with_race(text: str, race: str) -> str:
 def save_race(path: Path, race: str) -> None:
     """Set [runner] race in the settings file at `path`; SaveError says why it could not."""
     path = Path(path)
-    try:
-        old = path.read_text(encoding="utf-8") if path.exists() else ""
+    try:  # bounded, and never a FIFO or a device: the same read as the settings loader's
+        old = (
+            read_regular_file(path, MAX_SETTINGS_BYTES, "settings files").decode("utf-8")
+            if path.exists()
+            else ""
+        )
+    except FileRefused as exc:
+        raise SaveError(f"cannot set the race in {path}: {exc}") from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise SaveError(f"cannot read {path}: {exc}") from exc
     new = with_race(old, race)

@@ -24,11 +24,10 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from speedtimer.bounded_read import FileRefused, read_regular_file
 from speedtimer.core.group import MAX_ATHLETES
 from speedtimer.core.paces import PaceError, parse_race
-from speedtimer.preset import printable
-from speedtimer.preset_save import write_atomic
+from speedtimer.core.text import printable
+from speedtimer.files import FileRefused, atomic_write, read_regular_file
 
 MAX_FILE_BYTES = 256 * 1024
 MAX_NAME = 40
@@ -269,7 +268,9 @@ def squad_to_toml(squad: Squad) -> str:
 
 
 def save_squad(squad: Squad, path: Path) -> None:
-    write_atomic(path, squad_to_toml(squad))
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, squad_to_toml(squad))
 
 
 def squads_dir(config_dir: Path) -> Path:

@@ -204,4 +204,11 @@ def test_presets_list_counts_race_derived_reps_at_their_target(tmp_path):
         x for x in run("--config-dir", str(cfg), "presets", "list").stdout.splitlines()
         if x.startswith("8 x 400")
     )  # fmt: skip
-    assert " 54:18 " in line  # + 8 x 1:36 at 5k pace
+    assert " ~54:18 " in line  # + 8 x 1:36 at 5k pace, an estimate (~)
+
+
+def test_run_target_on_a_preset_without_distances_says_it_changes_nothing(dirs):
+    out = run(*dirs, "--mute", "--get-ready", "0", "run", "--quick", "1s", "--plain",
+              "--target", "3:40/km")  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "note: every work rep at 3:40/km changes nothing" in out.stdout

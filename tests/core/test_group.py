@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from speedtimer.core.group import GroupEvent, GroupKind, GroupSession, RepStatus
-from speedtimer.preset import PresetError, parse_preset
-from speedtimer.schedule import build_schedule
-from speedtimer.timer import Ended, Event, EventKind
+from speedtimer.core.preset import PresetError
+from speedtimer.core.schedule import build_schedule
+from speedtimer.core.timer import Ended, Event, EventKind
+from speedtimer.formats.preset_toml import parse_preset
 
 REPS_400 = """
 name = "3 x 400 m"
@@ -247,7 +248,7 @@ duration = 40
 
 
 def test_cycle_survives_saving():
-    from speedtimer.preset_save import step_to_dict
+    from speedtimer.formats.preset_save import step_to_dict
 
     preset = parse_preset(SEND_OFF)
     assert step_to_dict(preset.steps[0])["cycle"] == "1:00"

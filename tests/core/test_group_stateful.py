@@ -17,9 +17,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from speedtimer.core.group import GroupEvent, GroupKind, GroupSession, RepStatus
-from speedtimer.preset import PresetError, preset_from_dict
-from speedtimer.schedule import build_schedule
-from speedtimer.timer import Event, EventKind
+from speedtimer.core.preset import PresetError
+from speedtimer.core.schedule import build_schedule
+from speedtimer.core.timer import Event, EventKind
+from speedtimer.formats.preset_toml import preset_from_dict
 
 TOL = 1e-6
 ATHLETES = ("Ana", "Ben", "Cy", "Dee")

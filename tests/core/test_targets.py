@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from speedtimer.core.paces import PaceError, parse_race
+from speedtimer.core.preset import PresetError
+from speedtimer.core.schedule import build_schedule, outline
 from speedtimer.core.targets import (
     apply_choice,
     has_symbolic_targets,
@@ -12,9 +14,8 @@ from speedtimer.core.targets import (
     resolve_targets,
     session_preset,
 )
-from speedtimer.preset import PresetError, parse_preset
-from speedtimer.preset_save import preset_to_toml
-from speedtimer.schedule import build_schedule, outline, target_text
+from speedtimer.formats.preset_save import preset_to_toml
+from speedtimer.formats.preset_toml import parse_preset
 
 
 def rep(target: str, distance: str = "distance_m = 400\n", extra: str = "") -> str:
@@ -68,11 +69,6 @@ def test_symbolic_typos_name_the_key_and_suggest(written, words):
     assert words in message
 
 
-def test_symbolic_target_needs_a_distance():
-    with pytest.raises(PresetError, match=r"steps\[1\].target_pace: needs distance_m"):
-        parse_preset(rep('target_pace = "5k"', distance=""))
-
-
 @pytest.mark.parametrize(
     ("written", "seconds"),
     [("84", 84), ('"84s"', 84), ('"84"', 84), ('"1:24"', 84), ('"1:24.5"', 84.5), ("84.5", 84.5)],
@@ -84,7 +80,7 @@ def test_target_time_is_a_rep_time(written, seconds):
     assert step.pace_s_per_km == pytest.approx(seconds / 0.4)  # the pace it implies
     sched = build_schedule(preset)
     assert sched.steps[1].target_s == seconds
-    assert target_text(sched.steps[1]).startswith("1:2")
+    assert sched.steps[1].targets_text.startswith("target 1:2")
     again = parse_preset(preset_to_toml(preset))
     assert again.steps == preset.steps
 
@@ -114,7 +110,7 @@ def test_resolution_at_session_start():
     assert step.pace_s_per_km == pytest.approx(238, abs=0.1)
     assert step.pace_symbol == "5k-2s"  # kept, so screens can say where it came from
     assert build_schedule(resolved).steps[1].target_s == pytest.approx(95.2, abs=0.1)
-    assert "5k pace -2s" in target_text(build_schedule(resolved).steps[1])
+    assert "5k pace -2s" in build_schedule(resolved).steps[1].targets_text
     assert preset.steps[1].pace_s_per_km is None  # the preset itself is unchanged
 
 
@@ -173,3 +169,33 @@ def test_choice_sets_every_work_rep_with_a_distance_only():
     raced, race = session_preset(preset, None, parse_start_choice("5k 19:57"))
     assert race is not None and race.text == "5k 19:57"
     assert build_schedule(raced).steps[1].target_s == pytest.approx(94, abs=0.5)  # I pace
+
+
+def test_a_choice_that_changes_nothing_says_why():
+    from speedtimer.core.targets import choice_problem
+
+    timed = parse_preset('name = "Timed"\n[[steps]]\nkind = "work"\nduration = 60\n')
+    problem = choice_problem(timed, parse_start_choice("84s"))
+    assert "changes nothing in 'Timed'" in problem and "distance_m" in problem
+    assert choice_problem(timed, parse_start_choice("5k 19:57")) == ""  # a race: nothing to say
+    assert choice_problem(parse_preset(rep('target_pace = "I"')), parse_start_choice("84s")) == ""
+
+
+def test_easy_pace_resolves_to_its_range_and_the_delta_is_zero_inside_it():
+    preset = parse_preset(rep('target_pace = "E"'))
+    resolved = resolve_targets(preset, 50.0)
+    step = build_schedule(resolved).steps[1]
+    assert step.pace_s_per_km < step.pace_hi_s_per_km  # fast and slow ends of easy
+    fast, slow = step.target_range_s
+    assert step.delta_s((fast + slow) / 2) == 0.0
+    assert step.delta_s(slow + 3) == pytest.approx(3.0)
+    assert "E pace" in step.targets_text and "–" in step.targets_text
+
+
+def test_a_symbol_on_a_timed_step_shows_its_pace():
+    preset = parse_preset(
+        'name = "Tempo"\n[[steps]]\nkind = "work"\nduration = "8:00"\ntarget_pace = "T"\n'
+    )
+    assert build_schedule(preset).steps[0].targets_text == "T pace: no race set"
+    step = build_schedule(resolve_targets(preset, 50.0)).steps[0]
+    assert step.targets_text == "target 4:15/km (T pace)"

@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from speedtimer.components.history_charts import targets_text
-from speedtimer.store import HistoryStore, StepRow, TargetDelta
+from speedtimer.history.rows import StepRow, TargetDelta
+from speedtimer.history.store import HistoryStore
+from speedtimer.tui.widgets.history_charts import targets_text
 
 NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)  # a Wednesday
 

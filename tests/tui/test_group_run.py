@@ -9,12 +9,12 @@ import re
 import pytest
 from textual import events
 
-from speedtimer.app import make_app
+from speedtimer.config.paths import Paths
+from speedtimer.config.settings import Settings
 from speedtimer.core.group import RepStatus
+from speedtimer.formats.preset_toml import parse_preset
 from speedtimer.formats.squad import squad_from_dict
-from speedtimer.paths import Paths
-from speedtimer.preset import parse_preset
-from speedtimer.settings import Settings
+from speedtimer.tui.app import make_app
 from speedtimer.tui.screens import group_run
 from speedtimer.tui.screens.group_run import GroupRunScreen, trend_text
 from speedtimer.tui.screens.group_summary import GroupSummaryScreen

@@ -24,27 +24,17 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
-from speedtimer.components.big_time import BigTime
-from speedtimer.components.history_footer import QuietFooter
-from speedtimer.components.run_screen import RunScreen, StepProgress
 from speedtimer.core.group import RepStatus
+from speedtimer.core.preset import format_clock
+from speedtimer.core.timer import State
 from speedtimer.group_session import GroupShell, Runner
-from speedtimer.preset import format_clock
-from speedtimer.timer import State
+from speedtimer.tui.screens.group_summary import GroupSummaryScreen, delta_text, split_text
+from speedtimer.tui.screens.run import RunScreen, StepProgress
+from speedtimer.tui.widgets.big_time import BigTime
+from speedtimer.tui.widgets.footer import QuietFooter
 
 SPARK = "▁▂▃▄▅▆▇█"
 TREND_REPS = 6
-
-
-def delta_text(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    sign = "+" if seconds >= 0.05 else "-" if seconds <= -0.05 else "±"
-    return f"{sign}{abs(seconds):.1f}"
-
-
-def split_text(seconds: float | None) -> str:
-    return "" if seconds is None else format_clock(seconds, tenths=True)
 
 
 def trend_text(times: list[float]) -> str:
@@ -333,8 +323,6 @@ class GroupRunScreen(RunScreen):
             return
         self._ended = True
         self._cancel_wake()
-        from speedtimer.tui.screens.group_summary import GroupSummaryScreen
-
         self.app.switch_screen(GroupSummaryScreen(self.session))
 
 

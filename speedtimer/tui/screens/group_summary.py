@@ -20,11 +20,21 @@ from textual.containers import ScrollableContainer
 from textual.screen import Screen
 from textual.widgets import Static
 
-from speedtimer.components.history_footer import QuietFooter
 from speedtimer.core.group import RepStatus
+from speedtimer.core.preset import format_clock
 from speedtimer.group_session import GroupShell
-from speedtimer.preset import format_clock
-from speedtimer.tui.screens.group_run import delta_text, split_text
+from speedtimer.tui.widgets.footer import QuietFooter
+
+
+def delta_text(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    sign = "+" if seconds >= 0.05 else "-" if seconds <= -0.05 else "±"
+    return f"{sign}{abs(seconds):.1f}"
+
+
+def split_text(seconds: float | None) -> str:
+    return "" if seconds is None else format_clock(seconds, tenths=True)
 
 
 @dataclass(frozen=True)
@@ -125,7 +135,9 @@ class GroupSummaryScreen(Screen):
         # each rep's delta beside its split when the table fits that way, else only the
         # average delta (each column: its width, one space of padding, one of separator)
         wide = name_w + 2 + len(t.reps) * 14 + 5 * 8 <= width
-        table = Table(box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0), header_style="bold", show_edge=False)
+        table = Table(
+            box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0), header_style="bold", show_edge=False
+        )
         table.add_column("athlete", no_wrap=True, overflow="ellipsis", width=name_w)
         for n, _ in enumerate(t.reps, 1):
             table.add_column(f"#{n}", justify="right", width=12 if wide else 6, no_wrap=True)

@@ -1,0 +1,105 @@
+"""The first screen's import budget: what a later screen, a subcommand or a session needs is not
+imported before the menu shows its presets (issue 17).
+
+Each feature that lands adds modules; this test fails the day one of them is pulled in front of
+the first frame. The app is started for real, through `speedtimer`'s own entry point, in a fresh
+interpreter (Textual's headless driver), and the modules loaded at the moment the menu first
+lists presets are compared with a list of heavy or later-only ones. Both a warm start (settings
+and data there) and a first run (nothing there yet) are tried.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tomllib
+
+import pytest
+
+from tests.conftest import REPO
+
+# Not needed to show the menu: each comes when a screen, a command or a session first wants it.
+LATER = {
+    "sqlite3": "the history database (opened after the first frame)",
+    "tomli_w": "writing TOML (saving a preset, the settings file of a first run)",
+    "fit_tool": "FIT export",
+    "aiohttp": "speedtimer serve",
+    "textual_serve": "speedtimer serve",
+    "multiprocessing": "the sound helper (started after the first frame)",
+    "speedtimer.history.store": "the history",
+    "speedtimer.history.recorder": "recording a session",
+    "speedtimer.session": "a session",
+    "speedtimer.sound.audio": "the sound helper",
+    "speedtimer.sound.voice": "the voice",
+    "speedtimer.formats.fit_workout": "FIT workouts",
+    "speedtimer.formats.intervals_icu": "intervals.icu import and export",
+    "speedtimer.formats.quick": "the quick grammar (run --quick)",
+    "speedtimer.formats.exporters": "preset export",
+    "speedtimer.config.template": "the commented settings file (first run: after the frame)",
+    "speedtimer.tui.keymap": "every screen's bindings (custom keys, the settings file)",
+    "speedtimer.tui.screens.run": "the run screen",
+    "speedtimer.tui.screens.summary": "the summary",
+    "speedtimer.tui.screens.editor": "the editor",
+    "speedtimer.tui.screens.history": "the history screen",
+    "speedtimer.tui.screens.history_detail": "a session's detail",
+    "speedtimer.cli.serve": "speedtimer serve",
+    "speedtimer.cli.history": "history commands",
+    "speedtimer.cli.presets": "presets commands",
+}
+
+PROBE = """
+import json, sys
+from speedtimer.tui.screens import menu
+
+seen = {}
+shown = menu.MenuScreen.show_catalog
+
+def show_catalog(self, catalog):
+    shown(self, catalog)
+    if not seen and catalog.entries:
+        seen["modules"] = sorted(sys.modules)
+        seen["entries"] = len(catalog.entries)
+        self.app.exit()
+
+menu.MenuScreen.show_catalog = show_catalog
+from speedtimer.cli.main import main
+
+code = main(sys.argv[1:])
+print(json.dumps(seen))
+sys.exit(code)
+"""
+
+
+def first_screen_modules(tmp_path) -> tuple[int, set[str]]:
+    env = dict(os.environ, TEXTUAL_DRIVER="textual.drivers.headless_driver:HeadlessDriver")
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, "--config-dir", str(tmp_path / "config"),
+         "--data-dir", str(tmp_path / "data"), "--mute"],
+        capture_output=True, text=True, timeout=60, cwd=REPO, env=env,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    return seen["entries"], set(seen["modules"])
+
+
+def test_the_budget_names_real_modules():
+    """A renamed module would leave its line here checking nothing."""
+    missing = [name for name in LATER if importlib.util.find_spec(name) is None]
+    assert missing == []
+
+
+@pytest.mark.parametrize("start", ["first run", "warm"])
+def test_the_first_screen_imports_nothing_a_later_screen_needs(tmp_path, start):
+    if start == "warm":
+        first_screen_modules(tmp_path)  # creates the settings file and the database
+        assert (tmp_path / "config" / "settings.toml").is_file()
+    entries, modules = first_screen_modules(tmp_path)
+    assert entries >= 10  # the bundled presets are listed
+    early = {name: why for name, why in LATER.items() if name in modules}
+    assert early == {}, f"imported before the first screen: {early}"
+    settings = tmp_path / "config" / "settings.toml"
+    if settings.exists():  # a first run writes it after the first frame: never a cut file
+        tomllib.loads(settings.read_text(encoding="utf-8"))
