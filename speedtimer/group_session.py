@@ -9,19 +9,28 @@ long ago the key was pressed and the mark is placed that much before `now`.
 Each athlete's target comes from their own race through the preset's race-derived targets
 ("5k pace", "I"), or is the preset's absolute one; an athlete without a race gets none for a
 race-derived step.
+
+History: each athlete's session is saved as a solo session is, written as it goes (one
+recorder per athlete, linked by a group id): when a step ends, every athlete still in gets
+their row (their finish as the rep's split, "skipped" for did not finish, their splits in a
+timed step, their own target). A mark assigned after its rep ended, or an undo that reopens
+it, saves that athlete's row again under the same place, so nothing is counted twice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 from speedtimer.core.group import AthleteRep, GroupEvent, GroupSession, RepStatus
 from speedtimer.core.paces import PaceError, Race, parse_race
 from speedtimer.core.preset import Preset
 from speedtimer.core.schedule import build_schedule
 from speedtimer.core.targets import StartChoice, session_preset
-from speedtimer.core.timer import Event
+from speedtimer.core.timer import Event, EventKind
+from speedtimer.history.recorder import step_row_for
+from speedtimer.history.rows import StepRow
 from speedtimer.session import Session
 
 MAX_KEY_LAG_S = 1.0  # a key event older than this is stamped "now": the loop was stalled
@@ -58,10 +67,25 @@ def runners_for(
 class GroupShell(Session):
     """A `Session` whose timer belongs to a `GroupSession` of today's runners."""
 
-    def __init__(self, preset: Preset, runners: Sequence[Runner], **kwargs) -> None:
+    def __init__(
+        self,
+        preset: Preset,
+        runners: Sequence[Runner],
+        *,
+        athlete_recorders: Callable[..., object] | None = None,
+        squad: str = "",
+        **kwargs,
+    ) -> None:
+        """`athlete_recorders`: the app's recorder factory, called once per athlete at the
+        start with athlete, squad and group_id (None: nothing is saved)."""
         super().__init__(preset, **kwargs)
         self.runners = tuple(runners)
         self.by_key = {r.key: r for r in self.runners}
+        self.athlete_recorders = athlete_recorders
+        self.squad = squad
+        self.group_id: str | None = None
+        self.recorders: dict[str, object] = {}  # athlete -> their session's recorder
+        self._rows: dict[tuple[str, int], StepRow] = {}  # (athlete, step index) -> row saved
         self.group = GroupSession(
             self.schedule, [r.name for r in self.runners], get_ready_s=self._get_ready
         )
@@ -85,7 +109,30 @@ class GroupShell(Session):
     # --- operations --------------------------------------------------------------------------
 
     def start(self) -> list[Event]:
-        return self._group_op(self.group.start)
+        if self.sleep_watch is not None:
+            self.sleep_watch.check()
+        now = self.now()
+        wall = self.wall_clock()  # the same instant on both clocks
+        if self.keep_awake is not None:
+            self.keep_awake.start()
+        if self.athlete_recorders is not None:
+            self.group_id = str(uuid.uuid4())
+            for r in self.runners:
+                recorder = self.athlete_recorders(
+                    preset=self.preset,
+                    schedule=self.schedule,
+                    started_wall=wall,
+                    started_mono=now,
+                    race=r.race,
+                    athlete=r.name,
+                    squad=self.squad,
+                    group_id=self.group_id,
+                )
+                recorder.begin()
+                self.recorders[r.name] = recorder
+        if self.voice_on:
+            self._ask_voice()
+        return self._group_op(self.group.start, now)
 
     def tick(self) -> list[Event]:
         now = self.now()
@@ -143,6 +190,11 @@ class GroupShell(Session):
             out.append((rep.index, rep.time_s))
         return out
 
+    def close(self) -> None:
+        super().close()
+        for recorder in self.recorders.values():
+            recorder.close()
+
     # --- internals ---------------------------------------------------------------------------
 
     def _stamp(self, lag_s: float) -> float:
@@ -151,14 +203,84 @@ class GroupShell(Session):
         return now - lag
 
     def _group_op(self, operation, now: float | None = None) -> list[Event]:
+        slept = self._check_sleep()
         now = self.now() if now is None else now
         self._withdraw_ahead(now)
-        events = self._split(operation(now), now)
+        events = slept + self._split(operation(now), now)
         self._send_ahead(now)
         return events
 
     def _split(self, events, now: float) -> list[Event]:
         timer_events = [e for e in events if isinstance(e, Event)]
-        self.group_events += [e for e in events if isinstance(e, GroupEvent)]
+        group_events = [e for e in events if isinstance(e, GroupEvent)]
+        self.group_events += group_events
         self._handle(timer_events, now)
+        if self.recorders:
+            self._record(timer_events, group_events, now)
         return timer_events
+
+    # --- history: one session per athlete ----------------------------------------------------
+
+    def _record(self, timer_events: list[Event], group_events: list[GroupEvent], now: float):
+        ended = {r.index for r in self.timer.records}
+        touched: set[tuple[str, int]] = set()
+        everyone = [r.name for r in self.runners]
+        for ev in timer_events:
+            if ev.kind is EventKind.STEP_ENDED and ev.index is not None:
+                touched.update((name, ev.index) for name in everyone)
+        for ge in group_events:
+            if ge.index is not None and ge.index in ended:
+                names = [ge.athlete] if ge.athlete else everyone
+                touched.update((name, ge.index) for name in names)
+        for name, index in sorted(touched, key=lambda t: (t[1], everyone.index(t[0]))):
+            self._save_row(name, index)
+        for ev in timer_events:
+            if ev.kind in (EventKind.SESSION_FINISHED, EventKind.SESSION_ABORTED):
+                status = "completed" if ev.kind is EventKind.SESSION_FINISHED else self.status
+                for recorder in self.recorders.values():
+                    recorder.finish(
+                        status,
+                        active_s=self.timer.active_elapsed(now),
+                        paused_s=sum(r.paused_s for r in self.timer.records),
+                        end_mono=ev.at,
+                    )
+
+    def _save_row(self, name: str, index: int) -> None:
+        record = next((r for r in reversed(self.timer.records) if r.index == index), None)
+        recorder = self.recorders.get(name)
+        if record is None or recorder is None:
+            return
+        key = (name, index)
+        saved = self._rows.get(key)
+        row = self.athlete_row(name, record, saved.idx if saved else self._next_idx(name))
+        if row is None or row == saved:
+            return
+        self._rows[key] = row
+        recorder.put_step(row)
+
+    def _next_idx(self, name: str) -> int:
+        return sum(1 for (athlete, _) in self._rows if athlete == name)
+
+    def athlete_row(self, name: str, record, idx: int) -> StepRow | None:
+        """One athlete's history row for a step that ended (None: they were out by then)."""
+        group = self.group
+        index = record.index
+        step = self.schedule.steps[index]
+        runner = next(r for r in self.runners if r.name == name)
+        rep = group.rep(name, index) if step.kind == "work" else None
+        if name not in group.present(index) and not (rep and rep.splits):
+            return None
+        recorder = self.recorders[name]
+        row = step_row_for(self.schedule, record, idx, recorder.wall)
+        row = replace(row, target_s=self.target(runner, index))
+        if rep is None:
+            return row
+        if step.is_open:
+            time = rep.time_s
+            if time is None:  # did not finish this rep
+                return replace(row, ended_how="skipped", split_s=None, pace_s_per_km=None, laps=())
+            pace = time / (step.distance_m / 1000) if step.distance_m else None
+            return replace(
+                row, actual_s=time, split_s=time, pace_s_per_km=pace, ended_how="lap", laps=()
+            )
+        return replace(row, laps=tuple(rep.splits))

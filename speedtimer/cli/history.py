@@ -46,6 +46,8 @@ CSV_COLUMNS = (
     "rpe",
     "note",
     "steps",
+    "athlete",  # coach mode: whose session, and the group run it belongs to
+    "group_id",
 )
 
 GetPaths = Callable[[], "Paths"]
@@ -74,6 +76,9 @@ def add_history_commands(
 
     ls = sub.add_parser("list", help="show past sessions, newest first")
     ls.add_argument("--preset", metavar="NAME", help="only presets whose name contains NAME")
+    ls.add_argument(
+        "--athlete", metavar="NAME", help="coach mode: only this athlete's sessions (any case)"
+    )
     ls.add_argument(
         "--since", type=parse_date_arg, metavar="YYYY-MM-DD", help="only sessions from this day on"
     )
@@ -210,12 +215,16 @@ def history_list(args: argparse.Namespace, *, get_paths: GetPaths | None = None)
         since = _local_midnight(args.since) if args.since else None
         limit = int(getattr(args, "limit", DEFAULT_LIMIT) or DEFAULT_LIMIT)
         with open_history(paths) as store:
-            rows = store.list_sessions(preset=args.preset, since=since, limit=limit)
-            total = store.count_sessions(preset=args.preset, since=since)
+            athlete = getattr(args, "athlete", None)
+            rows = store.list_sessions(
+                preset=args.preset, since=since, limit=limit, athlete=athlete
+            )
+            total = store.count_sessions(preset=args.preset, since=since, athlete=athlete)
     except StoreError as exc:
         return _fail(str(exc))
     if not rows:
-        print("No sessions match." if (args.preset or args.since) else "No sessions recorded yet.")
+        filtered = args.preset or args.since or getattr(args, "athlete", None)
+        print("No sessions match." if filtered else "No sessions recorded yet.")
         return 0
     print(format_table(rows))
     if total > len(rows):
@@ -539,6 +548,8 @@ def csv_row(s: dict) -> list[Any]:
         "" if s.get("rpe") is None else s["rpe"],
         s.get("note") or "",
         len(s.get("steps") or ()),
+        s.get("athlete") or "",
+        s.get("group_id") or "",
     ]
 
 

@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from speedtimer import __version__
@@ -215,7 +216,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                 "--squad runs the group screen: it needs the full-screen app, not --plain"
             )
         try:
-            athletes = find_squad(_paths(args).config_dir, args.squad).pick(args.athletes)
+            found = find_squad(_paths(args).config_dir, args.squad)
+            athletes = found.pick(args.athletes)
         except SquadError as exc:
             return _error(str(exc))
         if not athletes:
@@ -234,7 +236,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             race=race,
             choice=choice,
         )
-    return _run_app(args, paths, preset, race=race, choice=choice, athletes=athletes)
+    squad = replace(found, athletes=athletes) if athletes else None
+    return _run_app(args, paths, preset, race=race, choice=choice, squad=squad)
 
 
 def _follow_the_terminal() -> None:
@@ -247,7 +250,7 @@ def _follow_the_terminal() -> None:
 
 
 def _run_app(
-    args: argparse.Namespace, paths, preset=None, race=None, choice=None, athletes=None
+    args: argparse.Namespace, paths, preset=None, race=None, choice=None, squad=None
 ) -> int:
     from speedtimer.tui.app import make_app
 
@@ -260,7 +263,7 @@ def _run_app(
         start_preset=preset,
         race=race,
         start_choice=choice,
-        start_athletes=athletes,
+        start_squad=squad,
     )
     app.run()
     return app.return_code or 0

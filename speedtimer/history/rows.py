@@ -199,6 +199,9 @@ class SessionDetail(SessionSummary):
     steps: tuple[StepRow, ...] = field(default_factory=tuple)
     race: str = ""  # the race its targets came from ("5k 19:57"), "" for none
     vdot: float | None = None
+    athlete: str = ""  # coach mode: whose session this is ("" for the runner's own)
+    squad: str = ""
+    group_id: str | None = None  # the sessions of one group run share it
 
     def to_dict(self) -> dict[str, Any]:
         d = super().to_dict()
@@ -207,6 +210,9 @@ class SessionDetail(SessionSummary):
         d["pid"] = self.pid
         d["race"] = self.race
         d["vdot"] = self.vdot
+        d["athlete"] = self.athlete
+        d["squad"] = self.squad
+        d["group_id"] = self.group_id
         d["steps"] = [s.to_dict() for s in self.steps]
         return d
 
@@ -337,6 +343,9 @@ _EXPORT_KEYS = (
     "host",
     "race",
     "vdot",
+    "athlete",
+    "squad",
+    "group_id",
 )
 _STEP_KEYS = (
     "idx",

@@ -67,6 +67,7 @@ from speedtimer.history.rows import (
 )
 from speedtimer.history.schema import _precheck, _prepare
 
+_COACH = "athlete, squad, group_id"  # coach mode's columns (schema 6)
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
 
@@ -229,6 +230,9 @@ class HistoryStore:
         pid_started: str | None = None,
         race: str = "",
         vdot: float | None = None,
+        athlete: str = "",
+        squad: str = "",
+        group_id: str | None = None,
     ) -> int:
         """Insert a session 'in_progress'; returns its id. `utc_offset_min` defaults to the
         offset `started_at` carries, or this computer's local offset for a UTC time.
@@ -251,11 +255,15 @@ class HistoryStore:
             pid_started,
             race,
             vdot,
+            athlete,
+            squad,
+            group_id,
         )
         sql = (
             "INSERT INTO sessions (uuid, preset_name, preset_toml, started_at, utc_offset_min,"
-            " status, planned_s, reps_planned, pid, host, pid_started, race, vdot)"
-            " VALUES (?, ?, ?, ?, ?, 'in_progress', ?, ?, ?, ?, ?, ?, ?)"
+            " status, planned_s, reps_planned, pid, host, pid_started, race, vdot,"
+            " athlete, squad, group_id)"
+            " VALUES (?, ?, ?, ?, ?, 'in_progress', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         )
         return self._write(lambda c: c.execute(sql, params).lastrowid)
 
@@ -435,8 +443,19 @@ class HistoryStore:
     # --- reading ---------------------------------------------------------------------------
 
     @staticmethod
-    def _where(preset: str | None, since: datetime | date | None) -> tuple[str, list]:
+    def _where(
+        preset: str | None,
+        since: datetime | date | None,
+        athlete: str | None = None,
+        group_id: str | None = None,
+    ) -> tuple[str, list]:
         clauses, params = [], []
+        if athlete:
+            clauses.append("athlete = ? COLLATE NOCASE")
+            params.append(athlete.strip())
+        if group_id:
+            clauses.append("group_id = ?")
+            params.append(group_id)
         if preset:
             escaped = preset.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             clauses.append("preset_name LIKE ? ESCAPE '\\'")
@@ -459,12 +478,15 @@ class HistoryStore:
         offset: int = 0,
         order_by: str = "started_at",
         descending: bool = True,
+        athlete: str | None = None,
+        group_id: str | None = None,
     ) -> list[SessionSummary]:
         """Sessions, newest first by default. `preset` matches a part of the name, any case;
-        `since` is inclusive (a date means local midnight)."""
+        `since` is inclusive (a date means local midnight); `athlete` (any case) and
+        `group_id` pick coach mode's sessions."""
         if order_by not in ORDER_COLUMNS:
             raise ValueError(f"order_by must be one of {', '.join(ORDER_COLUMNS)}")
-        where, params = self._where(preset, since)
+        where, params = self._where(preset, since, athlete, group_id)
         direction = "DESC" if descending else "ASC"
         sql = (
             f"SELECT {_SUMMARY_COLUMNS} FROM sessions{where}"
@@ -475,9 +497,14 @@ class HistoryStore:
         return [_summary(r) for r in rows]
 
     def count_sessions(
-        self, *, preset: str | None = None, since: datetime | date | None = None
+        self,
+        *,
+        preset: str | None = None,
+        since: datetime | date | None = None,
+        athlete: str | None = None,
+        group_id: str | None = None,
     ) -> int:
-        where, params = self._where(preset, since)
+        where, params = self._where(preset, since, athlete, group_id)
         return self._read(
             lambda c: c.execute(f"SELECT count(*) FROM sessions{where}", params).fetchone()[0]
         )
@@ -487,7 +514,8 @@ class HistoryStore:
 
         def read(c: sqlite3.Connection):
             row = c.execute(
-                f"SELECT {_SUMMARY_COLUMNS}, preset_toml, pid, host, race, vdot FROM sessions"
+                f"SELECT {_SUMMARY_COLUMNS}, preset_toml, pid, host, race, vdot, {_COACH}"
+                " FROM sessions"
                 " WHERE id = ?",
                 (session_id,),
             ).fetchone()
@@ -509,6 +537,9 @@ class HistoryStore:
             steps=tuple(_step_from_row(s) for s in steps),
             race=row[18],
             vdot=row[19],
+            athlete=row[20],
+            squad=row[21],
+            group_id=row[22],
         )
 
     def session_id_for_uuid(self, uuid: str) -> int | None:
@@ -651,7 +682,8 @@ class HistoryStore:
 
             def read(c: sqlite3.Connection, last_id=last_id):
                 rows = c.execute(
-                    f"SELECT {_SUMMARY_COLUMNS}, preset_toml, pid, host, race, vdot FROM sessions"
+                    f"SELECT {_SUMMARY_COLUMNS}, preset_toml, pid, host, race, vdot, {_COACH}"
+                    " FROM sessions"
                     " WHERE id > ? ORDER BY id LIMIT ?",
                     (last_id, batch),
                 ).fetchall()
@@ -714,6 +746,9 @@ class HistoryStore:
                 r.host,
                 r.race,
                 r.vdot,
+                r.athlete,
+                r.squad,
+                r.group_id,
             )
             row = c.execute("SELECT id FROM sessions WHERE uuid = ?", (r.uuid,)).fetchone()
             if row is not None:
@@ -726,7 +761,8 @@ class HistoryStore:
                     "UPDATE sessions SET preset_name = ?, preset_toml = ?, started_at = ?,"
                     " utc_offset_min = ?, ended_at = ?, status = ?, planned_s = ?, active_s = ?,"
                     " work_s = ?, reps_done = ?, reps_planned = ?, paused_s = ?, rpe = ?,"
-                    " note = ?, pid = ?, host = ?, race = ?, vdot = ? WHERE id = ?",
+                    " note = ?, pid = ?, host = ?, race = ?, vdot = ?,"
+                    " athlete = ?, squad = ?, group_id = ? WHERE id = ?",
                     (*values, sid),
                 )
                 c.execute("DELETE FROM steps WHERE session_id = ?", (sid,))
@@ -734,8 +770,8 @@ class HistoryStore:
                 sid = c.execute(
                     "INSERT INTO sessions (uuid, preset_name, preset_toml, started_at,"
                     " utc_offset_min, ended_at, status, planned_s, active_s, work_s, reps_done,"
-                    " reps_planned, paused_s, rpe, note, pid, host, race, vdot)"
-                    f" VALUES ({', '.join('?' * 19)})",
+                    " reps_planned, paused_s, rpe, note, pid, host, race, vdot, athlete, squad,"
+                    f" group_id) VALUES ({', '.join('?' * 22)})",
                     (r.uuid, *values),
                 ).lastrowid
             c.executemany(_INSERT_STEP, [s._params(sid) for s in r.steps])

@@ -70,7 +70,7 @@ def build(tmp_path, n: int, clock: FakeClock):
         record_history=False,
         get_ready_s=0,
         start_preset=parse_preset(PRESET),
-        start_athletes=squad(n).athletes,
+        start_squad=squad(n),
     )
 
 
@@ -160,9 +160,7 @@ async def test_thirty_athletes_overflow_is_said(tmp_path):
         record_history=False,
         get_ready_s=0,
         start_preset=parse_preset(PRESET),
-        start_athletes=squad_from_dict(
-            {"name": "Big", "athletes": [{"name": n} for n in names]}
-        ).athletes,
+        start_squad=squad_from_dict({"name": "Big", "athletes": [{"name": n} for n in names]}),
     )
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()

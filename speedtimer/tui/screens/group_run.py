@@ -149,7 +149,7 @@ class GroupRunScreen(RunScreen):
         if step is not None:
             # targets are per athlete (their rows): the band says what the rep is
             label = step.title
-            if step.distance_m:
+            if step.distance_m and f"{step.distance_m:g}" not in label:
                 label += f" {step.distance_m:g} m"
             if step.kind == "work":
                 label += (
@@ -289,6 +289,11 @@ class GroupRunScreen(RunScreen):
     def action_lap(self) -> None:
         lag = self._lag(getattr(self, "_key_time", None))
         self._after(self.session.mark(lag))
+
+    def _after(self, events) -> None:
+        super()._after(events)
+        if self.is_attached and not self._ended:
+            self.refresh_bindings()  # undo comes and goes with the marks
 
     def action_undo(self) -> None:
         self._after(self.session.undo())

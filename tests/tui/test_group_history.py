@@ -1,0 +1,180 @@
+"""Coach mode's history (issue 15.6), through the real app and a real SQLite file: one session
+per athlete, linked by a group id, written as each step ends (a crash keeps finished reps),
+each athlete's own split and target; a late assignment or an undo that reopens a rep saves
+that row again, never twice; `history list --athlete`, JSON and CSV export carry it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+
+import pytest
+
+from speedtimer.cli.main import main
+from speedtimer.config.paths import Paths
+from speedtimer.config.settings import Settings
+from speedtimer.formats.preset_toml import parse_preset
+from speedtimer.formats.squad import squad_from_dict
+from speedtimer.history.schema import SCHEMA_VERSION
+from speedtimer.tui.app import make_app
+from speedtimer.tui.screens import group_run
+from tests.conftest import FakeClock, QuietAudio
+
+PRESET = """
+name = "3 x 400 m"
+countdown = 3
+[[steps]]
+repeat = 3
+skip_last_rest = true
+[[steps.steps]]
+kind = "work"
+until = "lap"
+distance_m = 400
+target_pace = "5k"
+[[steps.steps]]
+kind = "rest"
+duration = 90
+"""
+
+
+@pytest.fixture(autouse=True)
+def no_real_key_lag(monkeypatch):
+    monkeypatch.setattr(group_run, "key_lag", lambda t: 0.0)
+
+
+def build(tmp_path, clock):
+    squad = squad_from_dict(
+        {
+            "name": "Tuesday",
+            "athletes": [
+                {"name": "Ana", "race": "5k 19:57"},
+                {"name": "Ben", "race": "5k 18:00"},
+                {"name": "Cy"},
+            ],
+        }
+    )
+    paths = Paths(config_dir=tmp_path / "config", data_dir=tmp_path / "data")
+    app = make_app(
+        paths,
+        clock=clock,
+        wall_clock=clock.wall,
+        audio=QuietAudio(),
+        settings=Settings(),
+        record_history=True,
+        get_ready_s=0,
+        start_preset=parse_preset(PRESET),
+        start_squad=squad,
+    )
+    return app, paths
+
+
+def rows(paths: Paths, sql: str, *args):
+    with sqlite3.connect(paths.history_db) as c:
+        return c.execute(sql, args).fetchall()
+
+
+def flush(screen):
+    for recorder in screen.session.recorders.values():
+        assert recorder.flush(5.0)
+
+
+async def press(pilot, clock, wait, *keys):
+    clock.advance(wait)
+    await pilot.press(*keys)
+
+
+async def test_one_session_per_athlete_written_as_it_goes(tmp_path):
+    clock = FakeClock()
+    app, paths = build(tmp_path, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        # rep 1: Ben, then a bunch of two (marks, assigned to Cy and Ana), all in
+        await press(pilot, clock, 70.0, "2")
+        await press(pilot, clock, 1.0, "enter", "enter")
+        await press(pilot, clock, 1.0, "3", "1")
+        assert screen.session.timer.current.kind == "rest"
+        flush(screen)
+        # written as it goes: every athlete has rep 1 while the session still runs
+        got = rows(
+            paths,
+            "SELECT s.athlete, s.status, st.split_s, st.target_s, st.ended_how FROM sessions s"
+            " JOIN steps st ON st.session_id = s.id WHERE st.kind = 'work' ORDER BY s.athlete",
+        )
+        assert got == [
+            ("Ana", "in_progress", pytest.approx(71.0), pytest.approx(95.76, abs=0.1), "lap"),
+            ("Ben", "in_progress", pytest.approx(70.0), pytest.approx(86.4, abs=0.1), "lap"),
+            ("Cy", "in_progress", pytest.approx(71.0), None, "lap"),
+        ]
+        # undo of the last assignment reopens rep 1; Ana comes in later: her row is replaced
+        await press(pilot, clock, 2.0, "u")
+        assert screen.session.timer.current.kind == "work"
+        await press(pilot, clock, 0.0, "u", "u")  # Cy's back in the queue, one mark dropped
+        await press(pilot, clock, 0.0, "3")  # Cy takes the bunch's remaining mark
+        await press(pilot, clock, 1.0, "1")  # Ana crosses a second later
+        flush(screen)
+        ana = rows(
+            paths,
+            "SELECT st.idx, st.split_s FROM sessions s JOIN steps st ON st.session_id = s.id"
+            " WHERE s.athlete = 'Ana' AND st.kind = 'work'",
+        )
+        assert ana == [(0, pytest.approx(75.0))], "replaced, not counted twice"
+        # rep 2: the coach ends it with Cy still out (DNF), then Cy stops for the day
+        clock.advance(90)
+        screen.tick()
+        await press(pilot, clock, 72.0, "1", "2")
+        await press(pilot, clock, 3.0, "n")
+        await press(pilot, clock, 1.0, "x", "3")
+        clock.advance(90)
+        screen.tick()
+        await press(pilot, clock, 73.0, "1", "2")  # rep 3: Cy is out, two of two in
+        await pilot.pause()
+        flush(screen)
+    sessions = rows(
+        paths, "SELECT athlete, squad, group_id, status, reps_done FROM sessions ORDER BY athlete"
+    )
+    assert [s[0] for s in sessions] == ["Ana", "Ben", "Cy"]
+    assert len({s[2] for s in sessions}) == 1 and sessions[0][2]
+    assert {s[1] for s in sessions} == {"Tuesday"}
+    assert [s[3] for s in sessions] == ["completed"] * 3
+    assert [s[4] for s in sessions] == [3, 3, 1]
+    cy = rows(
+        paths,
+        "SELECT st.kind, st.ended_how FROM sessions s JOIN steps st ON st.session_id = s.id"
+        " WHERE s.athlete = 'Cy' ORDER BY st.idx",
+    )
+    assert cy == [("work", "lap"), ("rest", "time"), ("work", "skipped")], "no rows once out"
+    assert rows(paths, "PRAGMA user_version")[0][0] == SCHEMA_VERSION == 6
+
+    # the command line: history list --athlete, JSON and CSV export
+    env = ["--data-dir", str(paths.data_dir), "--config-dir", str(paths.config_dir)]
+    assert main([*env, "history", "list", "--athlete", "ben"]) == 0
+    assert main([*env, "history", "list", "--athlete", "Nobody"]) == 0
+    out = tmp_path / "all.json"
+    assert main([*env, "history", "export", "--output", str(out)]) == 0
+    exported = json.loads(out.read_text())["sessions"]
+    assert sorted(s["athlete"] for s in exported) == ["Ana", "Ben", "Cy"]
+    assert {s["group_id"] for s in exported} == {sessions[0][2]}
+    out = tmp_path / "all.csv"
+    assert main([*env, "history", "export", "--format", "csv", "--output", str(out)]) == 0
+    table = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert sorted(r["athlete"] for r in table) == ["Ana", "Ben", "Cy"]
+    assert {r["group_id"] for r in table} == {sessions[0][2]}
+
+
+async def test_list_by_athlete_prints_only_theirs(tmp_path, capsys):
+    clock = FakeClock()
+    app, paths = build(tmp_path, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await press(pilot, clock, 70.0, "1", "2", "3")
+        flush(app.screen)
+    env = ["--data-dir", str(paths.data_dir), "--config-dir", str(paths.config_dir)]
+    capsys.readouterr()
+    assert main([*env, "history", "list", "--athlete", "ana"]) == 0
+    shown = capsys.readouterr().out
+    assert shown.count("3 x 400 m") == 1
+    assert main([*env, "history", "list", "--athlete", "Nobody"]) == 0
+    assert "No sessions match." in capsys.readouterr().out
