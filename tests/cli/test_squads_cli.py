@@ -83,3 +83,31 @@ def test_list_reports_a_broken_squad(tmp_path):
     (config / "squads" / "bad.toml").write_text('name = "x"\n[[athletes]]\nname = "A"\nkey = "+"\n')
     out = run(config, "list")
     assert out.returncode == 1 and "bad.toml: athletes[0].key" in out.stderr
+
+
+def run_squad(config, *args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ) | {"SPEEDTIMER_CONFIG_DIR": str(config)}
+    return subprocess.run(
+        [sys.executable, "-m", "speedtimer", "run", "8 x 400", *args],
+        capture_output=True, text=True, env=env, cwd=REPO, timeout=60,
+    )  # fmt: skip
+
+
+def test_run_with_a_squad_refuses_what_it_cannot_do_clearly(tmp_path):
+    config = tmp_path / "config"
+    assert run(config, "new", "Tuesday", "--athletes", "Ana,Ben").returncode == 0
+    assert run(config, "new", "Empty").returncode == 0
+    cases = [
+        (["--athletes", "Ana"], "--athletes picks from a squad: give --squad"),
+        (["--squad", "Tuesday", "--plain"], "needs the full-screen app, not --plain"),
+        (["--squad", "Nope"], "no squad 'Nope'"),
+        (["--squad", "Tuesday", "--athletes", "Ana,Bem"], "no athlete 'Bem'"),
+        (["--squad", "Empty"], "has no athletes"),
+    ]
+    for args, needle in cases:
+        out = run_squad(config, *args)
+        assert out.returncode == 1 and needle in out.stderr, (args, out.stderr)
+        assert "Traceback" not in out.stderr
+    assert (
+        "did you mean 'Ben'" in run_squad(config, "--squad", "tuesday", "--athletes", "Bem").stderr
+    )
