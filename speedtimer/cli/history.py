@@ -114,6 +114,11 @@ def add_history_commands(
         "--until", type=parse_date_arg, metavar="YYYY-MM-DD", help="fit/tcx: up to this day"
     )
     ex.add_argument("--force", action="store_true", help="replace files that exist")
+    ex.add_argument(
+        "--group",
+        metavar="ID",
+        help="csv: one group run of coach mode as athletes x reps (its group_id, or `last`)",
+    )
     ex.set_defaults(func=partial(history_export, get_paths=get_paths))
 
     at = sub.add_parser(
@@ -236,6 +241,8 @@ def history_export(args: argparse.Namespace, *, get_paths: GetPaths | None = Non
     from speedtimer.history.errors import StoreError, describe_os_error
 
     fmt = getattr(args, "format", "json") or "json"
+    if getattr(args, "group", None) is not None:
+        return export_group(args, get_paths)
     if fmt in ("fit", "tcx"):
         return export_activities(args, get_paths)
     for option in ("session", "since", "until"):
@@ -265,6 +272,47 @@ def history_export(args: argparse.Namespace, *, get_paths: GetPaths | None = Non
     finally:
         if store is not None:
             store.close()
+    return 0
+
+
+def export_group(args: argparse.Namespace, get_paths: GetPaths | None) -> int:
+    """`history export --group ID --format csv`: the athletes x reps table of one group run."""
+    from speedtimer.history.errors import StoreError, describe_os_error
+    from speedtimer.history.group_table import group_table
+
+    if (getattr(args, "format", "json") or "json") != "csv":
+        return _fail("--group writes the athletes x reps table as CSV: add --format csv")
+    group_id = str(args.group).strip()
+    if not group_id or len(group_id) > 100:
+        return _fail("--group: expected a group id (see history export's group_id) or `last`")
+    try:
+        paths = resolve_paths(args, get_paths)
+        if not _has_history(paths):
+            return _fail("no sessions recorded yet")
+        with open_history(paths) as store:
+            sessions = store.group_sessions(group_id)
+    except StoreError as exc:
+        return _fail(str(exc))
+    if not sessions:
+        return _fail(f"no group run {group_id!r} in the history")
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(group_table(sessions))
+    output: Path | None = getattr(args, "output", None)
+    try:
+        if output is None:
+            getattr(sys.stdout, "for_data", lambda: sys.stdout)().write(buf.getvalue())
+        else:
+            if output.exists() and not args.force:
+                return _fail(f"{output} exists: add --force to replace it")
+            from speedtimer.files import atomic_write
+
+            atomic_write(output, buf.getvalue())
+            print(f"Exported the group of {len(sessions)} athlete(s) to {output}", file=sys.stderr)
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 1
+    except OSError as exc:
+        return _fail(f"cannot write {output or 'output'}: {describe_os_error(exc)}")
     return 0
 
 

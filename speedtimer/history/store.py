@@ -542,6 +542,25 @@ class HistoryStore:
             group_id=row[22],
         )
 
+    def group_sessions(self, group_id: str) -> list[SessionDetail]:
+        """Coach mode: the athletes' sessions of one group run (`last`: the newest group)."""
+        if group_id == "last":
+            row = self._read(
+                lambda c: c.execute(
+                    "SELECT group_id FROM sessions WHERE group_id IS NOT NULL"
+                    " ORDER BY started_at DESC, id DESC LIMIT 1"
+                ).fetchone()
+            )
+            if row is None:
+                return []
+            group_id = row[0]
+        ids = self._read(
+            lambda c: c.execute(
+                "SELECT id FROM sessions WHERE group_id = ? ORDER BY id LIMIT 1000", (group_id,)
+            ).fetchall()
+        )
+        return [self.get_session(i) for (i,) in ids]
+
     def session_id_for_uuid(self, uuid: str) -> int | None:
         row = self._read(
             lambda c: c.execute("SELECT id FROM sessions WHERE uuid = ?", (uuid,)).fetchone()

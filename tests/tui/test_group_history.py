@@ -178,3 +178,47 @@ async def test_list_by_athlete_prints_only_theirs(tmp_path, capsys):
     assert shown.count("3 x 400 m") == 1
     assert main([*env, "history", "list", "--athlete", "Nobody"]) == 0
     assert "No sessions match." in capsys.readouterr().out
+
+
+async def test_export_group_as_the_athletes_by_reps_table(tmp_path, capsys):
+    clock = FakeClock()
+    app, paths = build(tmp_path, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        await press(pilot, clock, 70.0, "2")
+        await press(pilot, clock, 1.5, "1")
+        await press(pilot, clock, 2.0, "n")  # Cy did not finish
+        clock.advance(90)
+        screen.tick()
+        await press(pilot, clock, 72.0, "1", "2")
+        await press(pilot, clock, 1.0, "3")
+        flush(screen)
+        group_id = screen.session.group_id
+    env = ["--data-dir", str(paths.data_dir), "--config-dir", str(paths.config_dir)]
+    for group in (group_id, "last"):
+        capsys.readouterr()
+        assert main([*env, "history", "export", "--group", group, "--format", "csv"]) == 0
+        table = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+        assert table[0] == [
+            "athlete", "rep1_s", "rep1_delta_s", "rep2_s", "rep2_delta_s",
+            "avg_s", "best_s", "worst_s", "fade_s",
+        ]  # fmt: skip
+        assert table[1] == [
+            "Ana",
+            "71.5",
+            "-24.26",
+            "72.0",
+            "-23.76",
+            "71.75",
+            "71.5",
+            "72.0",
+            "0.5",
+        ]
+        assert table[2][:5] == ["Ben", "70.0", "-16.4", "72.0", "-14.4"]
+        assert table[3] == ["Cy", "DNF", "", "73.0", "", "73.0", "73.0", "73.0", ""]
+        assert table[4][:5] == ["median", "70.75", "", "72.0", ""]
+    assert main([*env, "history", "export", "--group", group_id]) == 1
+    assert "add --format csv" in capsys.readouterr().err
+    assert main([*env, "history", "export", "--group", "nope", "--format", "csv"]) == 1
+    assert "no group run 'nope'" in capsys.readouterr().err
