@@ -565,6 +565,11 @@ def preset_commands(menu: MenuScreen):
             f"Start {name!r} with another race, or one pace or rep time for every work rep",
             menu.action_start_with,
         )
+        yield SystemCommand(
+            "Run with a squad…",
+            f"Coach mode: time a squad on {name!r}, one key per athlete",
+            menu.action_group_start,
+        )
     if menu.check_action("edit_preset", ()):
         yield SystemCommand("Edit preset", f"Change {name!r}", menu.action_edit_preset)
     if menu.check_action("duplicate_preset", ()):
