@@ -5,7 +5,9 @@ history session per athlete linked by a group id."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -15,6 +17,7 @@ import pytest
 
 from tests.conftest import REPO
 from tests.e2e.test_e2e_tmux import NO_DEVICE, Tmux
+from tests.reliability import tried
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
@@ -114,3 +117,66 @@ def test_a_group_session_in_a_real_terminal(tmp_path, tmux):
     assert len(ana) == 1 and len(cy) == 2, (ana, cy)
     assert 1.3 <= ana[0][0] <= 3.0 and ana[0][1] == pytest.approx(23.9, abs=0.1)
     assert 0.8 <= cy[0][0] < ana[0][0] and cy[0][1] is None
+
+
+CRASH = """
+name = "Crash trial"
+countdown = 1
+[[steps]]
+repeat = 3
+[[steps.steps]]
+kind = "work"
+until = "lap"
+distance_m = 200
+[[steps.steps]]
+kind = "rest"
+duration = 1
+"""
+EIGHT = ["Ana", "Ben", "Cy", "Dee", "Eve", "Finn", "Gus", "Hal"]
+
+
+@tried(
+    "Signals",
+    "kill -9 of the app in tmux mid-rep of a group run (coach mode, 8 athletes)",
+    "next start shows each athlete's session interrupted with every finished step, none twice",
+    cases=1,
+)
+def test_kill_9_mid_rep_keeps_every_athletes_finished_reps(tmp_path, tmux):
+    presets = tmp_path / "presets"
+    presets.mkdir()
+    (presets / "crash.toml").write_text(CRASH)
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".asoundrc").write_text(NO_DEVICE)
+    data, config = tmp_path / "data", tmp_path / "config"
+    made = cli(home, data, config, "squads", "new", "Eight", "--athletes", ",".join(EIGHT))
+    assert made.returncode == 0, made.stderr
+    command = (
+        f"cd {REPO} && exec env HOME={home} TERM=xterm-256color "
+        f"{sys.executable} -m speedtimer --presets-dir {presets} --data-dir {data} "
+        f"--config-dir {config} --get-ready 0 --mute run 'Crash trial' --squad Eight"
+    )
+    tmux.run("new-session", "-d", "-s", "app", "-x", "100", "-y", "30", command)
+    tmux.wait_for("WORK", timeout=10)
+    pid = int(tmux.run("list-panes", "-t", "app", "-F", "#{pane_pid}").split()[0])
+    time.sleep(0.5)
+    for key in "12345678":  # everyone in: rep 1 ends, the rest runs, rep 2 starts
+        tmux.keys(key)
+    tmux.wait_for("Rep 2/3", timeout=5)
+    time.sleep(0.3)
+    tmux.keys("1", "2", "3")  # three of them in rep 2: lost with the crash, as said
+    time.sleep(1.0)  # the recorder's thread commits rep 1 and its rest
+    os.kill(pid, signal.SIGKILL)
+    time.sleep(0.3)
+    listed = cli(home, data, config, "history", "list", "--athlete", "gus")
+    assert listed.returncode == 0 and "Crash trial" in listed.stdout, listed
+    with sqlite3.connect(data / "history.sqlite3") as db:
+        sessions = db.execute("SELECT id, athlete, status FROM sessions ORDER BY id").fetchall()
+        steps = db.execute(
+            "SELECT session_id, step_index, kind, ended_how FROM steps ORDER BY session_id, idx"
+        ).fetchall()
+    assert sorted(s[1] for s in sessions) == sorted(EIGHT)
+    assert {s[2] for s in sessions} == {"interrupted"}
+    for sid, *_ in sessions:
+        mine = [s[1:] for s in steps if s[0] == sid]
+        assert mine == [(0, "work", "lap"), (1, "rest", "time")], mine  # none lost, none twice
