@@ -130,6 +130,8 @@ def generate_synthetic(
                         split,
                         pace,
                         "[]",
+                        None,  # target_lo_s, target_hi_s: no target range
+                        None,
                     )
                 )
                 t = s_end

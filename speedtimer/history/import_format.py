@@ -232,6 +232,8 @@ def step_from_dict(d: Any, where: str = "step") -> StepRow:
             "pace_s_per_km", optional=True, most=MAX_PACE_S_PER_KM, positive=True
         ),
         laps=v.laps("laps", MAX_STEP_S),
+        target_lo_s=v.number("target_lo_s", optional=True, most=MAX_PAUSE_S),
+        target_hi_s=v.number("target_hi_s", optional=True, most=MAX_PAUSE_S),
     )
     # a split is part of its step: never longer than the time the step ran
     longest = row.actual_s + SPLIT_SLACK_S

@@ -100,6 +100,7 @@ def step_row_for(
     splits = tuple(float(x) for x in record.splits)
     # an open step ends on its one lap: that lap is split_s, not an intermediate split
     laps = splits[:-1] if split is not None else splits
+    bounds = step.target_range_s  # a pace range: a rep inside it is on target
     return StepRow(
         idx=idx,
         step_index=record.index,
@@ -120,6 +121,8 @@ def step_row_for(
         split_s=split,
         pace_s_per_km=pace,
         laps=laps,
+        target_lo_s=bounds[0] if bounds is not None else None,
+        target_hi_s=bounds[1] if bounds is not None else None,
     )
 
 

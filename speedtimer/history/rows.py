@@ -92,6 +92,21 @@ class StepRow:
     split_s: float | None = None  # lap time, for lap-ended (open) steps
     pace_s_per_km: float | None = None  # actual pace, when the distance is known
     laps: tuple[float, ...] = ()  # intermediate splits taken inside the step
+    # a target range's fastest and slowest time for the distance (target_s is its middle)
+    target_lo_s: float | None = None
+    target_hi_s: float | None = None
+
+    def delta_s(self) -> float | None:
+        """Split minus target: 0 inside a target range, else the distance to its nearer end
+        (as the run screen and the summary said it); None without a split or a target."""
+        if self.split_s is None or not self.target_s:
+            return None
+        lo, hi = self.target_lo_s, self.target_hi_s
+        if lo is not None and hi is not None and lo <= hi:
+            if self.split_s < lo:
+                return self.split_s - lo
+            return max(0.0, self.split_s - hi)
+        return self.split_s - self.target_s
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -114,6 +129,8 @@ class StepRow:
             "split_s": self.split_s,
             "pace_s_per_km": self.pace_s_per_km,
             "laps": list(self.laps),
+            "target_lo_s": self.target_lo_s,
+            "target_hi_s": self.target_hi_s,
         }
 
     def _params(self, session_id: int) -> tuple:
@@ -138,15 +155,17 @@ class StepRow:
             self.split_s,
             self.pace_s_per_km,
             json.dumps([float(x) for x in self.laps]),
+            self.target_lo_s,
+            self.target_hi_s,
         )
 
 
 _STEP_COLUMNS = (
     "session_id, idx, step_index, kind, label, rep, rep_count, set_no, set_count, planned_s, "
     "actual_s, paused_s, ended_how, started_at, ended_at, distance_m, target_s, split_s, "
-    "pace_s_per_km, laps"
+    "pace_s_per_km, laps, target_lo_s, target_hi_s"
 )
-_INSERT_STEP = f"INSERT OR REPLACE INTO steps ({_STEP_COLUMNS}) VALUES ({', '.join('?' * 20)})"
+_INSERT_STEP = f"INSERT OR REPLACE INTO steps ({_STEP_COLUMNS}) VALUES ({', '.join('?' * 22)})"
 
 
 @dataclass(frozen=True)
@@ -275,6 +294,8 @@ def _step_from_row(row: tuple) -> StepRow:
         split_s,
         pace,
         laps,
+        target_lo_s,
+        target_hi_s,
     ) = row
     try:
         laps_t = tuple(float(x) for x in json.loads(laps or "[]"))
@@ -300,6 +321,8 @@ def _step_from_row(row: tuple) -> StepRow:
         split_s=split_s,
         pace_s_per_km=pace,
         laps=laps_t,
+        target_lo_s=target_lo_s,
+        target_hi_s=target_hi_s,
     )
 
 
@@ -318,8 +341,8 @@ _RECOVER_SQL = """
 
 _STEP_SELECT = (
     "SELECT idx, step_index, kind, label, rep, rep_count, set_no, set_count, planned_s, actual_s, "
-    "paused_s, ended_how, started_at, ended_at, distance_m, target_s, split_s, pace_s_per_km, laps "
-    "FROM steps"
+    "paused_s, ended_how, started_at, ended_at, distance_m, target_s, split_s, pace_s_per_km, "
+    "laps, target_lo_s, target_hi_s FROM steps"
 )
 
 
@@ -380,6 +403,7 @@ def _step_dict(row: tuple) -> dict[str, Any]:
             d["laps"] = [float(x) for x in json.loads(laps)]
         except (ValueError, TypeError):
             d["laps"] = []
+    d["target_lo_s"], d["target_hi_s"] = row[19], row[20]
     return d
 
 

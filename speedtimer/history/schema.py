@@ -116,10 +116,13 @@ MIGRATIONS: list[str] = [
     ALTER TABLE sessions ADD COLUMN pid_started TEXT;
     """,
     # 5: the runner's race and its VDOT that a session's race-derived targets ("5k pace") were
-    # worked out from; each step's target_s already holds the target it was run with
+    # worked out from; each step's target_s already holds the target it was run with, and a
+    # target range ("3:13-3:18/km", E pace) its two ends, so a rep inside it is on target
     """
     ALTER TABLE sessions ADD COLUMN race TEXT NOT NULL DEFAULT '';
     ALTER TABLE sessions ADD COLUMN vdot REAL;
+    ALTER TABLE steps ADD COLUMN target_lo_s REAL;
+    ALTER TABLE steps ADD COLUMN target_hi_s REAL;
     """,
     # 6: coach mode: a group session is one session per athlete, linked by its group id
     """

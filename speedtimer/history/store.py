@@ -605,7 +605,12 @@ class HistoryStore:
         lo = to_iso(datetime(first.year, first.month, first.day, tzinfo=UTC) - timedelta(days=1))
         sql = """
             SELECT date(s.started_at, printf('%+d minutes', s.utc_offset_min)),
-                   avg(st.split_s - st.target_s), count(*), s.race
+                   avg(CASE WHEN st.target_lo_s <= st.target_hi_s THEN
+                           CASE WHEN st.split_s < st.target_lo_s THEN st.split_s - st.target_lo_s
+                                WHEN st.split_s > st.target_hi_s THEN st.split_s - st.target_hi_s
+                                ELSE 0 END
+                       ELSE st.split_s - st.target_s END),
+                   count(*), s.race
             FROM sessions s JOIN steps st ON st.session_id = s.id
             WHERE s.started_at >= :lo AND s.status != 'in_progress'
               AND st.kind = 'work' AND st.ended_how = 'lap' AND st.split_s IS NOT NULL

@@ -82,17 +82,23 @@ def planned_text(step: StepRow) -> str:
     if step.planned_s is not None:
         return format_clock(step.planned_s)
     if step.target_s:
-        return f"lap ({format_clock(step.target_s)})"
+        return f"lap ({target_time_text(step)})"
     return "lap"
+
+
+def target_time_text(step: StepRow) -> str:
+    """ "1:30", or "1:17–1:19" for a range (as the run screen said it)."""
+    lo, hi = step.target_lo_s, step.target_hi_s
+    if lo is not None and hi is not None and round(lo) != round(hi):
+        return f"{format_clock(lo)}–{format_clock(hi)}"
+    return format_clock(step.target_s) if step.target_s else ""
 
 
 def step_delta(step: StepRow) -> float | None:
     """Actual minus plan: the planned time, or the target for a lap-ended step."""
     if step.planned_s is not None:
         return step.actual_s - step.planned_s
-    if step.target_s and step.split_s is not None:
-        return step.split_s - step.target_s
-    return None
+    return step.delta_s()  # 0 inside a target range
 
 
 def step_pace(step: StepRow) -> float | None:
@@ -117,8 +123,8 @@ def split_rows(steps: tuple[StepRow, ...]) -> list[tuple[str, float, str, str, s
                 step_name(s),
                 s.split_s,
                 format_pace(pace) if pace else "",
-                format_clock(s.target_s) if s.target_s else "",
-                signed(s.split_s - s.target_s) if s.target_s else "",
+                target_time_text(s),
+                signed(d) if (d := s.delta_s()) is not None else "",
             )
         )
     return rows
@@ -200,11 +206,7 @@ def step_heart_rate(hr: AttachedHeartRate | None, step: StepRow) -> str:
 def targets_text(d: SessionDetail) -> str:
     """The race a session's targets came from, and its reps against their targets on average
     (the targets as run: stored per step, whatever the runner's race is now)."""
-    deltas = [
-        s.split_s - s.target_s
-        for s in d.steps
-        if s.kind == "work" and s.target_s and s.split_s is not None
-    ]
+    deltas = [x for s in d.steps if s.kind == "work" and (x := s.delta_s()) is not None]
     deltas = [x for x in deltas if finite_seconds(x) is not None]  # an old import's inf
     parts = []
     if deltas:
