@@ -44,6 +44,8 @@ class Runner:
     key: str
     race: Race | None = None
     targets: tuple[float | None, ...] = ()  # per scheduled step: target seconds or None
+    # per scheduled step: a target range's two ends (seconds), or None
+    ranges: tuple[tuple[float, float] | None, ...] = ()
 
 
 def runners_for(
@@ -60,7 +62,15 @@ def runners_for(
                 race = None
         resolved, _ = session_preset(preset, race, choice)
         steps = build_schedule(resolved).steps
-        out.append(Runner(a.name, a.key, race, tuple(s.target_s for s in steps)))
+        out.append(
+            Runner(
+                a.name,
+                a.key,
+                race,
+                tuple(s.target_s for s in steps),
+                tuple(s.target_range_s for s in steps),
+            )
+        )
     return tuple(out)
 
 
@@ -272,7 +282,13 @@ class GroupShell(Session):
             return None
         recorder = self.recorders[name]
         row = step_row_for(self.schedule, record, idx, recorder.wall)
-        row = replace(row, target_s=self.target(runner, index))
+        bounds = runner.ranges[index] if index < len(runner.ranges) else None
+        row = replace(
+            row,
+            target_s=self.target(runner, index),
+            target_lo_s=bounds[0] if bounds is not None else None,
+            target_hi_s=bounds[1] if bounds is not None else None,
+        )
         if rep is None:
             return row
         if step.is_open:

@@ -543,7 +543,8 @@ class HistoryStore:
         )
 
     def group_sessions(self, group_id: str) -> list[SessionDetail]:
-        """Coach mode: the athletes' sessions of one group run (`last`: the newest group)."""
+        """Coach mode: the athletes' sessions of one group run (`last`: the newest group), by
+        athlete name: each athlete's session is written by a thread of its own, so ids vary."""
         if group_id == "last":
             row = self._read(
                 lambda c: c.execute(
@@ -556,7 +557,9 @@ class HistoryStore:
             group_id = row[0]
         ids = self._read(
             lambda c: c.execute(
-                "SELECT id FROM sessions WHERE group_id = ? ORDER BY id LIMIT 1000", (group_id,)
+                "SELECT id FROM sessions WHERE group_id = ?"
+                " ORDER BY athlete COLLATE NOCASE, id LIMIT 1000",
+                (group_id,),
             ).fetchall()
         )
         return [self.get_session(i) for (i,) in ids]

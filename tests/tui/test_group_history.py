@@ -222,3 +222,24 @@ async def test_export_group_as_the_athletes_by_reps_table(tmp_path, capsys):
     assert "add --format csv" in capsys.readouterr().err
     assert main([*env, "history", "export", "--group", "nope", "--format", "csv"]) == 1
     assert "no group run 'nope'" in capsys.readouterr().err
+
+
+async def test_each_athletes_target_range_is_their_own(tmp_path):
+    clock = FakeClock()
+    app, paths = build(tmp_path, clock)
+    app.start_preset = parse_preset(PRESET.replace('target_pace = "5k"', 'target_pace = "E"'))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await press(pilot, clock, 110.0, "1", "2", "3")
+        flush(app.screen)
+    got = dict(
+        (a, (lo, hi))
+        for a, lo, hi in rows(
+            paths,
+            "SELECT s.athlete, st.target_lo_s, st.target_hi_s FROM sessions s"
+            " JOIN steps st ON st.session_id = s.id WHERE st.kind = 'work'",
+        )
+    )
+    assert got["Cy"] == (None, None), "no race: no target"
+    (ana_lo, ana_hi), (ben_lo, ben_hi) = got["Ana"], got["Ben"]
+    assert ana_lo < ana_hi and ben_lo < ben_hi and ben_hi < ana_hi, "E pace from each one's race"
