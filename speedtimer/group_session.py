@@ -186,6 +186,18 @@ class GroupShell(Session):
     def target(self, runner: Runner, index: int) -> float | None:
         return runner.targets[index] if index < len(runner.targets) else None
 
+    def delta(self, runner: Runner, index: int, time: float | None) -> float | None:
+        """The rep's time against the athlete's target: inside a target range is 0, outside
+        it the distance to the nearer end (as the solo run screen counts)."""
+        target = self.target(runner, index)
+        if time is None or not target:
+            return None
+        bounds = runner.ranges[index] if index < len(runner.ranges) else None
+        if bounds is None:
+            return time - target
+        lo, hi = bounds
+        return time - lo if time < lo else time - hi if time > hi else 0.0
+
     def reps(self, runner: Runner) -> list[AthleteRep]:
         return self.group.athlete_records(runner.name)
 

@@ -223,3 +223,20 @@ def test_snapshot_group_summary(snap_compare, tmp_path):
         await pilot.pause()
 
     assert snap_compare(build(tmp_path, 8, clock), terminal_size=(100, 30), run_before=to_summary)
+
+
+async def test_a_rep_inside_an_athletes_target_range_is_on_target(tmp_path):
+    clock = FakeClock()
+    app = build(tmp_path, 2, clock)
+    app.start_preset = parse_preset(PRESET.replace('target_pace = "5k"', 'target_pace = "E"'))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        session = app.screen.session
+        ana, ben = session.runners
+        lo, hi = ana.ranges[0]
+        assert lo < hi
+        await _keys(pilot, clock, ((lo + hi) / 2, "1"))  # Ana inside her range
+        await _keys(pilot, clock, (hi + 3 - (lo + hi) / 2, "2"))  # Ben: 3 s past Ana's slow end
+        assert session.delta(ana, 0, (lo + hi) / 2) == 0.0
+        assert session.delta(ben, 0, hi + 3) == pytest.approx(hi + 3 - ben.ranges[0][1])
+        assert session.delta(ben, 0, ben.ranges[0][0] - 2) == pytest.approx(-2.0)

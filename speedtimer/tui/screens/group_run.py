@@ -262,7 +262,8 @@ class GroupRunScreen(RunScreen):
             target = session.target(runner, target_index)
         mine = group.rep(runner.name, shown_index) if shown_index is not None else None
         done = mine.time_s if mine is not None and mine.status is not RepStatus.RUNNING else None
-        delta = delta_text(done - target) if done is not None and target else ""
+        change = session.delta(runner, shown_index, done) if shown_index is not None else None
+        delta = delta_text(change) if change is not None and target else ""
         return (
             runner.key,
             runner.name,

@@ -64,8 +64,7 @@ def group_table(session: GroupShell) -> GroupTable:
         for i in reps:
             rep = group.rep(runner.name, i)
             time = rep.time_s
-            target = session.target(runner, i)
-            delta = time - target if time is not None and target else None
+            delta = session.delta(runner, i, time)
             cells.append((time, delta, rep.status.value))
         times = [c[0] for c in cells if c[0] is not None]
         rows.append(
