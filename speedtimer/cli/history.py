@@ -75,7 +75,11 @@ def add_history_commands(
     sub = history.add_subparsers(dest="history_command", metavar="{list,export,import,attach}")
 
     ls = sub.add_parser("list", help="show past sessions, newest first")
-    ls.add_argument("--preset", metavar="NAME", help="only presets whose name contains NAME")
+    ls.add_argument(
+        "--preset",
+        metavar="NAME",
+        help="only sessions whose preset (or athlete, or squad) name contains NAME",
+    )
     ls.add_argument(
         "--athlete", metavar="NAME", help="coach mode: only this athlete's sessions (any case)"
     )

@@ -458,8 +458,12 @@ class HistoryStore:
             params.append(group_id)
         if preset:
             escaped = preset.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            clauses.append("preset_name LIKE ? ESCAPE '\\'")
-            params.append(f"%{escaped}%")
+            # coach mode: the filter finds an athlete's or a squad's sessions too
+            clauses.append(
+                "(preset_name LIKE ? ESCAPE '\\' OR athlete LIKE ? ESCAPE '\\'"
+                " OR squad LIKE ? ESCAPE '\\')"
+            )
+            params += [f"%{escaped}%"] * 3
         if since is not None:
             if not isinstance(since, datetime):
                 since = datetime(since.year, since.month, since.day).astimezone()

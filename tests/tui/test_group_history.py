@@ -243,3 +243,27 @@ async def test_each_athletes_target_range_is_their_own(tmp_path):
     assert got["Cy"] == (None, None), "no race: no target"
     (ana_lo, ana_hi), (ben_lo, ben_hi) = got["Ana"], got["Ben"]
     assert ana_lo < ana_hi and ben_lo < ben_hi and ben_hi < ana_hi, "E pace from each one's race"
+
+
+async def test_the_history_screen_filter_finds_an_athlete_or_a_squad(tmp_path):
+    from tests.tui.test_history_screen import open_history, settle, table_rows
+
+    clock = FakeClock()
+    app, paths = build(tmp_path, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await press(pilot, clock, 70.0, "1", "2", "3")
+        flush(app.screen)
+        await press(pilot, clock, 1.0, "q", "y")  # end the session; the summary
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        screen = await open_history(pilot)
+        await settle(pilot)
+        assert len(table_rows(screen)) == 3, "one session per athlete"
+        await pilot.press("slash", *"BEN")
+        await settle(pilot)
+        assert len(table_rows(screen)) == 1
+        await pilot.press("backspace", "backspace", "backspace", *"tues")
+        await settle(pilot)
+        assert len(table_rows(screen)) == 3
