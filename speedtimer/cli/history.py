@@ -533,7 +533,7 @@ def format_table(rows: list[SessionSummary]) -> str:
         (
             str(r.id),
             r.local_started_at.strftime("%Y-%m-%d %H:%M"),
-            _fit(r.preset_name, 32),
+            _fit(r.display_name, 32),
             _status_text(r.status),
             _clock(r.planned_s),
             _clock(r.active_s),

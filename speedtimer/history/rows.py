@@ -185,6 +185,12 @@ class SessionSummary:
     paused_s: float
     rpe: int | None
     note: str
+    athlete: str = ""  # coach mode: whose session this is ("" for the runner's own)
+
+    @property
+    def display_name(self) -> str:
+        """The preset, and for coach mode's sessions whose: "8 x 400 m · Ana"."""
+        return f"{self.preset_name} · {self.athlete}" if self.athlete else self.preset_name
 
     @property
     def local_started_at(self) -> datetime:
@@ -218,8 +224,7 @@ class SessionDetail(SessionSummary):
     steps: tuple[StepRow, ...] = field(default_factory=tuple)
     race: str = ""  # the race its targets came from ("5k 19:57"), "" for none
     vdot: float | None = None
-    athlete: str = ""  # coach mode: whose session this is ("" for the runner's own)
-    squad: str = ""
+    squad: str = ""  # coach mode: the squad of a group run
     group_id: str | None = None  # the sessions of one group run share it
 
     def to_dict(self) -> dict[str, Any]:

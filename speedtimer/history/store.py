@@ -59,7 +59,6 @@ from speedtimer.history.rows import (
     _offset_of,
     _step_dict,
     _step_from_row,
-    _summary,
     _summary_values,
     from_iso,
     to_iso,
@@ -493,12 +492,12 @@ class HistoryStore:
         where, params = self._where(preset, since, athlete, group_id)
         direction = "DESC" if descending else "ASC"
         sql = (
-            f"SELECT {_SUMMARY_COLUMNS} FROM sessions{where}"
+            f"SELECT {_SUMMARY_COLUMNS}, athlete FROM sessions{where}"
             f" ORDER BY {order_by} {direction}, id {direction} LIMIT ? OFFSET ?"
         )
         params += [int(limit), int(offset)]
         rows = self._read(lambda c: c.execute(sql, params).fetchall())
-        return [_summary(r) for r in rows]
+        return [SessionSummary(*_summary_values(r), athlete=r[15]) for r in rows]
 
     def count_sessions(
         self,

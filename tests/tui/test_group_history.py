@@ -264,6 +264,7 @@ async def test_the_history_screen_filter_finds_an_athlete_or_a_squad(tmp_path):
         await pilot.press("slash", *"BEN")
         await settle(pilot)
         assert len(table_rows(screen)) == 1
+        assert "3 x 400 m · Ben" in table_rows(screen)[0], "whose session it is"
         await pilot.press("backspace", "backspace", "backspace", *"tues")
         await settle(pilot)
         assert len(table_rows(screen)) == 3

@@ -188,7 +188,7 @@ def row_cells(s: SessionSummary, columns: tuple[Column, ...] = COLUMNS) -> list[
             fmt = DATE_FORMATS.get(c.width)
             out.append(Cell(s.local_started_at.strftime(fmt) if fmt else session_date(s)))
         elif c.key == "preset":
-            out.append(Cell(fit(s.preset_name, c.width)))
+            out.append(Cell(fit(s.display_name, c.width)))
         else:
             out.append(cells[c.key])
     return out
