@@ -6,6 +6,9 @@ and the split the history recorded for that athlete is compared with the time fr
 start (as recorded) to that moment. The error counts everything between the coach's finger
 and the history: tmux delivering the key, the terminal, Textual's input thread, the event
 loop. The rep's start is stored to the millisecond, so each error is known to +-1 ms.
+
+Then the CPU of the group run screen with 12 athletes while a rep runs (their times counting),
+against the solo run screen on the same rep, one after the other (issue 15: at most 1.5 x).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from benchmarks.common import (
     temp_dir,
     wait_for,
 )
+from benchmarks.cpu_mem import measure
 
 PY = sys.executable
 NAMES = ["Ana", "Ben", "Cy", "Dee", "Eve", "Finn", "Gus", "Hal"]
@@ -103,7 +107,7 @@ def run(quick: bool) -> list[Figure]:
     if len(errors) != len(sent):
         return [Figure(group, "marks recorded", len(errors), "", len(sent), True, note=count)]
     late = sum(1 for e in signed if e > 0)
-    return [
+    return _cpu(group, quick) + [
         Figure(group, "mark error p95", percentile(errors, 95), "ms", 5.0, note=count),
         Figure(
             group, "mark error max", max(errors), "ms", 20.0,
@@ -113,4 +117,48 @@ def run(quick: bool) -> list[Figure]:
             group, "tmux send-keys (median)", percentile(sending, 50), "ms",
             note="inside the error above: the key is delivered during this call",
         ),
+    ]  # fmt: skip
+
+
+def _cpu(group: str, quick: bool) -> list[Figure]:
+    seconds, settle = (5.0, 1.0) if quick else (30.0, 3.0)
+    results = {}
+    with temp_dir() as tmp, Tmux(100, 30) as tmux:
+        presets, data, config, home = (tmp / n for n in ("presets", "data", "config", "home"))
+        for d in (presets, data, config / "squads", home):
+            d.mkdir(parents=True)
+        (home / ".asoundrc").write_text("pcm.!default { type null }\n")
+        (presets / "marks.toml").write_text(_preset(1))
+        names = [f"Runner {i}" for i in range(12)]
+        (config / "squads" / "twelve.toml").write_text(
+            'name = "Twelve"\n' + "".join(f'[[athletes]]\nname = "{n}"\n' for n in names)
+        )
+        tmux.start(child_env(home))
+        base = [
+            PY,
+            "-m",
+            "speedtimer",
+            "--presets-dir",
+            str(presets),
+            "--data-dir",
+            str(data),
+            "--config-dir",
+            str(config),
+            "--get-ready",
+            "0",
+            "--mute",
+            "run",
+            "Coach marks",
+        ]
+        for name, extra in (("solo", []), ("group", ["--squad", "Twelve"])):
+            pid = tmux.window(name, f"env -C {REPO} {shell_quote(base + extra)}")
+            if not wait_for(lambda name=name: "WORK" in tmux.capture(name), 15):
+                raise RuntimeError(f"{name}: the rep never started:\n{tmux.capture(name)}")
+            results[name] = measure(pid, seconds, settle)
+            tmux.kill_window(name)
+    solo, grp = results["solo"]["cpu_pct"], results["group"]["cpu_pct"]
+    return [
+        Figure(group, "group screen CPU, 12 athletes", grp, "% core", 1.5 * solo,
+               target_text=f"<= 1.5 x solo ({1.5 * solo:.2f} %)",
+               note=f"{seconds:.0f} s of a running rep; solo {solo:.2f} %"),
     ]  # fmt: skip

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import statistics
 
-from rich.table import Table
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual import events
 from textual._time import get_time
@@ -35,6 +35,16 @@ from speedtimer.tui.widgets.footer import QuietFooter
 
 SPARK = "▁▂▃▄▅▆▇█"
 TREND_REPS = 6
+
+
+FIXED_W = 1 + 3 + 2 + 1 + 9 + 1 + 8 + 1 + 8 + 1 + 6 + 2 + 12  # every column but the name
+
+
+def fit_text(text: str, width: int) -> str:
+    """`text` in exactly `width` cells (wide characters count two), cut with an ellipsis."""
+    if cell_len(text) > width:
+        return set_cell_size(text, width - 1) + "…"
+    return set_cell_size(text, width)
 
 
 def trend_text(times: list[float]) -> str:
@@ -195,38 +205,33 @@ class GroupRunScreen(RunScreen):
         if key == self._rows_key:
             return
         self._rows_key = key
-        table = Table(
-            box=None,
-            expand=True,
-            padding=(0, 1),
-            show_edge=False,
-            header_style="bold",
-            row_styles=None,
-        )
-        table.add_column("key", width=3, justify="center", style="bold reverse")
-        table.add_column("athlete", ratio=3, no_wrap=True, overflow="ellipsis")
-        table.add_column("this rep", justify="right", width=9)
-        table.add_column("last", justify="right", width=8)
-        table.add_column("target", justify="right", width=8)
-        table.add_column("Δ", justify="right", width=6)
-        table.add_column("trend", width=12, no_wrap=True)
+        # Plain lines of fixed columns, not a rich Table: laid out once a second for up to 30
+        # athletes, a table's measuring cost more than the rest of the screen together.
         fits = self._visible_rows()
         shown = rows[:fits]  # the "+N more" line has its own widget below
+        width = max(40, self.query_one("#athletes").content_region.width or self.app.size.width)
+        name_w = max(6, width - FIXED_W)
+        lines = [
+            Text.assemble(
+                (" key  ", "bold"), (fit_text("athlete", name_w), "bold"),
+                (f" {'this rep':>9} {'last':>8} {'target':>8} {'Δ':>6}  trend", "bold"),
+            )
+        ]  # fmt: skip
         for row in shown:
             key_, name, rep, last, target, delta, trend, style = row
-            d = Text(
-                delta,
-                style="green" if delta.startswith("-") else "red" if delta.startswith("+") else "",
-            )
-            table.add_row(
-                Text(key_), Text(name), Text(rep, style=style), Text(last), Text(target), d,
-                Text(trend),
+            color = "green" if delta.startswith("-") else "red" if delta.startswith("+") else ""
+            lines.append(
+                Text.assemble(
+                    " ", (f"{key_:^3}", "bold reverse"), "  ", fit_text(name, name_w),
+                    " ", (f"{rep:>9}", style), f" {last:>8} {target:>8} ", (f"{delta:>6}", color),
+                    f"  {trend}",
+                )
             )  # fmt: skip
         more = ""
         if len(shown) < len(rows):
             rest = rows[len(shown) :]
             more = f"+{len(rest)} more (keys still work): {' '.join(r[0] for r in rest)}"
-        self.query_one("#athletes", Static).update(table)
+        self.query_one("#athletes", Static).update(Text("\n").join(lines))
         self._set("overflow", more)
 
     def _row(self, runner: Runner, index: int | None, now: float) -> tuple:
