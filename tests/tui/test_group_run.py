@@ -240,3 +240,31 @@ async def test_a_rep_inside_an_athletes_target_range_is_on_target(tmp_path):
         assert session.delta(ana, 0, (lo + hi) / 2) == 0.0
         assert session.delta(ben, 0, hi + 3) == pytest.approx(hi + 3 - ben.ranges[0][1])
         assert session.delta(ben, 0, ben.ranges[0][0] - 2) == pytest.approx(-2.0)
+
+
+async def test_a_running_rep_repaints_rows_without_laying_out_the_screen(tmp_path, monkeypatch):
+    """Every athlete's time changes each second: the rows repaint, the screen is not laid out
+    again (a layout pass a second was half the CPU the group screen used)."""
+    from textual.widget import Widget
+
+    clock = FakeClock()
+    app = build(tmp_path, 12, clock)
+    layouts: list[str] = []
+    refresh = Widget.refresh
+
+    def counted(self, *args, layout=False, **kw):
+        if layout:
+            layouts.append(str(self.id))
+        return refresh(self, *args, layout=layout, **kw)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        await _keys(pilot, clock, (5.0, "1"))  # a row changes, as at the track
+        monkeypatch.setattr(Widget, "refresh", counted)
+        for _ in range(20):
+            clock.advance(1.0)
+            screen.refresh_display()
+            await pilot.pause()
+        assert layouts == [], layouts
+        assert "0:25" in str(screen.query_one("#athletes").render())

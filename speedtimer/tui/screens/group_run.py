@@ -152,22 +152,31 @@ class GroupRunScreen(RunScreen):
 
     # --- drawing -----------------------------------------------------------------------------
 
+    def _set(self, widget_id: str, value) -> None:
+        if widget_id == "step-label":
+            value = self._step_label(value)
+        super()._set(widget_id, value)
+
+    def _step_label(self, solo: str) -> str:
+        """Targets are per athlete (their rows): the band says what the rep is. Set in place
+        of the solo label, never after it: two texts a second would lay out the screen twice."""
+        step = self.session.timer.current
+        if step is None:
+            return solo
+        label = step.title
+        if step.distance_m and f"{step.distance_m:g}" not in label:
+            label += f" {step.distance_m:g} m"
+        if step.kind == "work":
+            label += (
+                "  · athletes' keys mark the finish, enter marks a bunch"
+                if step.is_open
+                else "  · on the clock: athletes' keys take splits"
+            )
+        return label
+
     def refresh_display(self) -> None:
         super().refresh_display()
         session = self.session
-        step = session.timer.current
-        if step is not None:
-            # targets are per athlete (their rows): the band says what the rep is
-            label = step.title
-            if step.distance_m and f"{step.distance_m:g}" not in label:
-                label += f" {step.distance_m:g} m"
-            if step.kind == "work":
-                label += (
-                    "  · athletes' keys mark the finish, enter marks a bunch"
-                    if step.is_open
-                    else "  · on the clock: athletes' keys take splits"
-                )
-            self._set("step-label", label)
         now = session.now()
         group = session.group
         queue = group.queue
@@ -231,7 +240,9 @@ class GroupRunScreen(RunScreen):
         if len(shown) < len(rows):
             rest = rows[len(shown) :]
             more = f"+{len(rest)} more (keys still work): {' '.join(r[0] for r in rest)}"
-        self.query_one("#athletes", Static).update(Text("\n").join(lines))
+        # Its height is the screen's to give (1fr), never its text's: a repaint is enough, where
+        # a layout pass of the whole screen every second doubled the CPU this screen used.
+        self.query_one("#athletes", Static).update(Text("\n").join(lines), layout=False)
         self._set("overflow", more)
 
     def _row(self, runner: Runner, index: int | None, now: float) -> tuple:
