@@ -212,6 +212,12 @@ class GroupShell(Session):
             out.append((rep.index, rep.time_s))
         return out
 
+    def save_athlete_feedback(self, name: str, rpe: int | None, note: str) -> None:
+        """An athlete's RPE and note, with their own session in the history."""
+        recorder = self.recorders.get(name)
+        if recorder is not None:
+            recorder.set_rpe_note(rpe, note)
+
     def close(self) -> None:
         super().close()
         for recorder in self.recorders.values():

@@ -268,3 +268,44 @@ async def test_the_history_screen_filter_finds_an_athlete_or_a_squad(tmp_path):
         await pilot.press("backspace", "backspace", "backspace", *"tues")
         await settle(pilot)
         assert len(table_rows(screen)) == 3
+
+
+async def test_rpe_and_note_per_athlete_from_the_group_summary(tmp_path):
+    from speedtimer.tui.modals.text_prompt import TextPrompt
+    from speedtimer.tui.screens.group_summary import GroupSummaryScreen
+
+    clock = FakeClock()
+    app, paths = build(tmp_path, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await press(pilot, clock, 70.0, "1", "2", "3")
+        await press(pilot, clock, 1.0, "q", "y")
+        await pilot.pause()
+        assert isinstance(app.screen, GroupSummaryScreen)
+        summary = app.screen
+        await pilot.press("f", *"7 strong last rep", "enter")  # Ana
+        await pilot.pause()
+        await pilot.press("enter")  # Ben: skipped
+        await pilot.pause()
+        await pilot.press(*"11", "enter")  # Cy: refused, said why
+        await pilot.pause()
+        assert isinstance(app.screen, TextPrompt)
+        assert "1 (very easy) to 10" in str(app.screen.query_one("#prompt-problem").render())
+        await pilot.press("backspace", "backspace", *"4 easy", "enter")
+        await pilot.pause()
+        assert app.screen is summary
+        shown = str(summary.query_one("#group-feedback").render())
+        assert "Ana: 7 strong last rep" in shown and "Cy: 4 easy" in shown
+        flush(summary)
+    got = rows(paths, "SELECT athlete, rpe, note FROM sessions ORDER BY athlete")
+    assert got == [("Ana", 7, "strong last rep"), ("Ben", None, ""), ("Cy", 4, "easy")]
+
+
+def test_feedback_reads_rpe_then_note():
+    from speedtimer.tui.screens.group_summary import parse_feedback
+
+    assert parse_feedback("7 felt good") == ((7, "felt good"), "")
+    assert parse_feedback("felt good") == ((None, "felt good"), "")
+    assert parse_feedback("10") == ((10, ""), "")
+    assert parse_feedback("0 x")[0] is None and parse_feedback("12")[0] is None
+    assert parse_feedback("x" * 600)[0] is None

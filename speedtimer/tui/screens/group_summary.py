@@ -87,6 +87,30 @@ def group_table(session: GroupShell) -> GroupTable:
     return GroupTable(reps, tuple(rows), tuple(medians))
 
 
+MAX_NOTE = 500
+
+
+def parse_feedback(text: str) -> tuple[tuple[int | None, str] | None, str]:
+    """ "7 strong last rep" -> (7, "strong last rep"); a note alone, or an RPE alone, too."""
+    first, _, rest = text.strip().partition(" ")
+    rpe = None
+    note = text.strip()
+    if first.isdigit():
+        rpe = int(first)
+        if not 1 <= rpe <= 10:
+            return None, f"RPE is 1 (very easy) to 10 (maximal), not {first}"
+        note = rest.strip()
+    if len(note) > MAX_NOTE:
+        return None, f"the note is longer than {MAX_NOTE} characters"
+    if any(ord(c) < 32 for c in note):
+        return None, "the note holds control characters"
+    return (rpe, note), ""
+
+
+def feedback_text(rpe: int | None, note: str) -> str:
+    return " ".join(x for x in (str(rpe) if rpe is not None else "", note) if x)
+
+
 def _delta_cell(delta: float | None) -> Text:
     if delta is None:
         return Text("")
@@ -99,6 +123,7 @@ STATUS_SHORT = {RepStatus.DNF.value: "DNF", RepStatus.OUT.value: "out", "running
 class GroupSummaryScreen(Screen):
     BINDINGS = [
         Binding("escape,enter", "close", "Done", id="group_done"),
+        Binding("f", "feedback", "RPE & notes", id="group_feedback"),
     ]
 
     DEFAULT_CSS = """
@@ -111,6 +136,7 @@ class GroupSummaryScreen(Screen):
         super().__init__()
         self.session = session
         self.table = group_table(session)
+        self.feedback: dict[str, tuple[int | None, str]] = {}  # athlete -> (RPE, note)
 
     def compose(self) -> ComposeResult:
         s = self.session
@@ -125,6 +151,7 @@ class GroupSummaryScreen(Screen):
                 id="group-title",
             )
             yield Static(self._render_table(), id="group-table")
+            yield Static("", markup=False, id="group-feedback")
         yield QuietFooter()
 
     def _render_table(self) -> Table:
@@ -167,6 +194,43 @@ class GroupSummaryScreen(Screen):
             *[Text(split_text(m), style="italic") for m in t.medians],
         )
         return table
+
+    def action_feedback(self, start: int = 0) -> None:
+        """Each athlete's RPE and note in turn, saved with their session: enter with nothing
+        skips one athlete, escape stops asking."""
+        from speedtimer.tui.modals.text_prompt import TextPrompt
+
+        runners = self.session.runners
+        if start >= len(runners):
+            return
+        runner = runners[start]
+
+        def answered(value) -> None:
+            if value is None:
+                return  # escape: no more questions
+            if value:
+                rpe, note = value
+                self.feedback[runner.name] = (rpe, note)
+                self.session.save_athlete_feedback(runner.name, rpe, note)
+                self._show_feedback()
+            self.action_feedback(start + 1)
+
+        before = self.feedback.get(runner.name)
+        self.app.push_screen(
+            TextPrompt(
+                f"{runner.name} ({start + 1} of {len(runners)}): RPE 1-10 and a note",
+                parse_feedback,
+                value=feedback_text(*before) if before else "",
+                placeholder="7 strong last rep",
+                hint="enter with nothing: skip this athlete · escape: stop asking",
+                allow_empty=True,
+            ),
+            answered,
+        )
+
+    def _show_feedback(self) -> None:
+        lines = [f"{name}: {feedback_text(*fb)}" for name, fb in self.feedback.items()]
+        self.query_one("#group-feedback", Static).update("\n".join(lines))
 
     def action_close(self) -> None:
         self.app.pop_screen()
