@@ -88,6 +88,7 @@ def run(quick: bool) -> list[Figure]:
                 sending.append((time.time() - sent[(name, rep)]) * 1000)
         if not wait_for(lambda: "Session complete" in tmux.capture("app"), 15):
             raise RuntimeError(f"the session never ended:\n{tmux.capture('app')}")
+        time.sleep(0.7)  # the summary takes no key in the first half second (a burst's)
         tmux.send("app", "Escape")
         time.sleep(0.5)
         tmux.send("app", "C-q")

@@ -221,6 +221,8 @@ def test_snapshot_group_summary(snap_compare, tmp_path):
         await pilot.pause()
         await pilot.press("y")
         await pilot.pause()
+        clock.advance(1.0)  # past the burst guard: the summary's keys are shown as usable
+        await pilot.pause(0.3)
 
     assert snap_compare(build(tmp_path, 8, clock), terminal_size=(100, 30), run_before=to_summary)
 

@@ -88,6 +88,7 @@ def group_table(session: GroupShell) -> GroupTable:
 
 
 MAX_NOTE = 500
+BURST_S = 0.5  # keys this soon after the summary appears belong to the run screen's burst
 
 
 def parse_feedback(text: str) -> tuple[tuple[int | None, str] | None, str]:
@@ -122,7 +123,7 @@ STATUS_SHORT = {RepStatus.DNF.value: "DNF", RepStatus.OUT.value: "out", "running
 
 class GroupSummaryScreen(Screen):
     BINDINGS = [
-        Binding("escape,enter", "close", "Done", id="group_done"),
+        Binding("escape", "close", "Done", id="group_done"),
         Binding("f", "feedback", "RPE & notes", id="group_feedback"),
     ]
 
@@ -137,6 +138,22 @@ class GroupSummaryScreen(Screen):
         self.session = session
         self.table = group_table(session)
         self.feedback: dict[str, tuple[int | None, str]] = {}  # athlete -> (RPE, note)
+        self.shown_at = session.now()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # The coach's keys of the last finish arrive in a burst: what follows it by a moment
+        # (an athlete's key, enter for a bunch, f) must not close or open anything here.
+        if self.session.now() - self.shown_at < BURST_S:
+            return None  # shown, not yet taken
+        return super().check_action(action, parameters)
+
+    def on_mount(self) -> None:
+        self._guard = self.set_interval(0.1, self._guard_over)
+
+    def _guard_over(self) -> None:
+        if self.session.now() - self.shown_at >= BURST_S:
+            self._guard.stop()
+            self.refresh_bindings()
 
     def compose(self) -> ComposeResult:
         s = self.session
