@@ -313,3 +313,40 @@ def test_feedback_reads_rpe_then_note():
     assert parse_feedback("10") == ((10, ""), "")
     assert parse_feedback("0 x")[0] is None and parse_feedback("12")[0] is None
     assert parse_feedback("x" * 600)[0] is None
+
+
+async def test_a_group_session_opens_as_athletes_by_reps_from_the_history(tmp_path):
+    from speedtimer.tui.modals.group_table import GroupTableScreen
+    from speedtimer.tui.screens.history_detail import HistoryDetailScreen
+    from tests.helpers_app import screen_text
+    from tests.tui.test_history_screen import open_history, settle
+
+    clock = FakeClock()
+    app, paths = build(tmp_path, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await press(pilot, clock, 70.0, "2")
+        await press(pilot, clock, 1.0, "1")
+        await press(pilot, clock, 1.0, "3")
+        flush(app.screen)
+        await press(pilot, clock, 1.0, "q", "y")
+        await pilot.pause()
+        await press(pilot, clock, 1.0, "escape")
+        await pilot.pause()
+        await open_history(pilot)
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        detail = app.screen
+        assert isinstance(detail, HistoryDetailScreen)
+        assert " · " in str(detail.query_one("#detail-title").render()), "whose session"
+        await pilot.press("g")
+        await settle(pilot)
+        assert isinstance(app.screen, GroupTableScreen)
+        shown = screen_text(app)
+        for name, time in (("Ana", "1:11.0"), ("Ben", "1:10.0"), ("Cy", "1:12.0")):
+            assert name in shown and time in shown, shown
+        assert "Tuesday: 3 athletes" in str(app.screen.query_one("#group-history-title").render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is detail
