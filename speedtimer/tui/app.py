@@ -559,6 +559,9 @@ def preset_commands(menu: MenuScreen):
     entry = menu.selected()
     name = getattr(entry, "name", "")
     yield SystemCommand("New preset", "Write a new preset in the editor", menu.action_new_preset)
+    yield SystemCommand(
+        "Squads", "Coach mode: make squads, add athletes, set races and keys", menu.action_squads
+    )
     if isinstance(entry, Preset):
         yield SystemCommand(
             "Start with…",

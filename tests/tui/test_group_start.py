@@ -96,7 +96,7 @@ async def test_the_palette_offers_a_squad_run(tmp_path, clock):
         await pilot.pause()
         await pilot.press("ctrl+p")
         await pilot.pause()
-        await pilot.press(*"squad")
+        await pilot.press(*"with a squad")
         await pilot.pause(0.3)
         await pilot.press("enter")
         await pilot.pause()

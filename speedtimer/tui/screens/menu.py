@@ -100,6 +100,7 @@ class MenuScreen(Screen):
         Binding("ctrl+t", "set_race", "Race", id="race", priority=True),
         Binding("ctrl+o", "start_with", "Start with…", id="start_with", priority=True),
         Binding("ctrl+g", "group_start", "Squad…", id="group_start", priority=True, show=False),
+        Binding("ctrl+k", "squads", "Squads", id="squads", priority=True, show=False),
         # priority: the filter box would take these keys for itself (end, delete, cut)
         Binding("ctrl+n", "new_preset", "New", id="preset_new", priority=True),
         Binding("ctrl+e", "edit_preset", "Edit", id="preset_edit", priority=True),
@@ -404,6 +405,12 @@ class MenuScreen(Screen):
         self.rebuild(self.query_one("#filter", Input).value)
         if keep is not None:
             self.select_source(keep.source)
+
+    def action_squads(self) -> None:
+        """Coach mode's squads: add, rename, remove athletes, set their race and key."""
+        from speedtimer.tui.screens.squads import SquadsScreen
+
+        self.app.push_screen(SquadsScreen(self.app.paths))
 
     def action_group_start(self) -> None:
         """Coach mode: the highlighted preset with a squad, asking who is here today."""
