@@ -215,6 +215,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             return _error(
                 "--squad runs the group screen: it needs the full-screen app, not --plain"
             )
+        if args.race is not None:
+            return _error(
+                "--race is one runner's race; with --squad each athlete's comes from the squad "
+                "(speedtimer squads edit NAME --race 'Ana=5k 19:57')"
+            )
         try:
             found = find_squad(_paths(args).config_dir, args.squad)
             athletes = found.pick(args.athletes)

@@ -103,6 +103,7 @@ def test_run_with_a_squad_refuses_what_it_cannot_do_clearly(tmp_path):
         (["--squad", "Nope"], "no squad 'Nope'"),
         (["--squad", "Tuesday", "--athletes", "Ana,Bem"], "no athlete 'Bem'"),
         (["--squad", "Empty"], "has no athletes"),
+        (["--squad", "Tuesday", "--race", "5k 19:57"], "each athlete's comes from the squad"),
     ]
     for args, needle in cases:
         out = run_squad(config, *args)
