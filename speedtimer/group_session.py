@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from speedtimer.core.group import AthleteRep, GroupEvent, GroupSession, RepStatus
+from speedtimer.core.group import AthleteRep, GroupEvent, GroupKind, GroupSession, RepStatus
 from speedtimer.core.paces import PaceError, Race, parse_race
 from speedtimer.core.preset import Preset
 from speedtimer.core.schedule import build_schedule
@@ -257,9 +257,15 @@ class GroupShell(Session):
             if ev.kind is EventKind.STEP_ENDED and ev.index is not None:
                 touched.update((name, ev.index) for name in everyone)
         for ge in group_events:
-            if ge.index is not None and ge.index in ended:
-                names = [ge.athlete] if ge.athlete else everyone
-                touched.update((name, ge.index) for name in names)
+            if ge.index is None:
+                continue
+            names = [ge.athlete] if ge.athlete else everyone
+            if ge.kind in (GroupKind.OUT, GroupKind.BACK_IN):
+                # out (or back in) from that step on: every step since that has ended
+                steps = [i for i in ended if i >= ge.index]
+            else:
+                steps = [ge.index] if ge.index in ended else []
+            touched.update((name, i) for name in names for i in steps)
         for name, index in sorted(touched, key=lambda t: (t[1], everyone.index(t[0]))):
             self._save_row(name, index)
         for ev in timer_events:
