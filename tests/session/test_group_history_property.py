@@ -1,5 +1,5 @@
 """Coach mode's history under random use (issue 15.6): random finishes, bunch marks, late
-assignments, undos (that reopen reps), outs and early ends, through the real shell and real
+assignments, undos (that reopen reps), outs, early ends, pauses and a send-off block, through the real shell and real
 recorders into a real SQLite file. Whatever the order, each athlete has at most one row per
 step, every step that ended has its row for every athlete still in, and each row says what the
 group core says: the athlete's own time, "skipped" for did not finish, nothing once out."""
@@ -34,6 +34,15 @@ duration = 20
 [[steps.steps]]
 kind = "rest"
 duration = 15
+[[steps]]
+repeat = 2
+cycle = "1:00"
+[[steps.steps]]
+kind = "work"
+until = "lap"
+[[steps.steps]]
+kind = "rest"
+duration = 30
 """
 NAMES = ("Ana", "Ben", "Cy")
 KEYS = ("1", "2", "3")
@@ -46,6 +55,7 @@ ops = st.lists(
         st.tuples(st.just("undo"), st.none()),
         st.tuples(st.just("out"), st.sampled_from(KEYS)),
         st.tuples(st.just("end"), st.none()),
+        st.tuples(st.just("pause"), st.none()),
     ),
     max_size=60,
 )
@@ -88,6 +98,8 @@ def run(steps, db: Path) -> GroupShell:
             shell.out(arg)
         elif op == "end":
             shell.skip()
+        elif op == "pause":
+            shell.toggle_pause()
     if not shell.timer.done:
         shell.abort()
     shell.close()
