@@ -101,3 +101,34 @@ async def test_the_palette_offers_a_squad_run(tmp_path, clock):
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, SquadPicker)
+
+
+async def test_names_that_look_like_markup_are_shown_as_written(tmp_path, clock):
+    from tests.helpers_app import screen_text
+
+    hostile = (
+        'name = "[b]Sq[/b] [red"\n[[athletes]]\nname = "Ana [red"\n'
+        '[[athletes]]\nname = "[/]Ben"\ngroup = "[@click=app.quit]"\n'
+    )
+    paths = with_squads(tmp_path, ("a.toml", hostile), ("b.toml", SPRINTERS))
+    app = quiet_app(paths, clock, get_ready_s=0, record_history=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press(*"squadonly")
+        await pilot.pause()
+        await pilot.press("ctrl+g", "enter")
+        await pilot.pause()
+        assert "[/]Ben" in screen_text(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, GroupRunScreen)
+        assert "Ana [red" in screen_text(app) and "[/]Ben" in screen_text(app)
+        await pilot.press("escape", "y")  # end the session
+        await pilot.pause()
+        clock.advance(1.0)
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("ctrl+k")
+        await pilot.pause()
+        shown = screen_text(app)
+        assert "[b]Sq[/b] [red" in shown and "[@click=app.quit]" in shown

@@ -64,7 +64,7 @@ class GroupTableScreen(ModalScreen[None]):
         for name in ("avg", "best", "worst", "fade"):
             table.add_column(name, justify="right", no_wrap=True)
         for row in rows:
-            cells: list[Text | str] = [str(row[0])]
+            cells: list[Text | str] = [Text(str(row[0]))]  # the user's name, never markup
             for n in range(reps):
                 time, delta = row[1 + 2 * n], row[2 + 2 * n]
                 cell = Text(_clock(time))

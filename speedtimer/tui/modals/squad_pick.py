@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -51,7 +52,7 @@ class SquadPicker(ModalScreen[Squad | None]):
             yield Static("", markup=False, id="squad-title")
             yield OptionList(
                 *[
-                    Option(f"{s.name}  ({len(s.athletes)} athletes)", id=str(i))
+                    Option(Text(f"{s.name}  ({len(s.athletes)} athletes)"), id=str(i))
                     for i, s in enumerate(self.squads)
                 ],
                 id="squads",
@@ -87,7 +88,7 @@ class SquadPicker(ModalScreen[Squad | None]):
         athletes = self.query_one("#athletes", SelectionList)
         athletes.clear_options()
         athletes.add_options(
-            [(f"{a.key}  {a.name}", i, True) for i, a in enumerate(squad.athletes)]
+            [(Text(f"{a.key}  {a.name}"), i, True) for i, a in enumerate(squad.athletes)]
         )
         athletes.display = True
         athletes.highlighted = 0

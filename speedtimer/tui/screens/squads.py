@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -87,7 +88,10 @@ class SquadsScreen(Screen[None]):
         choice = self.query_one("#squad-choice", OptionList)
         choice.clear_options()
         choice.add_options(
-            [Option(f"{s.name}  ({len(s.athletes)})", id=str(i)) for i, s in enumerate(self.squads)]
+            [
+                Option(Text(f"{s.name}  ({len(s.athletes)})"), id=str(i))
+                for i, s in enumerate(self.squads)
+            ]
         )
         names = [s.name for s in self.squads]
         index = names.index(select) if select in names else 0 if self.squads else None
@@ -118,7 +122,8 @@ class SquadsScreen(Screen[None]):
                     vdot = f"{parse_race(a.race).vdot:.1f}"
                 except PaceError:
                     vdot = "?"
-            table.add_row(a.key, a.name, a.race, vdot, a.group, a.note)
+            # as Text: names and notes are the user's, never markup
+            table.add_row(*(Text(v) for v in (a.key, a.name, a.race, vdot, a.group, a.note)))
         if table.row_count:
             table.move_cursor(row=min(max(row, 0), table.row_count - 1))
         where = squad.source or ""
