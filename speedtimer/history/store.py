@@ -576,7 +576,8 @@ class HistoryStore:
     def weekly_trends(self, weeks: int = 12, now: datetime | None = None) -> list[WeekTrend]:
         """Sessions and work minutes per local week (Monday first), oldest first, `weeks` weeks
         ending with the current one; empty weeks included. Sessions still in progress are left
-        out; aborted and interrupted ones count for what was run."""
+        out; aborted and interrupted ones count for what was run. The trends are the runner's
+        own: coach mode's athletes' sessions (athlete set) are left out here and below."""
         weeks = max(1, int(weeks))
         last = week_start(_local_date(now))
         first = last - timedelta(weeks=weeks - 1)
@@ -593,6 +594,7 @@ class HistoryStore:
                 SELECT {_LOCAL_WEEK} AS w, count(*) AS sessions, total(work_s) AS work_s
                 FROM sessions
                 WHERE started_at >= :lo AND started_at < :hi AND status != 'in_progress'
+                  AND athlete = ''
                 GROUP BY 1
             )
             SELECT weeks.w, coalesce(per.sessions, 0), coalesce(per.work_s, 0) / 60.0
@@ -618,7 +620,7 @@ class HistoryStore:
                        ELSE st.split_s - st.target_s END),
                    count(*), s.race
             FROM sessions s JOIN steps st ON st.session_id = s.id
-            WHERE s.started_at >= :lo AND s.status != 'in_progress'
+            WHERE s.started_at >= :lo AND s.status != 'in_progress' AND s.athlete = ''
               AND st.kind = 'work' AND st.ended_how = 'lap' AND st.split_s IS NOT NULL
               AND st.target_s > 0
             GROUP BY s.id
@@ -651,6 +653,7 @@ class HistoryStore:
                     SELECT 1 FROM sessions
                     WHERE started_at >= date(w, '-1 day') AND started_at < date(w, '+8 days')
                       AND status = 'completed' AND work_s > 0 AND {_LOCAL_WEEK} = w
+                      AND athlete = ''
                 )
             )
             SELECT count(*) - 1 FROM walk
@@ -675,7 +678,7 @@ class HistoryStore:
                     (SELECT avg(st.split_s) FROM steps st
                      WHERE st.session_id = s.id AND st.kind = 'work' AND st.ended_how = 'lap'
                        AND st.split_s IS NOT NULL) AS a
-                FROM sessions s WHERE s.preset_name = ?
+                FROM sessions s WHERE s.preset_name = ? AND s.athlete = ''
             )
             SELECT (SELECT min(a) FROM per),
                    (SELECT a FROM per WHERE a IS NOT NULL ORDER BY started_at DESC, id DESC LIMIT 1)
@@ -697,7 +700,8 @@ class HistoryStore:
             FROM sessions s
             JOIN steps st ON st.session_id = s.id
             JOIN step_heart_rate h ON h.session_id = st.session_id AND h.idx = st.idx
-            WHERE s.preset_name = ? AND st.kind = 'work' AND st.pace_s_per_km IS NOT NULL
+            WHERE s.preset_name = ? AND s.athlete = '' AND st.kind = 'work'
+              AND st.pace_s_per_km IS NOT NULL
             GROUP BY 1 ORDER BY 1 DESC LIMIT ?
         """
         rows = self._read(lambda c: c.execute(sql, (preset_name, max(1, int(weeks)))).fetchall())

@@ -1,8 +1,9 @@
 """Coach mode's history under random use (issue 15.6): random finishes, bunch marks, late
-assignments, undos (that reopen reps), outs, early ends, pauses and a send-off block, through the real shell and real
-recorders into a real SQLite file. Whatever the order, each athlete has at most one row per
-step, every step that ended has its row for every athlete still in, and each row says what the
-group core says: the athlete's own time, "skipped" for did not finish, nothing once out."""
+assignments, undos (that reopen reps), outs, early ends, pauses and a send-off block, through
+the real shell and real recorders into a real SQLite file. Whatever the order, each athlete has
+at most one row per step, every step that ended has its row for every athlete still in, and
+each row says what the group core says: the athlete's own time, "skipped" for did not finish,
+nothing once out."""
 
 from __future__ import annotations
 

@@ -350,3 +350,25 @@ async def test_a_group_session_opens_as_athletes_by_reps_from_the_history(tmp_pa
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is detail
+
+
+async def test_the_runners_own_trends_leave_the_athletes_sessions_out(tmp_path):
+    from datetime import timedelta
+
+    from speedtimer.history.store import HistoryStore
+
+    clock = FakeClock()
+    app, paths = build(tmp_path, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await press(pilot, clock, 70.0, "1", "2", "3")
+        flush(app.screen)
+        await press(pilot, clock, 1.0, "q", "y")
+        await pilot.pause()
+        flush(app.screen)
+    with HistoryStore.open(paths.history_db) as store:
+        assert store.count_sessions() == 3
+        now = clock.wall() + timedelta(hours=1)
+        assert sum(w.sessions for w in store.weekly_trends(now=now)) == 0, "the coach ran none"
+        assert store.target_deltas(now=now) == []
+        assert store.preset_split_stats("3 x 400 m").best_avg_split is None
