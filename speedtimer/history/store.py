@@ -573,11 +573,13 @@ class HistoryStore:
         )
         return row[0] if row else None
 
-    def weekly_trends(self, weeks: int = 12, now: datetime | None = None) -> list[WeekTrend]:
+    def weekly_trends(
+        self, weeks: int = 12, now: datetime | None = None, *, athlete: str = ""
+    ) -> list[WeekTrend]:
         """Sessions and work minutes per local week (Monday first), oldest first, `weeks` weeks
         ending with the current one; empty weeks included. Sessions still in progress are left
         out; aborted and interrupted ones count for what was run. The trends are the runner's
-        own: coach mode's athletes' sessions (athlete set) are left out here and below."""
+        own ("" athlete) or one athlete's of coach mode, here and below, never mixed."""
         weeks = max(1, int(weeks))
         last = week_start(_local_date(now))
         first = last - timedelta(weeks=weeks - 1)
@@ -594,17 +596,19 @@ class HistoryStore:
                 SELECT {_LOCAL_WEEK} AS w, count(*) AS sessions, total(work_s) AS work_s
                 FROM sessions
                 WHERE started_at >= :lo AND started_at < :hi AND status != 'in_progress'
-                  AND athlete = ''
+                  AND athlete = :athlete
                 GROUP BY 1
             )
             SELECT weeks.w, coalesce(per.sessions, 0), coalesce(per.work_s, 0) / 60.0
             FROM weeks LEFT JOIN per ON per.w = weeks.w ORDER BY weeks.w
         """
-        args = {"first": first.isoformat(), "weeks": weeks, "lo": lo, "hi": hi}
+        args = {"first": first.isoformat(), "weeks": weeks, "lo": lo, "hi": hi, "athlete": athlete}
         rows = self._read(lambda c: c.execute(sql, args).fetchall())
         return [WeekTrend(date.fromisoformat(w), n, m) for w, n, m in rows]
 
-    def target_deltas(self, weeks: int = 12, now: datetime | None = None) -> list[TargetDelta]:
+    def target_deltas(
+        self, weeks: int = 12, now: datetime | None = None, *, athlete: str = ""
+    ) -> list[TargetDelta]:
         """Per session of the last `weeks` local weeks (oldest first): how its lap-timed work
         reps compared to their targets on average. Each step keeps the target it was run with,
         so a session's figure never changes when the runner's race does."""
@@ -620,14 +624,14 @@ class HistoryStore:
                        ELSE st.split_s - st.target_s END),
                    count(*), s.race
             FROM sessions s JOIN steps st ON st.session_id = s.id
-            WHERE s.started_at >= :lo AND s.status != 'in_progress' AND s.athlete = ''
+            WHERE s.started_at >= :lo AND s.status != 'in_progress' AND s.athlete = :athlete
               AND st.kind = 'work' AND st.ended_how = 'lap' AND st.split_s IS NOT NULL
               AND st.target_s > 0
             GROUP BY s.id
             HAVING date(s.started_at, printf('%+d minutes', s.utc_offset_min)) >= :first
             ORDER BY s.started_at, s.id
         """
-        args = {"lo": lo, "first": first.isoformat()}
+        args = {"lo": lo, "first": first.isoformat(), "athlete": athlete}
         rows = self._read(lambda c: c.execute(sql, args).fetchall())
         # a session whose numbers no run could make (inf - inf is NULL in SQLite) is left out
         return [
@@ -636,7 +640,7 @@ class HistoryStore:
             if isinstance(a, int | float) and math.isfinite(a)
         ]
 
-    def streak_weeks(self, now: datetime | None = None) -> int:
+    def streak_weeks(self, now: datetime | None = None, *, athlete: str = "") -> int:
         """Weeks in a row, up to this week (or last week, while this one has none yet), with
         at least one completed session that had work in it.
 
@@ -653,7 +657,7 @@ class HistoryStore:
                     SELECT 1 FROM sessions
                     WHERE started_at >= date(w, '-1 day') AND started_at < date(w, '+8 days')
                       AND status = 'completed' AND work_s > 0 AND {_LOCAL_WEEK} = w
-                      AND athlete = ''
+                      AND athlete = :athlete
                 )
             )
             SELECT count(*) - 1 FROM walk
@@ -661,7 +665,7 @@ class HistoryStore:
 
         def read(c: sqlite3.Connection) -> int:
             def run_from(week: date) -> int:
-                return c.execute(sql, {"start": week.isoformat()}).fetchone()[0]
+                return c.execute(sql, {"start": week.isoformat(), "athlete": athlete}).fetchone()[0]
 
             streak = run_from(current)
             # this week is not over: having nothing yet cannot break the streak

@@ -372,3 +372,27 @@ async def test_the_runners_own_trends_leave_the_athletes_sessions_out(tmp_path):
         assert sum(w.sessions for w in store.weekly_trends(now=now)) == 0, "the coach ran none"
         assert store.target_deltas(now=now) == []
         assert store.preset_split_stats("3 x 400 m").best_avg_split is None
+
+
+async def test_the_trends_follow_the_highlighted_athlete(tmp_path):
+    from tests.tui.test_history_screen import open_history, settle
+
+    clock = FakeClock()
+    app, paths = build(tmp_path, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await press(pilot, clock, 70.0, "1", "2", "3")
+        flush(app.screen)
+        await press(pilot, clock, 1.0, "q", "y")
+        await pilot.pause()
+        await press(pilot, clock, 1.0, "escape")
+        await pilot.pause()
+        screen = await open_history(pilot)
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        title = str(screen.query_one("#trends-title").render())
+        athlete = screen.highlighted().athlete
+        assert athlete and f"Trends · {athlete}" in title, title
+        week = screen.query_one("#trends-sessions-stats").render()
+        assert "this week 1" in str(week), "that athlete's one session"
