@@ -13,6 +13,7 @@ against the solo run screen on the same rep, one after the other (issue 15: at m
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import sys
 import time
@@ -28,7 +29,7 @@ from benchmarks.common import (
     temp_dir,
     wait_for,
 )
-from benchmarks.cpu_mem import measure
+from benchmarks.cpu_mem import _venv_bin, measure
 
 PY = sys.executable
 NAMES = ["Ana", "Ben", "Cy", "Dee", "Eve", "Finn", "Gus", "Hal"]
@@ -157,9 +158,21 @@ def _cpu(group: str, quick: bool) -> list[Figure]:
                 raise RuntimeError(f"{name}: the rep never started:\n{tmux.capture(name)}")
             results[name] = measure(pid, seconds, settle)
             tmux.kill_window(name)
+        termdown = shutil.which("termdown") or _venv_bin("termdown")
+        if termdown:
+            pid = tmux.window("termdown", shell_quote([termdown, "20m"]))
+            results["termdown"] = measure(pid, seconds, settle)
+            tmux.kill_window("termdown")
     solo, grp = results["solo"]["cpu_pct"], results["group"]["cpu_pct"]
-    return [
+    figs = [
         Figure(group, "group screen CPU, 12 athletes", grp, "% core", 1.5 * solo,
                target_text=f"<= 1.5 x solo ({1.5 * solo:.2f} %)",
                note=f"{seconds:.0f} s of a running rep; solo {solo:.2f} %"),
     ]  # fmt: skip
+    if "termdown" in results:
+        td = results["termdown"]["cpu_pct"]
+        figs.append(
+            Figure(group, "group screen CPU vs termdown", grp, "% core", td,
+                   target_text=f"< termdown ({td:.2f} %)", note="termdown 20m, same length")
+        )  # fmt: skip
+    return figs
