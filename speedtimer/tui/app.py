@@ -433,6 +433,9 @@ class SpeedTimerApp(OrderedKeys):  # keys of a burst go where the focus moved (k
         from speedtimer.tui.screens.group_run import GroupRunScreen
 
         preset, _ = session_preset(preset, None, choice)  # absolute targets; races per athlete
+        voice = self.voice if self.voice_on else None  # cues and the voice as in a solo run
+        if voice is not None and voice.problem:
+            self.report(voice.problem)
         session = GroupShell(
             preset,
             runners_for(preset, squad.athletes, choice),
@@ -444,6 +447,8 @@ class SpeedTimerApp(OrderedKeys):  # keys of a burst go where the focus moved (k
             get_ready_s=self.get_ready_s,
             muted=self.muted,
             on_silent_cue=self._silent_cue,
+            voice=voice,
+            voice_on=self.voice_on,
             phrases=self.settings.phrases,
             cue_seconds=self._cue_seconds,
             sleep_watch=self._sleep_watch(),
