@@ -92,6 +92,10 @@ async def test_keys_marks_bunch_undo_and_all_in(tmp_path):
         await _keys(pilot, clock, (71.0, "2"), (0.5, "enter"), (0.0, "l"))
         assert [round(m.offset_s, 1) for m in group.queue] == [71.5, 71.5]
         assert "Unassigned: 1:11.5  1:11.5" in str(screen.query_one("#queue").render())
+        await _keys(pilot, clock, (0.0, "x"))  # out asked for while marks wait: said first
+        assert "Out: press the key" in str(screen.query_one("#queue").render())
+        await _keys(pilot, clock, (0.0, "escape"))  # changed mind: the marks are shown again
+        assert "Unassigned: 1:11.5  1:11.5" in str(screen.query_one("#queue").render())
         await _keys(pilot, clock, (2.0, "1"))  # the oldest waiting mark goes to Ana
         assert group.rep("Ana", 0).time_s == pytest.approx(71.5, abs=0.01)
         await _keys(pilot, clock, (0.5, "u"))  # wrong: back to the queue, time kept

@@ -180,12 +180,12 @@ class GroupRunScreen(RunScreen):
         now = session.now()
         group = session.group
         queue = group.queue
-        if queue:
+        if self._out_pending:  # said first: the next athlete key means out, not a finish
+            self._set("queue", "Out: press the key of the athlete who stops (escape: cancel)")
+        elif queue:
             marks = "  ".join(format_clock(m.offset_s, tenths=True) for m in queue[:8])
             more = f" +{len(queue) - 8}" if len(queue) > 8 else ""
             self._set("queue", f"Unassigned: {marks}{more}  ← press an athlete's key")
-        elif self._out_pending:
-            self._set("queue", "Out: press the key of the athlete who stops")
         else:
             self._set("queue", "")
         self._draw_rows(now)
