@@ -29,6 +29,7 @@ SUITES = {
     "4": ("history at scale", "benchmarks.history_scale", False),
     "5": ("presets", "benchmarks.presets_load", False),
     "6": ("activity export", "benchmarks.activity_export", False),
+    "7": ("coach mode marks", "benchmarks.coach_marks", True),
 }
 
 

@@ -49,6 +49,8 @@ CSV_COLUMNS = (
     "note",
     "steps",
     "adjusted_s",  # added (+) or removed (-) with +/- in all; planned_s is the plan
+    "athlete",  # coach mode: whose session, and the group run it belongs to
+    "group_id",
 )
 
 GetPaths = Callable[[], "Paths"]
@@ -76,7 +78,14 @@ def add_history_commands(
     sub = history.add_subparsers(dest="history_command", metavar="{list,export,import,attach}")
 
     ls = sub.add_parser("list", help="show past sessions, newest first")
-    ls.add_argument("--preset", metavar="NAME", help="only presets whose name contains NAME")
+    ls.add_argument(
+        "--preset",
+        metavar="NAME",
+        help="only sessions whose preset (or athlete, or squad) name contains NAME",
+    )
+    ls.add_argument(
+        "--athlete", metavar="NAME", help="coach mode: only this athlete's sessions (any case)"
+    )
     ls.add_argument(
         "--since", type=parse_date_arg, metavar="YYYY-MM-DD", help="only sessions from this day on"
     )
@@ -112,6 +121,11 @@ def add_history_commands(
         "--until", type=parse_date_arg, metavar="YYYY-MM-DD", help="fit/tcx: up to this day"
     )
     ex.add_argument("--force", action="store_true", help="replace files that exist")
+    ex.add_argument(
+        "--group",
+        metavar="ID",
+        help="csv: one group run of coach mode as athletes x reps (its group_id, or `last`)",
+    )
     ex.set_defaults(func=partial(history_export, get_paths=get_paths))
 
     at = sub.add_parser(
@@ -213,12 +227,16 @@ def history_list(args: argparse.Namespace, *, get_paths: GetPaths | None = None)
         since = _local_midnight(args.since) if args.since else None
         limit = int(getattr(args, "limit", DEFAULT_LIMIT) or DEFAULT_LIMIT)
         with open_history(paths) as store:
-            rows = store.list_sessions(preset=args.preset, since=since, limit=limit)
-            total = store.count_sessions(preset=args.preset, since=since)
+            athlete = getattr(args, "athlete", None)
+            rows = store.list_sessions(
+                preset=args.preset, since=since, limit=limit, athlete=athlete
+            )
+            total = store.count_sessions(preset=args.preset, since=since, athlete=athlete)
     except StoreError as exc:
         return _fail(str(exc))
     if not rows:
-        print("No sessions match." if (args.preset or args.since) else "No sessions recorded yet.")
+        filtered = args.preset or args.since or getattr(args, "athlete", None)
+        print("No sessions match." if filtered else "No sessions recorded yet.")
         return 0
     print(format_table(rows))
     if total > len(rows):
@@ -230,6 +248,8 @@ def history_export(args: argparse.Namespace, *, get_paths: GetPaths | None = Non
     from speedtimer.history.errors import StoreError, describe_os_error
 
     fmt = getattr(args, "format", "json") or "json"
+    if getattr(args, "group", None) is not None:
+        return export_group(args, get_paths)
     if fmt in ("fit", "tcx"):
         return export_activities(args, get_paths)
     for option in ("session", "since", "until"):
@@ -259,6 +279,47 @@ def history_export(args: argparse.Namespace, *, get_paths: GetPaths | None = Non
     finally:
         if store is not None:
             store.close()
+    return 0
+
+
+def export_group(args: argparse.Namespace, get_paths: GetPaths | None) -> int:
+    """`history export --group ID --format csv`: the athletes x reps table of one group run."""
+    from speedtimer.history.errors import StoreError, describe_os_error
+    from speedtimer.history.group_table import group_table
+
+    if (getattr(args, "format", "json") or "json") != "csv":
+        return _fail("--group writes the athletes x reps table as CSV: add --format csv")
+    group_id = str(args.group).strip()
+    if not group_id or len(group_id) > 100:
+        return _fail("--group: expected a group id (see history export's group_id) or `last`")
+    try:
+        paths = resolve_paths(args, get_paths)
+        if not _has_history(paths):
+            return _fail("no sessions recorded yet")
+        with open_history(paths) as store:
+            sessions = store.group_sessions(group_id)
+    except StoreError as exc:
+        return _fail(str(exc))
+    if not sessions:
+        return _fail(f"no group run {group_id!r} in the history")
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(group_table(sessions))
+    output: Path | None = getattr(args, "output", None)
+    try:
+        if output is None:
+            getattr(sys.stdout, "for_data", lambda: sys.stdout)().write(buf.getvalue())
+        else:
+            if output.exists() and not args.force:
+                return _fail(f"{output} exists: add --force to replace it")
+            from speedtimer.files import atomic_write
+
+            atomic_write(output, buf.getvalue())
+            print(f"Exported the group of {len(sessions)} athlete(s) to {output}", file=sys.stderr)
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 1
+    except OSError as exc:
+        return _fail(f"cannot write {output or 'output'}: {describe_os_error(exc)}")
     return 0
 
 
@@ -471,7 +532,7 @@ def format_table(rows: list[SessionSummary]) -> str:
         (
             str(r.id),
             r.local_started_at.strftime("%Y-%m-%d %H:%M"),
-            _fit(r.preset_name, 32),
+            _fit(r.display_name, 32),
             status_word(r.status),
             _clock(r.planned_s),
             _clock(r.active_s),
@@ -539,6 +600,8 @@ def csv_row(s: dict) -> list[Any]:
         s.get("note") or "",
         len(s.get("steps") or ()),
         round(sum(float(st.get("adjusted_s") or 0) for st in s.get("steps") or ()), 3),
+        s.get("athlete") or "",
+        s.get("group_id") or "",
     ]
 
 

@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from speedtimer import __version__
@@ -208,6 +209,30 @@ def cmd_run(args: argparse.Namespace) -> int:
             preset = load_catalog(paths, budget_s=FIND_BUDGET_S).find(args.preset)
     except PresetError as exc:
         return _error(str(exc))
+    athletes = None
+    if args.squad is not None or args.athletes is not None:
+        from speedtimer.formats.squad import SquadError, find_squad
+
+        if args.squad is None:
+            return _error("--athletes picks from a squad: give --squad NAME_OR_FILE too")
+        if args.plain:
+            return _error(
+                "--squad runs the group screen: it needs the full-screen app, not --plain"
+            )
+        if args.race is not None:
+            return _error(
+                "--race is one runner's race; with --squad each athlete's comes from the squad "
+                "(speedtimer squads edit NAME --race 'Ana=5k 19:57')"
+            )
+        try:
+            found = find_squad(_paths(args).config_dir, args.squad)
+            athletes = found.pick(args.athletes)
+        except SquadError as exc:
+            return _error(str(exc))
+        if not athletes:
+            return _error(
+                f"squad {args.squad!r} has no athletes: add some with speedtimer squads edit"
+            )
     if args.plain:
         from speedtimer.cli.plain import run_plain
 
@@ -220,7 +245,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             race=race,
             choice=choice,
         )
-    return _run_app(args, paths, preset, race=race, choice=choice)
+    squad = replace(found, athletes=athletes) if athletes else None
+    return _run_app(args, paths, preset, race=race, choice=choice, squad=squad)
 
 
 def _follow_the_terminal() -> None:
@@ -261,7 +287,9 @@ def _is_tty(stream) -> bool:
         return False
 
 
-def _run_app(args: argparse.Namespace, paths, preset=None, race=None, choice=None) -> int:
+def _run_app(
+    args: argparse.Namespace, paths, preset=None, race=None, choice=None, squad=None
+) -> int:
     problem = no_terminal_problem()
     if problem is not None:
         return _error(problem)
@@ -276,12 +304,13 @@ def _run_app(args: argparse.Namespace, paths, preset=None, race=None, choice=Non
         start_preset=preset,
         race=race,
         start_choice=choice,
+        start_squad=squad,
     )
     app.run()
     return app.return_code or 0
 
 
-COMMANDS = ("presets", "run", "config", "history", "paces")
+COMMANDS = ("presets", "run", "config", "history", "paces", "squads")
 
 
 def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
@@ -389,6 +418,16 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
         help='one target for every work rep with a distance, this run only: a pace ("3:40/km") '
         'or a rep time ("84s", "1:24")',
     )
+    p.add_argument(
+        "--squad",
+        metavar="NAME_OR_FILE",
+        help="coach mode: time a squad (<config>/squads/), one row and one key per athlete",
+    )
+    p.add_argument(
+        "--athletes",
+        metavar="NAMES",
+        help='who is here today, e.g. "Ana,Ben" (default: the whole squad)',
+    )
     p.set_defaults(func=cmd_run)
 
     from speedtimer.cli.paces import add_paces_command
@@ -398,6 +437,10 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     from speedtimer.cli.config import add_config_commands
 
     add_config_commands(sub)
+
+    from speedtimer.cli.squads import add_squads_commands
+
+    add_squads_commands(sub, _paths)
 
     from speedtimer.cli.serve import add_serve_command
 

@@ -40,7 +40,7 @@ STEP_KEYS = (
     "lap_button",
     "section",
 )
-BLOCK_KEYS = ("repeat", "skip_last_rest", "steps", "label")
+BLOCK_KEYS = ("repeat", "skip_last_rest", "steps", "label", "cycle")
 
 # Limits keep a hostile or mistaken file from eating memory or freezing the menu.
 MAX_FILE_BYTES = 256 * 1024
@@ -122,6 +122,7 @@ class Repeat:
     steps: tuple[Step | Repeat, ...]
     skip_last_rest: bool = False
     label: str = ""
+    cycle_s: int | None = None  # send-off: an iteration starts every cycle_s (coach mode)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ Pure: no I/O, no clock. Part of the functional core (see the import-linter contr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from speedtimer.core.preset import Preset, Repeat, Step, format_clock, format_pace_range
 
@@ -37,6 +37,9 @@ class ScheduledStep:
     target_text: str = ""  # a target speedtimer cannot measure, shown as written
     pace_symbol: str | None = None  # the race-derived target it came from ("5k-2s")
     target_time_s: float | None = None  # a rep time given as such ("400 m in 84 s")
+    cycle_s: int | None = None  # in a send-off block: its cycle (coach mode)
+    cycle_first: bool = False  # the first step of a send-off iteration: the cycle starts
+    cycle_last: bool = False  # the rest that gets what is left of the cycle
 
     @property
     def is_open(self) -> bool:
@@ -255,11 +258,36 @@ def _expand(
         for i in range(1, item.count + 1):
             start = len(out)
             _expand(item.steps, out, levels + ((i, item.count, holds_blocks),))
+            if item.cycle_s:
+                _send_off(out, start, item.cycle_s)
             if item.skip_last_rest and i == item.count:
                 # Trailing rest of the final iteration as run, also when it comes from a
                 # nested block (3 x [4 x [work, rest]] ends on work, not on a jog).
                 while len(out) > start and out[-1].kind == "rest":
                     out.pop()
+
+
+def _send_off(out: list[ScheduledStep], start: int, cycle: int) -> None:
+    """Mark one iteration of a send-off block; add a rest if it has none to absorb the cycle."""
+    rests = [i for i in range(start, len(out)) if out[i].kind == "rest"]
+    if not rests:
+        last = out[-1]
+        out.append(
+            replace(
+                last,
+                index=len(out),
+                kind="rest",
+                label="Send-off",
+                planned_s=cycle,
+                distance_m=None,
+                pace_s_per_km=None,
+                pace_symbol=None,
+                target_time_s=None,
+            )
+        )
+        rests = [len(out) - 1]
+    for i in range(start, len(out)):
+        out[i] = replace(out[i], cycle_s=cycle, cycle_first=i == start, cycle_last=i == rests[-1])
 
 
 def symbol_text(symbol: str) -> str:

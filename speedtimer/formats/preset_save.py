@@ -60,6 +60,8 @@ def step_to_dict(item: Step | Repeat) -> dict[str, Any]:
             d["skip_last_rest"] = True
         if item.label:
             d["label"] = item.label
+        if item.cycle_s:
+            d["cycle"] = preset_clock(item.cycle_s)
         d["steps"] = [step_to_dict(s) for s in item.steps]
         return d
     d = {"kind": item.kind}

@@ -170,8 +170,27 @@ class _Validator:
         self.seconds = before_s + (self.seconds - before_s) * count
         self._check_total(prefix)
         return Repeat(
-            count=count, steps=steps, skip_last_rest=skip, label=self.text(table, "label", prefix)
+            count=count,
+            steps=steps,
+            skip_last_rest=skip,
+            label=self.text(table, "label", prefix),
+            cycle_s=self.cycle(table, steps, prefix),
         )
+
+    def cycle(self, table: dict, steps: tuple[Step | Repeat, ...], prefix: str) -> int | None:
+        """`cycle = "3:00"`: a send-off, every iteration starts 3:00 after the one before."""
+        if "cycle" not in table:
+            return None
+        key = _join(prefix, "cycle")
+        cycle = parse_duration(table["cycle"], key, self.path)
+        if any(isinstance(s, Repeat) for s in steps):
+            raise self.err(key, "a send-off block holds steps only, not other blocks")
+        fixed = sum(s.duration_s or 0 for s in steps if isinstance(s, Step) and s.kind != "rest")
+        if fixed >= cycle:
+            raise self.err(
+                key, f"the timed steps take {fixed} s, as long as the cycle or longer: no rest left"
+            )
+        return cycle
 
     def step(self, table: dict, prefix: str) -> Step:
         self.unknown_keys(table, STEP_KEYS, prefix)

@@ -220,6 +220,9 @@ class _Imported:
     steps: tuple[StepRow, ...]
     race: str = ""
     vdot: float | None = None
+    athlete: str = ""
+    squad: str = ""
+    group_id: str | None = None
 
 
 def step_from_dict(d: Any, where: str = "step") -> StepRow:
@@ -312,7 +315,18 @@ def session_from_dict(d: Any, where: str = "session") -> _Imported:
         steps=steps,
         race=v.text("race", default="")[:60],
         vdot=_bounded_vdot(v.number("vdot", optional=True, most=MAX_VDOT)),
+        athlete=_at_most(v, "athlete", 40, default=""),
+        squad=_at_most(v, "squad", 40, default=""),
+        group_id=_at_most(v, "group_id", 100, optional=True),
     )
+
+
+def _at_most(v: _Check, key: str, most: int, **kw) -> Any:
+    """A short text field (coach mode's athlete, squad, group id), refused when longer."""
+    value = v.text(key, **kw)
+    if value is not None and len(value) > most:
+        raise v.fail(key, f"a text of at most {most} characters")
+    return value
 
 
 MAX_VDOT = 120.0  # far beyond any runner: the pace model itself stops at 90

@@ -144,6 +144,9 @@ class SessionRecorder:
         spare_pending_dir: Path | None = None,
         race: str = "",
         vdot: float | None = None,
+        athlete: str = "",
+        squad: str = "",
+        group_id: str | None = None,
     ) -> None:
         """`started_wall` (aware) and `started_mono` are the same instant on the wall clock and
         on the timer's monotonic scale. `open_store` replaces `HistoryStore.open` (tests).
@@ -197,6 +200,9 @@ class SessionRecorder:
             "host": socket.gethostname(),
             "race": race,  # what its race-derived targets were worked out from
             "vdot": vdot,
+            "athlete": athlete,  # coach mode: one session per athlete, linked by group_id
+            "squad": squad,
+            "group_id": group_id,
         }
         if background:
             _LIVE.add(self)
@@ -243,6 +249,18 @@ class SessionRecorder:
                 row = step_row_for(self.schedule, record, len(self._steps), self.wall)
                 self._steps.append(row)
             self._submit("step_done", lambda: self._save(lambda s, sid: s.add_step(sid, row)))
+
+    def put_step(self, row: StepRow) -> None:
+        """Save a step row the caller built (coach mode: one athlete's view of a step). A row
+        with the idx of one saved before replaces it: a rep reopened by undo, a mark assigned
+        after the rep ended."""
+        with self._guard("put_step"):
+            self.begin()
+            with self._state:
+                self._steps = sorted(
+                    [s for s in self._steps if s.idx != row.idx] + [row], key=lambda s: s.idx
+                )
+            self._submit("put_step", lambda: self._save(lambda s, sid: s.add_step(sid, row)))
 
     def finish(self, status: str, *, active_s: float, paused_s: float, end_mono: float) -> None:
         """Close the session (the first call wins; later ones are ignored)."""
@@ -365,6 +383,9 @@ class SessionRecorder:
                 utc_offset_min=self._session["utc_offset_min"],
                 race=self._session["race"],
                 vdot=self._session["vdot"],
+                athlete=self._session["athlete"],
+                squad=self._session["squad"],
+                group_id=self._session["group_id"],
             )
             self._store.checkpoint()
         except (StoreError, sqlite3.Error, OSError) as exc:

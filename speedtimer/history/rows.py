@@ -188,6 +188,12 @@ class SessionSummary:
     paused_s: float
     rpe: int | None
     note: str
+    athlete: str = ""  # coach mode: whose session this is ("" for the runner's own)
+
+    @property
+    def display_name(self) -> str:
+        """The preset, and for coach mode's sessions whose: "8 x 400 m · Ana"."""
+        return f"{self.preset_name} · {self.athlete}" if self.athlete else self.preset_name
 
     @property
     def local_started_at(self) -> datetime:
@@ -221,6 +227,8 @@ class SessionDetail(SessionSummary):
     steps: tuple[StepRow, ...] = field(default_factory=tuple)
     race: str = ""  # the race its targets came from ("5k 19:57"), "" for none
     vdot: float | None = None
+    squad: str = ""  # coach mode: the squad of a group run
+    group_id: str | None = None  # the sessions of one group run share it
 
     def to_dict(self) -> dict[str, Any]:
         d = super().to_dict()
@@ -229,6 +237,9 @@ class SessionDetail(SessionSummary):
         d["pid"] = self.pid
         d["race"] = self.race
         d["vdot"] = self.vdot
+        d["athlete"] = self.athlete
+        d["squad"] = self.squad
+        d["group_id"] = self.group_id
         d["steps"] = [s.to_dict() for s in self.steps]
         return d
 
@@ -365,6 +376,9 @@ _EXPORT_KEYS = (
     "host",
     "race",
     "vdot",
+    "athlete",
+    "squad",
+    "group_id",
 )
 _STEP_KEYS = (
     "idx",

@@ -129,6 +129,14 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE steps ADD COLUMN adjusted_s REAL NOT NULL DEFAULT 0;
     """,
+    # 7: coach mode: a group session is one session per athlete, linked by its group id
+    """
+    ALTER TABLE sessions ADD COLUMN athlete TEXT NOT NULL DEFAULT '';
+    ALTER TABLE sessions ADD COLUMN squad TEXT NOT NULL DEFAULT '';
+    ALTER TABLE sessions ADD COLUMN group_id TEXT;
+    CREATE INDEX sessions_group ON sessions(group_id) WHERE group_id IS NOT NULL;
+    CREATE INDEX sessions_athlete ON sessions(athlete, started_at) WHERE athlete != '';
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -60,7 +60,6 @@ from speedtimer.history.rows import (
     _offset_of,
     _step_dict,
     _step_from_row,
-    _summary,
     _summary_values,
     from_iso,
     to_iso,
@@ -68,6 +67,7 @@ from speedtimer.history.rows import (
 )
 from speedtimer.history.schema import _precheck, _prepare
 
+_COACH = "athlete, squad, group_id"  # coach mode's columns (schema 7)
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
 
@@ -230,6 +230,9 @@ class HistoryStore:
         pid_started: str | None = None,
         race: str = "",
         vdot: float | None = None,
+        athlete: str = "",
+        squad: str = "",
+        group_id: str | None = None,
     ) -> int:
         """Insert a session 'in_progress'; returns its id. `utc_offset_min` defaults to the
         offset `started_at` carries, or this computer's local offset for a UTC time.
@@ -252,11 +255,15 @@ class HistoryStore:
             pid_started,
             race,
             vdot,
+            athlete,
+            squad,
+            group_id,
         )
         sql = (
             "INSERT INTO sessions (uuid, preset_name, preset_toml, started_at, utc_offset_min,"
-            " status, planned_s, reps_planned, pid, host, pid_started, race, vdot)"
-            " VALUES (?, ?, ?, ?, ?, 'in_progress', ?, ?, ?, ?, ?, ?, ?)"
+            " status, planned_s, reps_planned, pid, host, pid_started, race, vdot,"
+            " athlete, squad, group_id)"
+            " VALUES (?, ?, ?, ?, ?, 'in_progress', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         )
         return self._write(lambda c: c.execute(sql, params).lastrowid)
 
@@ -436,12 +443,27 @@ class HistoryStore:
     # --- reading ---------------------------------------------------------------------------
 
     @staticmethod
-    def _where(preset: str | None, since: datetime | date | None) -> tuple[str, list]:
+    def _where(
+        preset: str | None,
+        since: datetime | date | None,
+        athlete: str | None = None,
+        group_id: str | None = None,
+    ) -> tuple[str, list]:
         clauses, params = [], []
+        if athlete:
+            clauses.append("athlete = ? COLLATE NOCASE")
+            params.append(athlete.strip())
+        if group_id:
+            clauses.append("group_id = ?")
+            params.append(group_id)
         if preset:
             escaped = preset.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            clauses.append("preset_name LIKE ? ESCAPE '\\'")
-            params.append(f"%{escaped}%")
+            # coach mode: the filter finds an athlete's or a squad's sessions too
+            clauses.append(
+                "(preset_name LIKE ? ESCAPE '\\' OR athlete LIKE ? ESCAPE '\\'"
+                " OR squad LIKE ? ESCAPE '\\')"
+            )
+            params += [f"%{escaped}%"] * 3
         if since is not None:
             if not isinstance(since, datetime):
                 since = datetime(since.year, since.month, since.day).astimezone()
@@ -460,25 +482,33 @@ class HistoryStore:
         offset: int = 0,
         order_by: str = "started_at",
         descending: bool = True,
+        athlete: str | None = None,
+        group_id: str | None = None,
     ) -> list[SessionSummary]:
         """Sessions, newest first by default. `preset` matches a part of the name, any case;
-        `since` is inclusive (a date means local midnight)."""
+        `since` is inclusive (a date means local midnight); `athlete` (any case) and
+        `group_id` pick coach mode's sessions."""
         if order_by not in ORDER_COLUMNS:
             raise ValueError(f"order_by must be one of {', '.join(ORDER_COLUMNS)}")
-        where, params = self._where(preset, since)
+        where, params = self._where(preset, since, athlete, group_id)
         direction = "DESC" if descending else "ASC"
         sql = (
-            f"SELECT {_SUMMARY_COLUMNS} FROM sessions{where}"
+            f"SELECT {_SUMMARY_COLUMNS}, athlete FROM sessions{where}"
             f" ORDER BY {order_by} {direction}, id {direction} LIMIT ? OFFSET ?"
         )
         params += [int(limit), int(offset)]
         rows = self._read(lambda c: c.execute(sql, params).fetchall())
-        return [_summary(r) for r in rows]
+        return [SessionSummary(*_summary_values(r), athlete=r[15]) for r in rows]
 
     def count_sessions(
-        self, *, preset: str | None = None, since: datetime | date | None = None
+        self,
+        *,
+        preset: str | None = None,
+        since: datetime | date | None = None,
+        athlete: str | None = None,
+        group_id: str | None = None,
     ) -> int:
-        where, params = self._where(preset, since)
+        where, params = self._where(preset, since, athlete, group_id)
         return self._read(
             lambda c: c.execute(f"SELECT count(*) FROM sessions{where}", params).fetchone()[0]
         )
@@ -488,7 +518,8 @@ class HistoryStore:
 
         def read(c: sqlite3.Connection):
             row = c.execute(
-                f"SELECT {_SUMMARY_COLUMNS}, preset_toml, pid, host, race, vdot FROM sessions"
+                f"SELECT {_SUMMARY_COLUMNS}, preset_toml, pid, host, race, vdot, {_COACH}"
+                " FROM sessions"
                 " WHERE id = ?",
                 (session_id,),
             ).fetchone()
@@ -510,7 +541,32 @@ class HistoryStore:
             steps=tuple(_step_from_row(s) for s in steps),
             race=row[18],
             vdot=row[19],
+            athlete=row[20],
+            squad=row[21],
+            group_id=row[22],
         )
+
+    def group_sessions(self, group_id: str) -> list[SessionDetail]:
+        """Coach mode: the athletes' sessions of one group run (`last`: the newest group), by
+        athlete name: each athlete's session is written by a thread of its own, so ids vary."""
+        if group_id == "last":
+            row = self._read(
+                lambda c: c.execute(
+                    "SELECT group_id FROM sessions WHERE group_id IS NOT NULL"
+                    " ORDER BY started_at DESC, id DESC LIMIT 1"
+                ).fetchone()
+            )
+            if row is None:
+                return []
+            group_id = row[0]
+        ids = self._read(
+            lambda c: c.execute(
+                "SELECT id FROM sessions WHERE group_id = ?"
+                " ORDER BY athlete COLLATE NOCASE, id LIMIT 1000",
+                (group_id,),
+            ).fetchall()
+        )
+        return [self.get_session(i) for (i,) in ids]
 
     def session_id_for_uuid(self, uuid: str) -> int | None:
         row = self._read(
@@ -518,10 +574,13 @@ class HistoryStore:
         )
         return row[0] if row else None
 
-    def weekly_trends(self, weeks: int = 12, now: datetime | None = None) -> list[WeekTrend]:
+    def weekly_trends(
+        self, weeks: int = 12, now: datetime | None = None, *, athlete: str = ""
+    ) -> list[WeekTrend]:
         """Sessions and work minutes per local week (Monday first), oldest first, `weeks` weeks
         ending with the current one; empty weeks included. Sessions still in progress are left
-        out; aborted and interrupted ones count for what was run."""
+        out; aborted and interrupted ones count for what was run. The trends are the runner's
+        own ("" athlete) or one athlete's of coach mode, here and below, never mixed."""
         weeks = max(1, int(weeks))
         last = week_start(_local_date(now))
         first = last - timedelta(weeks=weeks - 1)
@@ -538,16 +597,19 @@ class HistoryStore:
                 SELECT {_LOCAL_WEEK} AS w, count(*) AS sessions, total(work_s) AS work_s
                 FROM sessions
                 WHERE started_at >= :lo AND started_at < :hi AND status != 'in_progress'
+                  AND athlete = :athlete
                 GROUP BY 1
             )
             SELECT weeks.w, coalesce(per.sessions, 0), coalesce(per.work_s, 0) / 60.0
             FROM weeks LEFT JOIN per ON per.w = weeks.w ORDER BY weeks.w
         """
-        args = {"first": first.isoformat(), "weeks": weeks, "lo": lo, "hi": hi}
+        args = {"first": first.isoformat(), "weeks": weeks, "lo": lo, "hi": hi, "athlete": athlete}
         rows = self._read(lambda c: c.execute(sql, args).fetchall())
         return [WeekTrend(date.fromisoformat(w), n, m) for w, n, m in rows]
 
-    def target_deltas(self, weeks: int = 12, now: datetime | None = None) -> list[TargetDelta]:
+    def target_deltas(
+        self, weeks: int = 12, now: datetime | None = None, *, athlete: str = ""
+    ) -> list[TargetDelta]:
         """Per session of the last `weeks` local weeks (oldest first): how its lap-timed work
         reps compared to their targets on average. Each step keeps the target it was run with,
         so a session's figure never changes when the runner's race does."""
@@ -563,14 +625,14 @@ class HistoryStore:
                        ELSE st.split_s - st.target_s END),
                    count(*), s.race
             FROM sessions s JOIN steps st ON st.session_id = s.id
-            WHERE s.started_at >= :lo AND s.status != 'in_progress'
+            WHERE s.started_at >= :lo AND s.status != 'in_progress' AND s.athlete = :athlete
               AND st.kind = 'work' AND st.ended_how = 'lap' AND st.split_s IS NOT NULL
               AND st.target_s > 0
             GROUP BY s.id
             HAVING date(s.started_at, printf('%+d minutes', s.utc_offset_min)) >= :first
             ORDER BY s.started_at, s.id
         """
-        args = {"lo": lo, "first": first.isoformat()}
+        args = {"lo": lo, "first": first.isoformat(), "athlete": athlete}
         rows = self._read(lambda c: c.execute(sql, args).fetchall())
         # a session whose numbers no run could make (inf - inf is NULL in SQLite) is left out
         return [
@@ -579,7 +641,7 @@ class HistoryStore:
             if isinstance(a, int | float) and math.isfinite(a)
         ]
 
-    def streak_weeks(self, now: datetime | None = None) -> int:
+    def streak_weeks(self, now: datetime | None = None, *, athlete: str = "") -> int:
         """Weeks in a row, up to this week (or last week, while this one has none yet), with
         at least one completed session that had work in it.
 
@@ -596,6 +658,7 @@ class HistoryStore:
                     SELECT 1 FROM sessions
                     WHERE started_at >= date(w, '-1 day') AND started_at < date(w, '+8 days')
                       AND status = 'completed' AND work_s > 0 AND {_LOCAL_WEEK} = w
+                      AND athlete = :athlete
                 )
             )
             SELECT count(*) - 1 FROM walk
@@ -603,7 +666,7 @@ class HistoryStore:
 
         def read(c: sqlite3.Connection) -> int:
             def run_from(week: date) -> int:
-                return c.execute(sql, {"start": week.isoformat()}).fetchone()[0]
+                return c.execute(sql, {"start": week.isoformat(), "athlete": athlete}).fetchone()[0]
 
             streak = run_from(current)
             # this week is not over: having nothing yet cannot break the streak
@@ -620,7 +683,7 @@ class HistoryStore:
                     (SELECT avg(st.split_s) FROM steps st
                      WHERE st.session_id = s.id AND st.kind = 'work' AND st.ended_how = 'lap'
                        AND st.split_s IS NOT NULL) AS a
-                FROM sessions s WHERE s.preset_name = ?
+                FROM sessions s WHERE s.preset_name = ? AND s.athlete = ''
             )
             SELECT (SELECT min(a) FROM per),
                    (SELECT a FROM per WHERE a IS NOT NULL ORDER BY started_at DESC, id DESC LIMIT 1)
@@ -642,7 +705,8 @@ class HistoryStore:
             FROM sessions s
             JOIN steps st ON st.session_id = s.id
             JOIN step_heart_rate h ON h.session_id = st.session_id AND h.idx = st.idx
-            WHERE s.preset_name = ? AND st.kind = 'work' AND st.pace_s_per_km IS NOT NULL
+            WHERE s.preset_name = ? AND s.athlete = '' AND st.kind = 'work'
+              AND st.pace_s_per_km IS NOT NULL
             GROUP BY 1 ORDER BY 1 DESC LIMIT ?
         """
         rows = self._read(lambda c: c.execute(sql, (preset_name, max(1, int(weeks)))).fetchall())
@@ -657,7 +721,8 @@ class HistoryStore:
 
             def read(c: sqlite3.Connection, last_id=last_id):
                 rows = c.execute(
-                    f"SELECT {_SUMMARY_COLUMNS}, preset_toml, pid, host, race, vdot FROM sessions"
+                    f"SELECT {_SUMMARY_COLUMNS}, preset_toml, pid, host, race, vdot, {_COACH}"
+                    " FROM sessions"
                     " WHERE id > ? ORDER BY id LIMIT ?",
                     (last_id, batch),
                 ).fetchall()
@@ -721,6 +786,9 @@ class HistoryStore:
                 r.host,
                 r.race,
                 r.vdot,
+                r.athlete,
+                r.squad,
+                r.group_id,
             )
             row = c.execute("SELECT id FROM sessions WHERE uuid = ?", (r.uuid,)).fetchone()
             if row is not None:
@@ -733,7 +801,8 @@ class HistoryStore:
                     "UPDATE sessions SET preset_name = ?, preset_toml = ?, started_at = ?,"
                     " utc_offset_min = ?, ended_at = ?, status = ?, planned_s = ?, active_s = ?,"
                     " work_s = ?, reps_done = ?, reps_planned = ?, paused_s = ?, rpe = ?,"
-                    " note = ?, pid = ?, host = ?, race = ?, vdot = ? WHERE id = ?",
+                    " note = ?, pid = ?, host = ?, race = ?, vdot = ?,"
+                    " athlete = ?, squad = ?, group_id = ? WHERE id = ?",
                     (*values, sid),
                 )
                 c.execute("DELETE FROM steps WHERE session_id = ?", (sid,))
@@ -741,8 +810,8 @@ class HistoryStore:
                 sid = c.execute(
                     "INSERT INTO sessions (uuid, preset_name, preset_toml, started_at,"
                     " utc_offset_min, ended_at, status, planned_s, active_s, work_s, reps_done,"
-                    " reps_planned, paused_s, rpe, note, pid, host, race, vdot)"
-                    f" VALUES ({', '.join('?' * 19)})",
+                    " reps_planned, paused_s, rpe, note, pid, host, race, vdot, athlete, squad,"
+                    f" group_id) VALUES ({', '.join('?' * 22)})",
                     (r.uuid, *values),
                 ).lastrowid
             c.executemany(_INSERT_STEP, [s._params(sid) for s in r.steps])

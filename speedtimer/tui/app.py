@@ -45,8 +45,10 @@ from speedtimer.tui.screens.menu import MenuScreen
 from speedtimer.tui.textual_patches.key_order import OrderedKeys
 
 if TYPE_CHECKING:  # the run screen, session and sound come after the menu's first frame
+    from speedtimer.formats.squad import Squad
     from speedtimer.sound.audio import Audio
     from speedtimer.sound.voice import Voice
+    from speedtimer.tui.screens.group_run import GroupRunScreen
     from speedtimer.tui.screens.run import RunScreen
 
 log = logging.getLogger("speedtimer")
@@ -85,6 +87,7 @@ class SpeedTimerApp(OrderedKeys):  # keys of a burst go where the focus moved (k
         keep_awake: bool = True,
         race: Race | None = None,
         start_choice: StartChoice | None = None,
+        start_squad: Squad | None = None,
         write_settings_file: bool = False,
     ) -> None:
         """`sleep_clock`: a clock that keeps counting while the computer sleeps, to notice a
@@ -106,6 +109,7 @@ class SpeedTimerApp(OrderedKeys):  # keys of a burst go where the focus moved (k
         self.get_ready_s = settings.get_ready_s if get_ready_s is None else get_ready_s
         self.start_preset = start_preset
         self.start_choice = start_choice
+        self.start_squad = start_squad  # coach mode: the squad with today's athletes only
         self.record_history = record_history
         self.sleep_clock = sleep_clock
         self.keep_awake = keep_awake
@@ -154,7 +158,9 @@ class SpeedTimerApp(OrderedKeys):  # keys of a burst go where the focus moved (k
         # The menu reads the preset folders itself, after its first frame and then on a
         # worker thread, so hundreds of large files never keep it from showing.
         self.push_screen(MenuScreen(self.catalog, load=True))
-        if self.start_preset is not None:
+        if self.start_preset is not None and self.start_squad is not None:
+            self.start_group_session(self.start_preset, self.start_squad, self.start_choice)
+        elif self.start_preset is not None:
             self.start_session(self.start_preset, self.start_choice)
         self._report_settings_problems()
         self._install_signal_handlers()
@@ -422,6 +428,40 @@ class SpeedTimerApp(OrderedKeys):  # keys of a burst go where the focus moved (k
         self.push_screen(screen)
         return screen
 
+    def start_group_session(
+        self, preset: Preset, squad: Squad, choice: StartChoice | None = None
+    ) -> GroupRunScreen:
+        """Coach mode: the preset with the squad's athletes (today's), each on their own key
+        and targets; each athlete's session saved in the history, linked by a group id."""
+        from speedtimer.group_session import GroupShell, runners_for
+        from speedtimer.tui.screens.group_run import GroupRunScreen
+
+        preset, _ = session_preset(preset, None, choice)  # absolute targets; races per athlete
+        voice = self.voice if self.voice_on else None  # cues and the voice as in a solo run
+        if voice is not None and voice.problem:
+            self.report(voice.problem)
+        session = GroupShell(
+            preset,
+            runners_for(preset, squad.athletes, choice),
+            athlete_recorders=self._recorder_factory() if self.record_history else None,
+            squad=squad.name,
+            audio=self.audio,
+            clock=self.clock,
+            wall_clock=self.wall_clock,
+            get_ready_s=self.get_ready_s,
+            muted=self.muted,
+            on_silent_cue=self._silent_cue,
+            voice=voice,
+            voice_on=self.voice_on,
+            phrases=self.settings.phrases,
+            cue_seconds=self._cue_seconds,
+            sleep_watch=self._sleep_watch(),
+            keep_awake=KeepAwake() if self.keep_awake else None,
+        )
+        screen = GroupRunScreen(session)
+        self.push_screen(screen)
+        return screen
+
     def _sleep_watch(self) -> SleepWatch | None:
         if self.sleep_clock is None and self.clock is not time.monotonic:
             return None  # a test's clock: its sleeps are simulated with a sleep clock
@@ -430,7 +470,8 @@ class SpeedTimerApp(OrderedKeys):  # keys of a burst go where the focus moved (k
     def _recorder_factory(self):
         from speedtimer.history.recorder import SessionRecorder
 
-        def factory(*, preset: Preset, schedule, started_wall, started_mono, race=None):
+        def factory(*, preset: Preset, schedule, started_wall, started_mono, race=None, **coach):
+            """`coach`: athlete, squad and group_id of one athlete's session in coach mode."""
             toml_text = ""
             if preset.source is not None:
                 try:
@@ -449,6 +490,7 @@ class SpeedTimerApp(OrderedKeys):  # keys of a burst go where the focus moved (k
                 spare_pending_dir=self.paths.spare_pending_dir,
                 race=race.text if race is not None else "",
                 vdot=round(race.vdot, 2) if race is not None else None,
+                **coach,
             )
 
         return factory
@@ -536,11 +578,19 @@ def preset_commands(menu: MenuScreen):
     entry = menu.selected()
     name = getattr(entry, "name", "")
     yield SystemCommand("New preset", "Write a new preset in the editor", menu.action_new_preset)
+    yield SystemCommand(
+        "Squads", "Coach mode: make squads, add athletes, set races and keys", menu.action_squads
+    )
     if isinstance(entry, Preset):
         yield SystemCommand(
             "Start with…",
             f"Start {name!r} with another race, or one pace or rep time for every work rep",
             menu.action_start_with,
+        )
+        yield SystemCommand(
+            "Run with a squad…",
+            f"Coach mode: time a squad on {name!r}, one key per athlete",
+            menu.action_group_start,
         )
     if menu.check_action("edit_preset", ()):
         yield SystemCommand("Edit preset", f"Change {name!r}", menu.action_edit_preset)
@@ -589,6 +639,7 @@ def make_app(
     sleep_clock: Callable[[], float] | None = None,
     race: Race | None = None,
     start_choice: StartChoice | None = None,
+    start_squad: Squad | None = None,
 ) -> SpeedTimerApp:
     """`mute`/`voice`/`get_ready_s` None: the settings file decides. `settings` None: they are read
     from the file, which is first created, commented, if it does not exist yet."""
@@ -615,6 +666,7 @@ def make_app(
         sleep_clock=sleep_clock,
         race=race,
         start_choice=start_choice,
+        start_squad=start_squad,
         write_settings_file=new_file,
     )
 

@@ -262,7 +262,10 @@ ALLOWED_IMPORT_MODULE = {"keymap.py"}  # imports speedtimer.components.<own modu
 # the sound helper; the user's $EDITOR; the speech command (espeak-ng), phrase text as one
 # argument; serve's app for each browser tab (this install, an argument list, never a shell);
 # systemd-inhibit (a fixed argument list that keeps the laptop awake mid-session)
-ALLOWED_SUBPROCESS = {"audio.py", "config.py", "voice.py", "serve.py", "machine_sleep.py"}
+# the squads' `edit` opens the user's $EDITOR as `config edit` does
+ALLOWED_SUBPROCESS = {
+    "audio.py", "config.py", "squads.py", "voice.py", "serve.py", "machine_sleep.py"
+}  # fmt: skip
 
 
 def _python_files() -> list[Path]:

@@ -188,7 +188,7 @@ def row_cells(s: SessionSummary, columns: tuple[Column, ...] = COLUMNS) -> list[
             fmt = DATE_FORMATS.get(c.width)
             out.append(Cell(s.local_started_at.strftime(fmt) if fmt else session_date(s)))
         elif c.key == "preset":
-            out.append(Cell(fit(s.preset_name, c.width)))
+            out.append(Cell(fit(s.display_name, c.width)))
         else:
             out.append(cells[c.key])
     return out
@@ -231,6 +231,7 @@ class HistoryScreen(Screen):
         self._split_cache: dict[str, SplitStats] = {}
         self._heart_cache: dict[str, list] = {}  # preset -> its weeks of pace vs heart rate
         self._split_preset: str | None = None
+        self._trend_athlete = ""  # coach mode: whose trends the panel shows ("": the runner)
         self._closed = False
         self._opening = True
         self._binding_state: tuple[bool, bool, bool] = (True, True, True)
@@ -722,12 +723,13 @@ class HistoryScreen(Screen):
         if store is None:
             return
         now = self.now()
+        whose = self._trend_athlete  # the highlighted session's athlete, "" for the runner
 
         def fetch():
             return (
-                store.weekly_trends(TREND_WEEKS, now=now),
-                store.streak_weeks(now=now),
-                store.target_deltas(TREND_WEEKS, now=now),
+                store.weekly_trends(TREND_WEEKS, now=now, athlete=whose),
+                store.streak_weeks(now=now, athlete=whose),
+                store.target_deltas(TREND_WEEKS, now=now, athlete=whose),
             )
 
         try:
@@ -736,7 +738,7 @@ class HistoryScreen(Screen):
             self.notify(str(exc), title="History", severity="error", timeout=10)
             return
         if not self._closed and (panel := self._panel()) is not None:
-            panel.show_trends(trends, streak)
+            panel.show_trends(trends, streak, whose)
             panel.show_targets(deltas)
 
     def _highlighted_preset(self) -> None:
@@ -744,6 +746,10 @@ class HistoryScreen(Screen):
         if not self._trends_visible():
             return
         s = self.highlighted()
+        athlete = s.athlete if s is not None else ""
+        if athlete != self._trend_athlete:  # coach mode: the trends follow the athlete
+            self._trend_athlete = athlete
+            self._load_trends()
         preset = s.preset_name if s is not None else None
         if preset == self._split_preset:
             return

@@ -291,6 +291,7 @@ class HistoryDetailScreen(Screen[DetailOutcome]):
         Binding("d,delete", "delete", "Delete", id="history_detail_delete"),
         Binding("x", "export", "Export FIT/TCX", id="history_detail_export"),
         Binding("h", "attach", "Heart rate", id="history_detail_heart_rate"),
+        Binding("g", "group", "Group", id="history_detail_group"),
     ]
 
     def __init__(
@@ -321,6 +322,34 @@ class HistoryDetailScreen(Screen[DetailOutcome]):
             yield DataTable(id="detail-splits", cursor_type="row", zebra_stripes=True)
         yield QuietFooter()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "group":
+            return bool(self.detail.group_id)  # coach mode's sessions only
+        return True
+
+    def action_group(self) -> None:
+        self._open_group()
+
+    @work(group="history-detail-read")
+    async def _open_group(self) -> None:
+        """The group run this athlete's session belongs to, as athletes x reps."""
+        from speedtimer.history.group_table import group_table
+        from speedtimer.tui.modals.group_table import GroupTableScreen
+
+        group_id = self.detail.group_id
+        if not group_id:
+            return
+        try:
+            sessions = await asyncio.to_thread(self.store.group_sessions, group_id)
+        except StoreError as exc:
+            self.notify(str(exc), title="Group", severity="error", timeout=10)
+            return
+        if not sessions:
+            return
+        d = self.detail
+        title = f"{d.preset_name} · {session_date(d)} · {d.squad or 'group'}: {len(sessions)}"
+        self.app.push_screen(GroupTableScreen(title + " athletes", group_table(sessions)))
+
     def on_mount(self) -> None:
         self._fill()
         self.query_one("#detail-steps", DataTable).focus()
@@ -343,7 +372,7 @@ class HistoryDetailScreen(Screen[DetailOutcome]):
     def _fill(self) -> None:
         d = self.detail
         title = Text.assemble(
-            (d.preset_name, "bold"), f" · {session_date(d)} · ", (status_text(d.status), "bold")
+            (d.display_name, "bold"), f" · {session_date(d)} · ", (status_text(d.status), "bold")
         )
         self.query_one("#detail-title", Static).update(title)
         targets = targets_text(d)

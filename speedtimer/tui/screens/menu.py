@@ -121,6 +121,8 @@ class MenuScreen(Screen):
         Binding("ctrl+r", "app.history", "History", id="history"),
         Binding("ctrl+t", "set_race", "Race", id="race", priority=True),
         Binding("ctrl+o", "start_with", "Start with…", id="start_with", priority=True),
+        Binding("ctrl+g", "group_start", "Squad…", id="group_start", priority=True, show=False),
+        Binding("ctrl+k", "squads", "Squads", id="squads", priority=True, show=False),
         # priority: the filter box would take these keys for itself (end, delete, cut)
         Binding("ctrl+n", "new_preset", "New", id="preset_new", priority=True),
         Binding("ctrl+e", "edit_preset", "Edit", id="preset_edit", priority=True),
@@ -425,6 +427,39 @@ class MenuScreen(Screen):
         self.rebuild(self.query_one("#filter", Input).value)
         if keep is not None:
             self.select_source(keep.source)
+
+    def action_squads(self) -> None:
+        """Coach mode's squads: add, rename, remove athletes, set their race and key."""
+        from speedtimer.tui.screens.squads import SquadsScreen
+
+        self.app.push_screen(SquadsScreen(self.app.paths))
+
+    def action_group_start(self) -> None:
+        """Coach mode: the highlighted preset with a squad, asking who is here today."""
+        from speedtimer.formats.squad import SquadError, load_squad, squad_files
+        from speedtimer.tui.modals.squad_pick import SquadPicker
+
+        entry = self._fresh()
+        if entry is None:
+            return
+        squads, problems = [], []
+        for path in squad_files(self.app.paths.config_dir):
+            try:
+                squads.append(load_squad(path))
+            except SquadError as exc:
+                problems.append(str(exc))
+        if not squads:
+            message = 'No squads yet: make one with speedtimer squads new NAME --athletes "Ana,Ben"'
+            if problems:
+                message += "\n" + "\n".join(problems)
+            self.notify(message, title="Coach mode", severity="warning", timeout=10)
+            return
+
+        def answered(squad) -> None:
+            if squad is not None:
+                self.app.start_group_session(entry, squad)
+
+        self.app.push_screen(SquadPicker(entry.name, squads, problems), answered)
 
     def action_start_with(self) -> None:
         from speedtimer.tui.modals.text_prompt import TextPrompt

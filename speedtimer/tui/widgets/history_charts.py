@@ -140,7 +140,8 @@ class TrendsPanel(Vertical):
         yield Static("", markup=False, id="trends-heart")
         yield Static("", markup=False, id="trends-targets")
 
-    def show_trends(self, trends: Sequence[WeekTrend], streak: int) -> None:
+    def show_trends(self, trends: Sequence[WeekTrend], streak: int, whose: str = "") -> None:
+        """`whose`: an athlete's name for coach mode's trends, "" for the runner's own."""
         weeks = [t.week_start for t in trends]
         minutes = [chart_value(t.work_minutes) for t in trends]
         sessions = [chart_value(t.sessions) for t in trends]
@@ -154,6 +155,7 @@ class TrendsPanel(Vertical):
         self.query_one("#trends-title", Static).update(
             Text.assemble(
                 ("Trends", "bold"),
+                (f" · {whose}" if whose else "", "bold"),
                 f" · last {n} weeks · ",
                 (streak_text, "bold"),
             )

@@ -1,0 +1,352 @@
+"""Coach mode's run screen: the shared clock and phase band on top, one row per athlete below.
+
+It is the solo run screen (same band, same clock, same wake-ups at the timer's own times) with
+the athletes' table where the solo splits were. Athlete keys are read in `on_key`, stamped with
+the key event's own time (how long it waited in the queue is taken off), so a busy redraw never
+makes a split longer. `enter`/`l` mark without a name (for a bunch crossing together), `u`
+undoes, `x` then a key takes an athlete out, `n` ends the rep for everyone still out.
+
+Rows shrink to one line each when space is short (80x24 with 12 athletes), and what does not
+fit is counted in a last line rather than cut off silently.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+
+from rich.cells import cell_len, set_cell_size
+from rich.text import Text
+from textual import events
+from textual._time import get_time
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Static
+
+from speedtimer.core.group import RepStatus
+from speedtimer.core.preset import format_clock
+from speedtimer.core.timer import State
+from speedtimer.group_session import GroupShell, Runner
+from speedtimer.tui.screens.group_summary import GroupSummaryScreen, delta_text, split_text
+from speedtimer.tui.screens.run import RunScreen, StepProgress
+from speedtimer.tui.widgets.big_time import BigTime
+from speedtimer.tui.widgets.footer import QuietFooter
+
+SPARK = "▁▂▃▄▅▆▇█"
+TREND_REPS = 6
+
+
+FIXED_W = 1 + 3 + 2 + 1 + 9 + 1 + 8 + 1 + 8 + 1 + 6 + 2 + 12  # every column but the name
+
+
+def fit_text(text: str, width: int) -> str:
+    """`text` in exactly `width` cells (wide characters count two), cut with an ellipsis."""
+    if cell_len(text) > width:
+        return set_cell_size(text, width - 1) + "…"
+    return set_cell_size(text, width)
+
+
+def trend_text(times: list[float]) -> str:
+    """A sparkline of the last reps' times (higher = slower) and the fade: last minus first."""
+    times = times[-TREND_REPS:]
+    if len(times) < 2:
+        return ""
+    lo, hi = min(times), max(times)
+    span = hi - lo
+    bars = "".join(SPARK[0 if span < 0.05 else round((t - lo) / span * 7)] for t in times)
+    return f"{bars} {delta_text(times[-1] - times[0])}"
+
+
+def key_lag(event_time: float) -> float:
+    """How long ago a key event was made: Textual stamps events on its own clock."""
+    return max(0.0, get_time() - event_time)
+
+
+class GroupRunScreen(RunScreen):
+    """One row per athlete: key, name, this rep, last split, target, delta, trend."""
+
+    BINDINGS = [
+        Binding("space", "pause", "Pause", id="pause"),
+        Binding("space", "resume", "Resume", id="resume"),
+        Binding("enter,l", "lap", "Mark", id="group_mark"),
+        Binding("u,backspace", "undo", "Undo", id="group_undo"),
+        Binding("x", "out", "Out…", id="group_out"),
+        Binding("n", "skip", "End rep", id="group_end"),
+        Binding(
+            "plus,equals_sign", "add_time(10)", "+10s", id="add_time", key_display="+", show=False
+        ),
+        Binding("minus", "add_time(-10)", "-10s", id="remove_time", key_display="-", show=False),
+        Binding("m", "toggle_mute", "Mute", id="mute", show=False),
+        Binding("q,escape", "abort", "End", id="abort"),
+        Binding("v", "toggle_voice", "Voice", id="voice", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    GroupRunScreen #athletes { height: 1fr; padding: 0 1; }
+    GroupRunScreen #overflow { height: auto; padding: 0 2; text-style: italic; }
+    GroupRunScreen #queue { height: auto; padding: 0 2; color: $warning; text-style: bold; }
+    GroupRunScreen #info { height: auto; }
+    GroupRunScreen #splits { display: none; }
+    GroupRunScreen.rows-compact #info { display: none; }
+    """
+
+    session: GroupShell
+
+    def __init__(self, session: GroupShell) -> None:
+        super().__init__(session)
+        self._out_pending = False
+        self._rows_key: tuple | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="band"):
+            with Horizontal(id="phase-line"):
+                yield Static("", markup=False, id="phase")
+                yield Static("", markup=False, id="position")
+            yield BigTime("0:00", id="clock")
+            yield Static("", markup=False, id="step-label")
+        yield Static("", id="athletes")
+        yield Static("", markup=False, id="overflow")
+        yield Static("", markup=False, id="queue")
+        with Vertical(id="info"):
+            yield Static("", markup=False, id="next")
+            with Horizontal(id="progress-line"):
+                yield StepProgress(total=100, show_eta=False, show_percentage=True, id="progress")
+                yield Static("", markup=False, id="totals")
+            yield Static("", markup=False, id="splits")
+            yield Static("", markup=False, id="status")
+        yield QuietFooter()
+
+    # --- layout ------------------------------------------------------------------------------
+
+    def _apply_size(self) -> None:
+        """Give the athletes every line they need; the band takes what is left (3 to 14 lines).
+
+        With too little room the next-step and progress lines go first, then rows beyond the
+        last one that fits are counted in a final "+N more" line.
+        """
+        super()._apply_size()
+        height = self.app.size.height
+        count = len(self.session.runners)
+        fixed = 1 + 1 + 1  # table header, unassigned strip, footer
+        band = height - fixed - 4 - count  # 4: next step, progress, status and a spare line
+        info = band >= 5
+        if not info:
+            band = height - fixed - count
+        band = max(3, min(14, band))
+        self.query_one("#band").styles.height = band
+        self.set_class(not info, "rows-compact")
+        self._fits = max(1, height - band - fixed - (2 if info else 0))
+        self._rows_key = None
+        self.call_after_refresh(self._refit)
+
+    def _refit(self) -> None:
+        """Count the rows that really fit once the layout is done (the band has padding)."""
+        if not self.is_attached:
+            return
+        room = self.query_one("#athletes").content_region.height - 1  # the header line
+        if room > 0 and room != self._fits:
+            self._fits = room
+            self._rows_key = None
+            self._draw_rows(self.session.now())
+
+    # --- drawing -----------------------------------------------------------------------------
+
+    def _set(self, widget_id: str, value) -> None:
+        if widget_id == "step-label":
+            value = self._step_label(value)
+        super()._set(widget_id, value)
+
+    def _step_label(self, solo: str) -> str:
+        """Targets are per athlete (their rows): the band says what the rep is. Set in place
+        of the solo label, never after it: two texts a second would lay out the screen twice."""
+        step = self.session.timer.current
+        if step is None:
+            return solo
+        label = step.title
+        if step.distance_m and f"{step.distance_m:g}" not in label:
+            label += f" {step.distance_m:g} m"
+        if step.kind == "work":
+            label += (
+                "  · athletes' keys mark the finish, enter marks a bunch"
+                if step.is_open
+                else "  · on the clock: athletes' keys take splits"
+            )
+        return label
+
+    def refresh_display(self) -> None:
+        super().refresh_display()
+        session = self.session
+        now = session.now()
+        group = session.group
+        queue = group.queue
+        if self._out_pending:  # said first: the next athlete key means out, not a finish
+            self._set("queue", "Out: press the key of the athlete who stops (escape: cancel)")
+        elif queue:
+            marks = "  ".join(format_clock(m.offset_s, tenths=True) for m in queue[:8])
+            more = f" +{len(queue) - 8}" if len(queue) > 8 else ""
+            self._set("queue", f"Unassigned: {marks}{more}  ← press an athlete's key")
+        else:
+            self._set("queue", "")
+        self._draw_rows(now)
+
+    def _visible_rows(self) -> int:
+        return getattr(self, "_fits", len(self.session.runners))
+
+    def _draw_rows(self, now: float) -> None:
+        session = self.session
+        step = session.timer.current
+        index = step.index if step is not None else None
+        working = (
+            step is not None
+            and step.kind == "work"
+            and session.timer.state
+            in (
+                State.RUNNING,
+                State.PAUSED,
+            )
+        )
+        compact = self.has_class("rows-compact")
+        rows = []
+        for r in session.runners:
+            rows.append(self._row(r, index if working else None, now))
+        key = (tuple(rows), compact, self._visible_rows())
+        if key == self._rows_key:
+            return
+        self._rows_key = key
+        # Plain lines of fixed columns, not a rich Table: laid out once a second for up to 30
+        # athletes, a table's measuring cost more than the rest of the screen together.
+        fits = self._visible_rows()
+        shown = rows[:fits]  # the "+N more" line has its own widget below
+        width = max(40, self.query_one("#athletes").content_region.width or self.app.size.width)
+        name_w = max(6, width - FIXED_W)
+        lines = [
+            Text.assemble(
+                (" key  ", "bold"), (fit_text("athlete", name_w), "bold"),
+                (f" {'this rep':>9} {'last':>8} {'target':>8} {'Δ':>6}  trend", "bold"),
+            )
+        ]  # fmt: skip
+        for row in shown:
+            key_, name, rep, last, target, delta, trend, style = row
+            color = "green" if delta.startswith("-") else "red" if delta.startswith("+") else ""
+            lines.append(
+                Text.assemble(
+                    " ", (f"{key_:^3}", "bold reverse"), "  ", fit_text(name, name_w),
+                    " ", (f"{rep:>9}", style), f" {last:>8} {target:>8} ", (f"{delta:>6}", color),
+                    f"  {trend}",
+                )
+            )  # fmt: skip
+        more = ""
+        if len(shown) < len(rows):
+            rest = rows[len(shown) :]
+            more = f"+{len(rest)} more (keys still work): {' '.join(r[0] for r in rest)}"
+        # Its height is the screen's to give (1fr), never its text's: a repaint is enough, where
+        # a layout pass of the whole screen every second doubled the CPU this screen used.
+        self.query_one("#athletes", Static).update(Text("\n").join(lines), layout=False)
+        self._set("overflow", more)
+
+    def _row(self, runner: Runner, index: int | None, now: float) -> tuple:
+        session = self.session
+        group = session.group
+        finished = session.finished_times(runner)
+        times = [t for _, t in finished if t is not None]
+        last_index, last_time = finished[-1] if finished else (None, None)
+        rep, style = "", ""
+        target_index = (
+            index
+            if index is not None
+            else session.timer.next_step and (session.timer.next_step.index)
+        )
+        if group.is_out(runner.name):
+            rep, style = "out", "dim"
+        elif index is not None:
+            state = group.rep(runner.name, index)
+            if state.status is RepStatus.FINISHED:
+                rep, style = split_text(state.time_s), "bold green"
+            elif state.status is RepStatus.TIMED and state.splits:
+                rep, style = split_text(state.time_s), "bold"
+            else:
+                running = session.group.running_time(runner.name, now)
+                rep = format_clock(math.floor(running)) if running is not None else ""
+        last = split_text(last_time) if last_time is not None else ("DNF" if finished else "")
+        shown_index = last_index if index is None and last_index is not None else index
+        if index is not None and group.rep(runner.name, index).status is RepStatus.FINISHED:
+            shown_index = index
+            last = split_text(group.rep(runner.name, index).time_s)
+        target = session.target(runner, shown_index) if shown_index is not None else None
+        if target is None and isinstance(target_index, int):
+            target = session.target(runner, target_index)
+        mine = group.rep(runner.name, shown_index) if shown_index is not None else None
+        done = mine.time_s if mine is not None and mine.status is not RepStatus.RUNNING else None
+        change = session.delta(runner, shown_index, done) if shown_index is not None else None
+        delta = delta_text(change) if change is not None and target else ""
+        return (
+            runner.key,
+            runner.name,
+            rep,
+            last,
+            split_text(target) if target else "",
+            delta,
+            trend_text(times),
+            style,
+        )
+
+    # --- keys --------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        timer = self.session.timer
+        if action == "undo":
+            return self.session.group.can_undo and not timer.done
+        if action == "out":
+            return not timer.done
+        if action == "back":
+            return False  # a rep with marks is not restarted; undo takes a mark back
+        return super().check_action(action, parameters)
+
+    def action_lap(self) -> None:
+        lag = self._lag(getattr(self, "_key_time", None))
+        self._after(self.session.mark(lag))
+
+    def _after(self, events) -> None:
+        super()._after(events)
+        if self.is_attached and not self._ended:
+            self.refresh_bindings()  # undo comes and goes with the marks
+
+    def action_undo(self) -> None:
+        self._after(self.session.undo())
+
+    def action_out(self) -> None:
+        self._out_pending = True
+        self.refresh_display()
+
+    def _lag(self, when: float | None) -> float:
+        return key_lag(when) if when is not None else 0.0
+
+    async def _on_key(self, event: events.Key) -> None:
+        self._key_time = event.time  # the mark action reads it: the key's own moment
+        char = event.character or ""
+        if char in self.session.by_key and len(char) == 1:
+            event.stop()
+            event.prevent_default()
+            if self._out_pending:
+                self._out_pending = False
+                self._after(self.session.out(char))
+            else:
+                self._after(self.session.athlete_key(char, self._lag(event.time)))
+            return
+        if self._out_pending and event.key == "escape":
+            event.stop()
+            event.prevent_default()
+            self._out_pending = False
+            self.refresh_display()
+
+    def _finish(self) -> None:
+        if self._ended:
+            return
+        self._ended = True
+        self._cancel_wake()
+        self.app.switch_screen(GroupSummaryScreen(self.session))
+
+
+def group_median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
