@@ -18,7 +18,6 @@ import statistics
 from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual import events
-from textual._time import get_time
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -28,6 +27,7 @@ from speedtimer.core.group import RepStatus
 from speedtimer.core.preset import format_clock
 from speedtimer.core.timer import State
 from speedtimer.group_session import GroupShell, Runner
+from speedtimer.tui import textual_patches
 from speedtimer.tui.screens.group_summary import GroupSummaryScreen, delta_text, split_text
 from speedtimer.tui.screens.run import RunScreen, StepProgress
 from speedtimer.tui.widgets.big_time import BigTime
@@ -60,7 +60,7 @@ def trend_text(times: list[float]) -> str:
 
 def key_lag(event_time: float) -> float:
     """How long ago a key event was made: Textual stamps events on its own clock."""
-    return max(0.0, get_time() - event_time)
+    return textual_patches.event_age(event_time)
 
 
 class GroupRunScreen(RunScreen):

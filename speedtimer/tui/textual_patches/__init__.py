@@ -27,6 +27,7 @@ __all__ = [
     "PINNED_TEXTUAL",
     "binding_for",
     "degraded",
+    "event_age",
     "install",
     "notices_showing",
     "quiet_driver_for",
@@ -102,3 +103,14 @@ def withdraw_notice(app: object, notification: object) -> None:
         unnotify(notification)
     else:
         degraded("notices", "App._unnotify is gone")
+
+
+def event_age(event_time: float) -> float:
+    """How long ago Textual stamped an event (`event.time`, on Textual's own clock, which only
+    its private `_time` module reads); 0 when that clock is no longer where this looks."""
+    try:
+        from textual._time import get_time
+    except ImportError:
+        degraded("event_age", "textual._time.get_time is gone")
+        return 0.0
+    return max(0.0, get_time() - event_time)
