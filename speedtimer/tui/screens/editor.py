@@ -426,17 +426,10 @@ class EditorScreen(Screen[Path | None]):
         )
 
         def answered(choice: str | None) -> None:
-            try:
-                if choice == "replace":
-                    dest = save_preset(preset, self.folder, overwrite=True)
-                elif choice == "beside":
-                    dest = save_preset(preset, self.folder, path=beside)
-                else:
-                    return
-            except (SaveError, PresetError, OSError) as exc:
-                self.notify(str(exc), title="Not saved", severity="error", timeout=10)
-                return
-            self._saved(dest, quit_app)
+            if choice == "replace":
+                self._save_as_answered(preset, quit_app, overwrite=True)
+            elif choice == "beside":
+                self._save_as_answered(preset, quit_app, path=beside)
 
         self.app.push_screen(
             ChoiceScreen(
@@ -450,6 +443,16 @@ class EditorScreen(Screen[Path | None]):
             ),
             answered,
         )
+
+    def _save_as_answered(self, preset: Preset, quit_app: bool, **where) -> None:
+        """Save where a question's answer said (`save_preset`'s path/overwrite), or say why
+        it could not be saved."""
+        try:
+            dest = save_preset(preset, self.folder, **where)
+        except (SaveError, PresetError, OSError) as exc:
+            self.notify(str(exc), title="Not saved", severity="error", timeout=10)
+            return
+        self._saved(dest, quit_app)
 
     def _ask_about_changed_file(self, preset: Preset, path: Path, quit_app: bool) -> None:
         """The file is no longer what the editor read: ask before anything is written."""
@@ -467,18 +470,10 @@ class EditorScreen(Screen[Path | None]):
         def answered(choice: str | None) -> None:
             if choice == "reload":
                 self._reload_from_disk()
-                return
-            try:
-                if choice == "overwrite":
-                    dest = save_preset(preset, self.folder, path=path)
-                elif choice == "beside":
-                    dest = save_preset(preset, self.folder, path=beside)
-                else:
-                    return
-            except (SaveError, PresetError, OSError) as exc:
-                self.notify(str(exc), title="Not saved", severity="error", timeout=10)
-                return
-            self._saved(dest, quit_app)
+            elif choice == "overwrite":
+                self._save_as_answered(preset, quit_app, path=path)
+            elif choice == "beside":
+                self._save_as_answered(preset, quit_app, path=beside)
 
         self.app.push_screen(
             ChoiceScreen(
