@@ -87,6 +87,9 @@ async def test_off_by_default_then_v_shift_turns_it_on_and_a_burst_is_said_once_
         await pilot.pause()
         screen = app.screen
         assert status(screen) == "" and not screen.session.marks.on
+        # not in the footer (the athletes' keys need it): in the palette's key panel, V
+        shown = {k: b.binding.description for k, b in screen.active_bindings.items()}
+        assert shown.get("V") == "Say marks"
         assert app.voice.wait_idle(WAIT_S)
         await run_for(pilot, screen, clock, 5 + 2.2)
         await pilot.press("3")  # off: not said
