@@ -13,8 +13,9 @@ the text, says how long it lasts and plays it at the start given):
   said long after the athlete crossed is noise. A phrase that does not fit is dropped, never
   cut short (half a time is a wrong time).
 * **Bursts.** Marks that wait together are said together, in the order they came, at most
-  `MAX_MARKS_SAID` in one phrase ("Ana 71, Ben 72, Cid 72"); the others wait for the next
-  phrase. One said already is not said again.
+  `MAX_MARKS_SAID` in one phrase ("Ana 71, Ben 72, Cid 72") and no longer than
+  `MAX_PHRASE_CHARS` (long names); the others wait for the next phrase. One said already is
+  not said again.
 * **Undo** takes a mark's phrase back while it waits (the shell silences one already on its
   way).
 
@@ -38,6 +39,7 @@ from speedtimer.core.timer import EventKind, SegmentView
 
 MARK_WAIT_S = 3.0  # a mark's phrase starts this long after the mark at the latest
 MAX_MARKS_SAID = 3  # marks said in one phrase
+MAX_PHRASE_CHARS = 60  # and no more text than this (long names): one mark at least
 _EPS = 1e-9
 
 
@@ -206,7 +208,14 @@ class MarkCaller:
 
     def next_text(self) -> str:
         """The phrase the waiting marks make ("" when none wait): render it ahead."""
-        return mark_text(self._waiting[:MAX_MARKS_SAID]) if self.on else ""
+        return mark_text(self._batch()) if self.on else ""
+
+    def _batch(self) -> tuple[MarkCall, ...]:
+        """The marks said in the next phrase: the oldest waiting, as many as fit."""
+        calls = tuple(self._waiting[:MAX_MARKS_SAID])
+        while len(calls) > 1 and len(mark_text(calls)) > MAX_PHRASE_CHARS:
+            calls = calls[:-1]
+        return calls
 
     def place(
         self,
@@ -222,7 +231,7 @@ class MarkCaller:
         if not self.on:
             return None
         self.drop_stale(now)
-        calls = tuple(self._waiting[:MAX_MARKS_SAID])
+        calls = self._batch()
         if not calls:
             return None
         text = mark_text(calls)

@@ -75,6 +75,19 @@ def test_a_burst_is_said_in_one_phrase_in_the_order_it_came():
     assert len(placed.calls) == MAX_MARKS_SAID
 
 
+def test_long_names_make_shorter_bursts_and_one_mark_is_always_said():
+    long = ["Maximiliana Oberhausen-Kleinschmidt", "Bartholomew Featherstonehaugh", "Cid"]
+    group = GroupSession(build_schedule(parse_preset(OPEN)), long)
+    group.start(0.0)
+    caller = MarkCaller(on=True)
+    for name in long:
+        caller.note(group.athlete_key(name, 76.0), timed=lambda i: False)
+    assert caller.next_text() == "Maximiliana Oberhausen-Kleinschmidt 71"
+    placed = caller.place(now=76.1, seconds_of=seconds_of, busy=[], segment_end=None)
+    caller.said(placed)
+    assert caller.next_text() == "Bartholomew Featherstonehaugh 71, Cid 71"
+
+
 def test_undo_takes_a_waiting_mark_back_and_a_reassigned_mark_is_said_with_its_new_name():
     caller = MarkCaller(on=True)
     group = GroupSession(build_schedule(parse_preset(OPEN)), ["Ana", "Ben"])
