@@ -510,6 +510,7 @@ def _measure_server(kind: str, *, busy: bool = False) -> list[Figure]:
             "PYTHONPATH": str(REPO),
             "SPEEDTIMER_AUDIO_TRACE": "1",
             "LANG": os.environ.get("LANG", "C.UTF-8"),
+            **_helper_env(),
         }
         app_cmd = shell_quote(
             ["env", *(f"{k}={v}" for k, v in env.items() if k != "PATH"),
@@ -597,6 +598,13 @@ def _measure_server(kind: str, *, busy: bool = False) -> list[Figure]:
     return figs
 
 
+def _helper_env() -> dict[str, str]:
+    """Variables passed on to the app under test for an experiment: the ones named in
+    SPEEDTIMER_BENCH_PASS_ENV (comma-separated), e.g. PIPEWIRE_QUANTUM,SPEEDTIMER_AUDIO_STREAM."""
+    names = [n.strip() for n in os.environ.get("SPEEDTIMER_BENCH_PASS_ENV", "").split(",")]
+    return {n: os.environ[n] for n in names if n and n in os.environ}
+
+
 def _cpu_seconds(pids: list[int]) -> float | None:
     """utime + stime of these processes, in seconds (None once one is gone)."""
     total = 0.0
@@ -649,6 +657,7 @@ def _measure_suspend() -> list[Figure]:
             "PYTHONPATH": str(REPO),
             "SPEEDTIMER_AUDIO_TRACE": "1",
             "LANG": os.environ.get("LANG", "C.UTF-8"),
+            **_helper_env(),
         }
         app_cmd = shell_quote(
             ["env", *(f"{k}={v}" for k, v in env.items() if k != "PATH"),

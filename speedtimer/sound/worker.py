@@ -45,6 +45,9 @@ import select
 import signal
 import sys
 import time
+from array import array
+
+from speedtimer.sound.stream import SessionStream, convert
 
 DRAIN_S = 3.0
 PROBE_FRAMES = 441  # 10 ms of silence at 44.1 kHz: proves the device opens without a sound
@@ -54,6 +57,12 @@ NICE = -10  # else this niceness
 SPIN_S = 0.0015  # the last stretch before a start is spun, not slept: sleep wakes up late
 OPEN_EMA = 0.3  # weight of the newest play() duration in the opening-time estimate
 MAX_OPEN_S = 0.05  # never start earlier than this: a slow open once must not skew every cue
+# "session": one stream held open while cues come, each cue mixed in at its sample
+# (speedtimer/sound/stream.py); "per-cue": a stream opened for every cue, as before issue 19,
+# and what the helper falls back to when the session stream cannot work here.
+STREAM_MODES = ("session", "per-cue")
+DEFAULT_STREAM = "session"
+POLL_S = 0.05  # while a session stream runs, the main loop looks at it this often
 
 
 class OpenTime:
@@ -117,10 +126,24 @@ def main(argv: list[str] | None = None) -> int:
 
     waves = {}
     speech: set[str] = set()
+    samples: dict[str, array] = {}  # each sound in the session stream's format
+    mode = os.environ.get("SPEEDTIMER_AUDIO_STREAM", DEFAULT_STREAM)
+    if mode not in STREAM_MODES:
+        _log(f"SPEEDTIMER_AUDIO_STREAM={mode!r} is not one of {', '.join(STREAM_MODES)}")
+        mode = DEFAULT_STREAM
+    fmt: tuple[int, int] | None = None  # the session stream's (channels, rate)
 
     def load(name: str, path: str) -> bool:
         try:
-            waves[name] = simpleaudio.WaveObject.from_wave_file(path)
+            wave_object = simpleaudio.WaveObject.from_wave_file(path)
+            if fmt is not None:
+                samples[name] = convert(
+                    wave_object.audio_data,
+                    wave_object.num_channels,
+                    wave_object.sample_rate,
+                    *fmt,
+                )
+            waves[name] = wave_object
             return True
         except Exception as exc:  # a bad file must not cost the other cues
             _log(f"cannot load the {name!r} sound {path}: {exc}")
@@ -131,6 +154,12 @@ def main(argv: list[str] | None = None) -> int:
     if not waves:
         _say("error none of the cue sounds could be loaded")
         return 2
+    if mode == "session":  # the stream plays at the cues' format (the pip's)
+        model = waves.get("pip") or next(iter(waves.values()))
+        fmt = (model.num_channels, model.sample_rate)
+        for cue, path in files.items():
+            if cue in waves:
+                load(cue, path)
 
     _log(f"priority: {raise_priority()}")
     try:
@@ -144,6 +173,41 @@ def main(argv: list[str] | None = None) -> int:
             speech.add(name)
     _say("ready")
     _log("ready")
+    _log(f"cue streams: {mode}")
+    session: SessionStream | None = None
+
+    def open_stream() -> SessionStream | None:
+        """The session stream, opened if need be; None when cues go one stream each."""
+        nonlocal session, mode
+        if mode != "session" or fmt is None:
+            return None
+        if session is not None and session.alive:
+            return session
+        if session is not None:
+            check_stream()
+            if mode != "session":
+                return None
+        try:
+            session = SessionStream(*fmt, _log, trace=trace)
+            _log(f"session stream opened ({fmt[1]} Hz, {fmt[0]} ch, {session.period} frames)")
+        except Exception as exc:
+            _log(f"no session stream ({exc}): one stream per cue from now on")
+            mode, session = "per-cue", None
+        return session
+
+    def check_stream() -> None:
+        """A session stream that stopped: closed when idle, or failed (fall back for good,
+        and play what it had not started one stream each)."""
+        nonlocal session, mode, order
+        if session is None or session.alive:
+            return
+        if session.failed:
+            _log(f"session stream failed ({session.failed}): one stream per cue from now on")
+            mode = "per-cue"
+            for due, cue in session.take_back():
+                heapq.heappush(pending, (due - opening.value, order, cue, due))
+                order += 1
+        session = None
 
     def hush(why: str) -> None:
         """Stop the phrases being spoken: a cue, or the runner, has the word now."""
@@ -179,7 +243,9 @@ def main(argv: list[str] | None = None) -> int:
     fd = sys.stdin.fileno()
     buffer = b""
     eof = False
+    open_stream()  # the start-up check: does a stream play here in real time?
     while not eof or pending:
+        check_stream()
         if pending:
             wait = pending[0][0] - time.monotonic()
             if wait <= SPIN_S:
@@ -195,6 +261,8 @@ def main(argv: list[str] | None = None) -> int:
             timeout: float | None = wait - SPIN_S
         else:
             timeout = None
+        if session is not None:
+            timeout = POLL_S if timeout is None else min(timeout, POLL_S)
         if eof:
             time.sleep(max(0.0, timeout or 0.0))
             continue
@@ -225,6 +293,10 @@ def main(argv: list[str] | None = None) -> int:
                 if pending:
                     _log(f"cancelled {', '.join(c for _, _, c, _ in sorted(pending))}")
                 pending.clear()
+                if session is not None:
+                    dropped = session.cancel()
+                    if dropped:
+                        _log(f"cancelled {', '.join(dropped)}")
                 hush("cancelled")
                 continue
             if parts[0] == "speech" and len(parts) == 3:
@@ -244,6 +316,10 @@ def main(argv: list[str] | None = None) -> int:
             if late is not None and late > max_delay:
                 _log(f"dropped {cue!r}: {late:.2f} s late")
                 continue
+            stream = open_stream() if cue in samples else None
+            if stream is not None:
+                stream.add(cue, samples[cue], now if due is None else due, cue in speech)
+                continue
             if due is not None and due - opening.value > now + SPIN_S:
                 heapq.heappush(pending, (due - opening.value, order, cue, due))
                 order += 1
@@ -252,7 +328,10 @@ def main(argv: list[str] | None = None) -> int:
                 return 3
             playing = [p for p in playing if p.is_playing()]
 
-    deadline = time.monotonic() + max(DRAIN_S, max(map(_seconds, waves.values())) + 0.5)
+    longest = max(map(_seconds, waves.values()))
+    if session is not None:
+        session.close(drain=True, timeout=max(DRAIN_S, longest + 0.5))
+    deadline = time.monotonic() + max(DRAIN_S, longest + 0.5)
     while any(p.is_playing() for p in playing) and time.monotonic() < deadline:
         time.sleep(0.02)
     _log("stopping")
