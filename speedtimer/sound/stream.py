@@ -44,6 +44,7 @@ OBSERVATIONS = 64  # readings of the delay kept for the median (about 0.6 s)
 MIN_OBSERVATIONS = 3  # before this many, no cue is placed (it waits, then starts at once)
 MAX_AHEAD_S = 2.0  # a device that takes this much more audio than it has played has no clock
 IDLE_CLOSE_S = 45.0  # close the stream after this long with nothing to play: the sink may sleep
+BLOCKED = 0.25  # a write that waited this part of a period for room: the device is playing
 CHECK_S = 1.5  # a stream that has played nothing yet (the check at start-up) closes sooner
 
 
@@ -96,24 +97,26 @@ class Placed:
 
 def mix(start: int, frames: int, channels: int, sounds: list[Placed]) -> array:
     """The samples of frames [start, start + frames): every sound that overlaps them, summed
-    and clipped to 16 bits; silence elsewhere."""
+    and then clipped to 16 bits; silence elsewhere."""
     out = array("h", bytes(2 * frames * channels))
-    layered = False
+    parts = []
     for sound in sounds:
         first = max(start, sound.start)
         last = min(start + frames, sound.start + sound.length(channels))
-        if first >= last:
-            continue
-        a, b = (first - start) * channels, (last - start) * channels
-        x, y = (first - sound.start) * channels, (last - sound.start) * channels
-        if not layered:
-            out[a:b] = sound.samples[x:y]  # the common case: one sound at a time, no loop
-            layered = True
-            continue
-        src = sound.samples
-        for i in range(b - a):
-            v = out[a + i] + src[x + i]
-            out[a + i] = 32767 if v > 32767 else -32768 if v < -32768 else v
+        if first < last:
+            a, b = (first - start) * channels, (last - start) * channels
+            x = (first - sound.start) * channels
+            parts.append((a, b, sound.samples, x))
+    if len(parts) == 1:  # the common case: one sound at a time, copied without a loop
+        a, b, src, x = parts[0]
+        out[a:b] = src[x : x + b - a]
+    elif parts:
+        total = array("i", bytes(4 * len(out)))
+        for a, b, src, x in parts:
+            for i in range(b - a):
+                total[a + i] += src[x + i]
+        for i, v in enumerate(total):
+            out[i] = 32767 if v > 32767 else -32768 if v < -32768 else v
     return out
 
 
@@ -157,6 +160,42 @@ def convert(data: bytes, channels: int, rate: int, to_channels: int, to_rate: in
             s0, s1 = samples[j * channels + c], samples[j2 * channels + c]
             out[i * channels + c] = int(s0 + (s1 - s0) * frac)
     return out
+
+
+class Mixer:
+    """What the stream plays next: the sounds waiting for their moment and those playing.
+
+    `next_chunk(written)` returns the samples of the period that starts at frame `written`,
+    after placing each waiting sound whose frame (by the timeline) falls before its end; a
+    sound whose moment has passed starts at `written`, whole: late beats clipped. A cue
+    silences speech still being spoken (pips win). No clock, no lock: the caller holds one.
+    """
+
+    def __init__(self, timeline: Timeline, channels: int, period: int) -> None:
+        self.timeline, self.channels, self.period = timeline, channels, period
+        self.waiting: list[tuple[float, str, array, bool]] = []  # (due, name, samples, speech)
+        self.playing: list[Placed] = []
+        self.placed: list[tuple[Placed, float]] = []  # what the last chunk placed, and due
+
+    def next_chunk(self, written: int) -> array:
+        end = written + self.period
+        self.placed = []
+        if self.waiting and self.timeline.ready:
+            keep = []
+            for due, name, samples, speech in sorted(self.waiting, key=lambda w: w[0]):
+                frame = self.timeline.frame_for(due)
+                if frame >= end:
+                    keep.append((due, name, samples, speech))
+                    continue
+                if not speech:
+                    self.playing = [p for p in self.playing if not p.speech]
+                placed = Placed(name, samples, max(frame, written), speech)
+                self.playing.append(placed)
+                self.placed.append((placed, due))
+            self.waiting = keep
+        chunk = mix(written, self.period, self.channels, self.playing)
+        self.playing = [p for p in self.playing if p.start + p.length(self.channels) > end]
+        return chunk
 
 
 # --- ALSA through ctypes ------------------------------------------------------------------------
@@ -282,12 +321,11 @@ class SessionStream:
         self._idle_close_s = idle_close_s
         self.played = False  # anything placed yet; until then it is the start-up check
         self._lock = threading.Lock()
-        self._waiting: list[tuple[float, str, array, bool]] = []  # (due, name, samples, speech)
-        self._playing: list[Placed] = []
         self._stop = threading.Event()
         self._drain = False
         self._pcm = pcm_factory(channels, rate)  # raises AlsaError: the caller falls back
         self.period = max(1, self._pcm.period_frames)
+        self._mixer = Mixer(self.timeline, channels, self.period)
         self._thread = threading.Thread(target=self._run, name="speedtimer-stream", daemon=True)
         self._thread.start()
 
@@ -299,20 +337,21 @@ class SessionStream:
 
     def add(self, name: str, samples: array, due: float, speech: bool) -> None:
         with self._lock:
-            self._waiting.append((due, name, samples, speech))
+            self._mixer.waiting.append((due, name, samples, speech))
 
     def cancel(self) -> list[str]:
         """Drop what has not started and silence speech being spoken; the names dropped."""
         with self._lock:
-            dropped = [name for _, name, _, _ in self._waiting]
-            self._waiting.clear()
-            self._playing = [p for p in self._playing if not p.speech]
+            mixer = self._mixer
+            dropped = [name for _, name, _, _ in mixer.waiting]
+            mixer.waiting.clear()
+            mixer.playing = [p for p in mixer.playing if not p.speech]
             return dropped
 
     def take_back(self) -> list[tuple[float, str]]:
         with self._lock:
-            back = [(due, name) for due, name, _, _ in self._waiting]
-            self._waiting.clear()
+            back = [(due, name) for due, name, _, _ in self._mixer.waiting]
+            self._mixer.waiting.clear()
             return back
 
     def close(self, drain: bool = False, timeout: float = 15.0) -> None:
@@ -334,16 +373,20 @@ class SessionStream:
         try:
             while True:
                 with self._lock:
-                    busy = bool(self._waiting or self._playing)
+                    busy = bool(self._mixer.waiting or self._mixer.playing)
                     if self._stop.is_set() and (not self._drain or not busy):
                         break
-                    chunk = self._next_chunk(written)
+                    speaking = any(p.speech for p in self._mixer.playing)
+                    chunk = self._mixer.next_chunk(written)
+                    placed = self._mixer.placed
+                self._report(placed, speaking)
                 now = time.monotonic()
                 if busy:
                     last_busy = now
                 elif now - last_busy > (self._idle_close_s if self.played else CHECK_S):
                     why = f"nothing to play for {now - last_busy:.1f} s"
                     break
+                began = time.monotonic()
                 try:
                     pcm.write(chunk)
                 except Underrun:  # the device lost time: learn anew where the frames fall
@@ -354,7 +397,9 @@ class SessionStream:
                 written += self.period
                 delay = pcm.delay()
                 now = time.monotonic()
-                if delay is not None:
+                # Only a write that waited for room tells where the device is: one that went
+                # straight in was filling a buffer (the start, a pipe), not following playback.
+                if delay is not None and now - began >= BLOCKED * self.period / self.rate:
                     self.timeline.observe(now, written, delay)
                 taken, elapsed = written - origin[1], now - origin[0]
                 if taken > self.rate * (elapsed + MAX_AHEAD_S):
@@ -372,27 +417,12 @@ class SessionStream:
                 pcm.close(drain=self.failed is None and self._drain)
             self._log(f"session stream closed ({why})")
 
-    def _next_chunk(self, written: int) -> array:
-        """The next period's samples (lock held): place the sounds that start in it."""
-        end = written + self.period
-        if self._waiting and self.timeline.ready:
-            keep = []
-            for due, name, samples, speech in self._waiting:
-                frame = self.timeline.frame_for(due)
-                if frame >= end:
-                    keep.append((due, name, samples, speech))
-                    continue
-                start = max(frame, written)
-                if not speech:  # pips win: a cue silences any phrase still being spoken
-                    if any(p.speech for p in self._playing):
-                        self._log(f"speech stopped: the {name!r} cue is due")
-                    self._playing = [p for p in self._playing if not p.speech]
-                self._playing.append(Placed(name, samples, start, speech))
-                self.played = True
-                if self._trace:
-                    late = 1000 * (self.timeline.heard_at(start) - due)
-                    self._log(f"played {name} {late:+.2f} ms from due (open 0.00 ms, stream)")
-            self._waiting = keep
-        chunk = mix(written, self.period, self.channels, self._playing)
-        self._playing = [p for p in self._playing if p.start + p.length(self.channels) > end]
-        return chunk
+    def _report(self, placed: list[tuple[Placed, float]], speaking: bool) -> None:
+        for sound, due in placed:
+            self.played = True
+            if speaking and not sound.speech:
+                self._log(f"speech stopped: the {sound.name!r} cue is due")
+                speaking = False
+            if self._trace:
+                late = 1000 * (self.timeline.heard_at(sound.start) - due)
+                self._log(f"played {sound.name} {late:+.2f} ms from due (open 0.00 ms, stream)")

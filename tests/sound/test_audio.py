@@ -389,6 +389,9 @@ def _alsa_env(tmp_path: Path, default_pcm: str) -> dict[str, str]:
     env = dict(os.environ)
     env["ALSA_CONFIG_PATH"] = str(conf)
     env.pop("SPEEDTIMER_AUDIO_TRACE", None)
+    # these tests count one captured file per stream: the per-cue path (the session stream,
+    # the default, has its own tests in test_stream.py)
+    env["SPEEDTIMER_AUDIO_STREAM"] = "per-cue"
     return env
 
 
@@ -943,7 +946,7 @@ def test_through_pulseaudio_each_cue_stream_ends_so_the_sink_can_sleep(cue_files
 
     with pulseaudio(tmp_path / "pulse") as server:
         assert not isinstance(server, str), server
-        env = {**server.env, "SPEEDTIMER_AUDIO_TRACE": "1"}
+        env = {**server.env, "SPEEDTIMER_AUDIO_TRACE": "1", "SPEEDTIMER_AUDIO_STREAM": "per-cue"}
         audio = ProcessAudio(cue_files, tmp_path / "speedtimer.log", env=env)
         try:
             assert audio.wait_ready(WAIT_S), audio.problem

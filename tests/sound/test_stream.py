@@ -1,0 +1,278 @@
+"""The session stream (issue 19): cues mixed into one stream held open, at their samples.
+
+The pure part (the timeline from due time to frame, the mixer) on made-up readings; then the
+real helper process through ALSA's file plugin: into a reader that takes the stream at the
+pace of a sound card (so the stream runs in real time and says how much it has queued), the
+cues must land in the recorded stream at the frames their due times say; into the bare null
+device (no pace, no clock), the helper must notice and fall back to one stream per cue.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import time
+import wave
+from array import array
+from pathlib import Path
+
+import pytest
+
+from speedtimer.config.paths import sounds_dir
+from speedtimer.sound.audio import ProcessAudio, resolve_cue_files
+from speedtimer.sound.stream import MIN_OBSERVATIONS, Mixer, Placed, Timeline, convert, mix
+
+RATE = 44100
+WAIT_S = 5.0
+
+needs_simpleaudio = pytest.mark.skipif(
+    importlib.util.find_spec("simpleaudio") is None, reason="simpleaudio is not installed"
+)
+
+
+def _tone(n: int, value: int) -> array:
+    return array("h", [value] * n)
+
+
+# --- due time -> frame --------------------------------------------------------------------------
+
+
+def test_a_due_time_maps_to_the_frame_heard_then():
+    line = Timeline(RATE)
+    # 4410 frames written at t=100.0, 2205 of them (50 ms) still queued: frame 4410 is heard
+    # at 100.05, so frame 0 was heard at 99.95
+    for k in range(MIN_OBSERVATIONS):
+        line.observe(100.0 + k * 0.01, 4410 + 441 * k, 2205)
+    assert line.ready
+    assert line.base == pytest.approx(99.95)
+    assert line.frame_for(100.05) == 4410
+    assert line.frame_for(101.0) == round(1.05 * RATE)
+    assert line.heard_at(line.frame_for(102.5)) == pytest.approx(102.5, abs=1 / RATE)
+
+
+def test_one_stalled_reading_does_not_move_the_cues():
+    line = Timeline(RATE)
+    for k in range(9):
+        line.observe(10.0 + 0.01 * k, 441 * (k + 1), 1764)
+    before = line.frame_for(12.0)
+    line.observe(10.5, 441 * 10, 1764)  # read 400 ms after the write: a stalled thread
+    assert line.frame_for(12.0) == before
+
+
+def test_no_cue_is_placed_before_the_stream_has_told_its_delay():
+    line = Timeline(RATE)
+    mixer = Mixer(line, 1, 441)
+    mixer.waiting.append((0.0, "pip", _tone(100, 1000), False))
+    assert mixer.next_chunk(0) == _tone(441, 0)
+    assert mixer.waiting and not mixer.playing
+
+
+# --- mixing -------------------------------------------------------------------------------------
+
+
+def test_a_sound_starts_at_its_frame_inside_a_period():
+    out = mix(1000, 441, 1, [Placed("pip", _tone(50, 7), 1200)])
+    assert list(out[:200]) == [0] * 200
+    assert list(out[200:250]) == [7] * 50
+    assert list(out[250:]) == [0] * 191
+
+
+def test_two_overlapping_cues_are_summed_and_clipped():
+    a = Placed("a", _tone(300, 20000), 0)
+    b = Placed("b", _tone(300, 20000), 100)
+    c = Placed("c", _tone(300, -500), 150)
+    out = mix(0, 441, 1, [a, b, c])
+    assert list(out[:100]) == [20000] * 100
+    assert list(out[100:150]) == [32767] * 50  # 40000 clipped
+    assert list(out[150:300]) == [32767] * 150  # 39500 clipped
+    assert list(out[300:400]) == [19500] * 100  # b and c
+    assert list(out[400:441]) == [-500] * 41  # c alone
+
+
+def test_stereo_frames_are_interleaved():
+    sound = Placed("s", array("h", [1, 2] * 10), 5)
+    out = mix(0, 20, 2, [sound])
+    assert list(out[:10]) == [0] * 10
+    assert list(out[10:30]) == [1, 2] * 10
+    assert list(out[30:]) == [0] * 10
+
+
+def _ready(line: Timeline, base: float) -> None:
+    for _ in range(MIN_OBSERVATIONS):
+        line.observe(base, 0, 0)
+
+
+def test_each_cue_lands_at_its_frame_across_periods():
+    line = Timeline(RATE)
+    _ready(line, 50.0)  # frame 0 heard at 50.0
+    mixer = Mixer(line, 1, 441)
+    mixer.waiting += [(50.1, "a", _tone(10, 1), False), (50.2513, "b", _tone(10, 2), False)]
+    stream = array("h")
+    for written in range(0, 441 * 30, 441):
+        stream += mixer.next_chunk(written)
+    assert stream.index(1) == 4410
+    assert stream.index(2) == round(0.2513 * RATE)
+    assert not mixer.waiting and not mixer.playing
+
+
+def test_a_cue_whose_moment_has_passed_starts_at_once_and_whole():
+    line = Timeline(RATE)
+    _ready(line, 50.0)
+    mixer = Mixer(line, 1, 441)
+    samples = array("h", range(1, 601))
+    mixer.waiting.append((50.01, "late", samples, False))  # frame 441: already written
+    chunk = mixer.next_chunk(4410)
+    assert list(chunk) == list(range(1, 442))  # from its first sample, at the period's start
+    assert list(mixer.next_chunk(4851)[:159]) == list(range(442, 601))
+    assert mixer.placed == [] and mixer.playing == []
+
+
+def test_a_cue_silences_speech_but_speech_does_not_silence_a_cue():
+    line = Timeline(RATE)
+    _ready(line, 0.0)
+    mixer = Mixer(line, 1, 441)
+    mixer.waiting.append((0.0, "say", _tone(5000, 3), True))
+    assert set(mixer.next_chunk(0)) == {3}
+    mixer.waiting.append((0.0, "pip", _tone(100, 1000), False))
+    chunk = mixer.next_chunk(441)
+    assert list(chunk[:100]) == [1000] * 100 and list(chunk[100:]) == [0] * 341
+    mixer.waiting.append((0.0, "pip", _tone(2000, 1000), False))
+    mixer.waiting.append((0.01, "say2", _tone(5000, 3), True))
+    chunk = mixer.next_chunk(882)
+    assert set(chunk) == {1003}  # a phrase placed after the cue plays with it
+
+
+def test_convert_to_the_streams_format():
+    mono = array("h", [0, 100, 200, 300])
+    if sys.byteorder == "big":
+        mono.byteswap()
+    data = mono.tobytes()
+    assert list(convert(data, 1, 22050, 1, 44100)) == [0, 0, 100, 100, 200, 200, 300, 300]
+    assert list(convert(data, 1, 44100, 2, 44100)) == [0, 0, 100, 100, 200, 200, 300, 300]
+    assert list(convert(data, 1, 44100, 1, 22050)) == [0, 200]
+    stretched = convert(data, 1, 40000, 1, 50000)
+    assert len(stretched) == 5 and stretched[0] == 0 and stretched[-1] <= 300
+
+
+# --- through the real helper --------------------------------------------------------------------
+
+PACER = """
+import os, sys, time
+path, rate = sys.argv[1], int(sys.argv[2])
+t0, total = time.monotonic(), 0
+with open(path, "ab") as out:
+    while True:
+        allowed = int((time.monotonic() - t0) * rate) + 4096 - total
+        if allowed <= 0:
+            time.sleep(0.002)
+            continue
+        chunk = sys.stdin.buffer.read1(min(allowed, 65536))
+        if not chunk:
+            break
+        out.write(chunk)
+        out.flush()
+        total += len(chunk)
+"""
+
+
+def _env(tmp_path: Path, pcm: str) -> dict[str, str]:
+    conf = tmp_path / "asound.conf"
+    system = Path("/usr/share/alsa/alsa.conf")
+    conf.write_text("\n".join([*([f"<{system}>"] if system.is_file() else []),
+                               f"pcm.!default {pcm}", ""]))  # fmt: skip
+    env = dict(os.environ)
+    env["ALSA_CONFIG_PATH"] = str(conf)
+    env["SPEEDTIMER_AUDIO_TRACE"] = "1"
+    env.pop("SPEEDTIMER_AUDIO_STREAM", None)  # the default
+    return env
+
+
+def _cue_files() -> dict[str, Path]:
+    files, messages = resolve_cue_files(sounds_dir(), {})
+    assert messages == []
+    return files
+
+
+def _samples(path: Path) -> array:
+    with wave.open(str(path), "rb") as w:
+        a = array("h", w.readframes(w.getnframes()))
+    if sys.byteorder == "big":
+        a.byteswap()
+    return a
+
+
+def _find(stream: array, cue: array, start: int = 0) -> int:
+    """Where the cue's first 64 samples are found in the stream, from `start`."""
+    head = cue[:64].tobytes()
+    at = stream.tobytes().find(head, 2 * start)
+    assert at >= 0 and at % 2 == 0, "cue not found in the stream"
+    return at // 2
+
+
+@needs_simpleaudio
+def test_cues_land_at_the_frames_of_their_due_times_in_one_stream(tmp_path):
+    pacer = tmp_path / "pacer.py"
+    pacer.write_text(PACER)
+    out = tmp_path / "stream.raw"
+    # the pacer takes 44100 frames of 16-bit mono a second: a sound card's pace
+    pcm = (
+        "{ type file; slave.pcm { type null }; "
+        f'file "|{sys.executable} {pacer} {out} {2 * RATE}"; format "raw" }}'
+    )
+    log = tmp_path / "speedtimer.log"
+    files = _cue_files()
+    audio = ProcessAudio(files, log, env=_env(tmp_path, pcm))
+    try:
+        assert audio.wait_ready(WAIT_S), audio.problem
+        t0 = time.monotonic() + 0.5
+        plan = [("work", 0.0), ("pip", 0.6173), ("pip", 1.2), ("rest", 1.9041)]
+        for cue, offset in plan:
+            assert audio.play(cue, at=t0 + offset)
+        time.sleep(max(0.0, t0 + 2.5 - time.monotonic()))
+    finally:
+        audio.close(timeout=WAIT_S)
+    text = log.read_text()
+    assert "session stream opened" in text, text
+    assert "failed" not in text and "per cue" not in text, text
+    stream = array("h", out.read_bytes()[: len(out.read_bytes()) // 2 * 2])
+    if sys.byteorder == "big":
+        stream.byteswap()
+    frames, at = [], 0
+    for cue, _ in plan:
+        at = _find(stream, _samples(files[cue]), at)
+        frames.append(at)
+        at += 1
+    first = frames[0]
+    for (cue, offset), frame in zip(plan, frames, strict=True):
+        error_ms = 1000 * ((frame - first) / RATE - offset)
+        assert abs(error_ms) <= 2.0, (cue, error_ms, frames)
+    # one stream: the cues are in a single recording, with silence between them
+    assert set(stream[frames[0] - 400 : frames[0]]) == {0}
+
+
+@needs_simpleaudio
+def test_a_device_without_a_clock_falls_back_to_one_stream_per_cue(tmp_path):
+    capture = tmp_path / "capture"
+    capture.mkdir()
+    pcm = (
+        "{ type file; slave.pcm { type null }; "
+        f'file "{capture}/out.raw"; format "raw"; truncate false }}'
+    )
+    log = tmp_path / "speedtimer.log"
+    files = _cue_files()
+    audio = ProcessAudio(files, log, env=_env(tmp_path, pcm))
+    try:
+        assert audio.wait_ready(WAIT_S), audio.problem
+        deadline = time.monotonic() + WAIT_S
+        while "one stream per cue" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert audio.play("lap", at=time.monotonic() + 0.1)
+        time.sleep(0.5)
+    finally:
+        audio.close(timeout=WAIT_S)
+    text = log.read_text()
+    assert "does not play in real time" in text, text
+    assert "one stream per cue" in text, text
+    lap = _samples(files["lap"]).tobytes()
+    assert any(p.read_bytes() == lap for p in capture.iterdir()), "the lap cue, its own stream"
