@@ -199,8 +199,8 @@ def _drift(errors: list[float]) -> float | None:
 
 def run(quick: bool, routes: str = "") -> list[Figure]:
     """Every route, or those named in `routes` (comma-separated: alsa, long, busy,
-    busy-normal, pulse, pipewire, quiet; also SPEEDTIMER_BENCH_ROUTES). --quick runs the
-    cheap ALSA route only."""
+    busy-normal, pulse, pipewire, quiet, and only when named pulse-busy, pipewire-busy; also
+    SPEEDTIMER_BENCH_ROUTES). --quick runs the cheap ALSA route only."""
     if quick:
         return _measure(short_steps(6), "")
     chosen = {
@@ -223,6 +223,8 @@ def run(quick: bool, routes: str = "") -> list[Figure]:
     for name in ("pulse", "pipewire"):
         if want(name):
             figs += _measure_server(name)
+        if want(f"{name}-busy") and chosen:  # only when asked: the same with every core busy
+            figs += _measure_server(name, busy=True)
     if want("quiet"):
         figs += _measure_suspend()
     return figs
@@ -540,6 +542,8 @@ def _measure_server(kind: str, *, busy: bool = False) -> list[Figure]:
             row = wait_for(finished, timeout=total + 30, interval=0.25)
             time.sleep(1.5)
             cpu1 = _cpu_seconds(server.pids())
+            helper = _helper_pids(server.env)
+            helper_cpu = _cpu_seconds(helper) if helper else None
             load = os.getloadavg()[0]
             ss.stop_recording(rec)
             screen = tmux.capture("app")
@@ -575,7 +579,7 @@ def _measure_server(kind: str, *, busy: bool = False) -> list[Figure]:
         + (f"; a cue stream asked for {asked}" if asked else "")
     )
     extra = {"app": app, "naive_aplay": naive, "player": trace, "load_1min": load,
-             "server_cpu_s": cpu}  # fmt: skip
+             "server_cpu_s": cpu, "helper_cpu_s": helper_cpu}  # fmt: skip
     complete = app.get("missed") == 0 and app.get("clipped") == 0
     figs = [
         Figure(group, prefix + "interval error p95 (app)", app.get("interval_p95"), "ms", 5,
@@ -595,7 +599,27 @@ def _measure_server(kind: str, *, busy: bool = False) -> list[Figure]:
     if cpu is not None:
         figs.append(Figure(group, prefix + "sound server CPU during the session", cpu, "s",
                            note=f"over {total + 1.5:.0f} s"))  # fmt: skip
+    if helper_cpu is not None:
+        figs.append(Figure(group, prefix + "sound helper CPU, start-up and session", helper_cpu,
+                           "s", note=f"the helper process's own CPU time, started about "
+                                     f"{total + 2:.0f} s before"))  # fmt: skip
     return figs
+
+
+def _helper_pids(server_env: dict[str, str]) -> list[int]:
+    """The app's sound helper in this route: the speedtimer.sound.worker process whose
+    environment has this server's private XDG_RUNTIME_DIR."""
+    mark = f"XDG_RUNTIME_DIR={server_env.get('XDG_RUNTIME_DIR', '')}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            if b"speedtimer.sound.worker" not in (entry / "cmdline").read_bytes():
+                continue
+            if mark in (entry / "environ").read_bytes().split(b"\0"):
+                found.append(int(entry.name))
+    return found
 
 
 def _helper_env() -> dict[str, str]:

@@ -168,7 +168,8 @@ class Mixer:
     `next_chunk(written)` returns the samples of the period that starts at frame `written`,
     after placing each waiting sound whose frame (by the timeline) falls before its end; a
     sound whose moment has passed starts at `written`, whole: late beats clipped. A cue
-    silences speech still being spoken (pips win). No clock, no lock: the caller holds one.
+    silences speech still being spoken from its own frame on (pips win). No clock, no lock:
+    the caller holds one.
     """
 
     def __init__(self, timeline: Timeline, channels: int, period: int) -> None:
@@ -187,9 +188,12 @@ class Mixer:
                 if frame >= end:
                     keep.append((due, name, samples, speech))
                     continue
-                if not speech:
-                    self.playing = [p for p in self.playing if not p.speech]
-                placed = Placed(name, samples, max(frame, written), speech)
+                start = max(frame, written)
+                if not speech:  # speech being spoken ends where the cue begins
+                    for p in self.playing:
+                        if p.speech:
+                            p.samples = p.samples[: max(0, start - p.start) * self.channels]
+                placed = Placed(name, samples, start, speech)
                 self.playing.append(placed)
                 self.placed.append((placed, due))
             self.waiting = keep

@@ -19,7 +19,18 @@ Protocol
   stderr   diagnostics, for the log file (with SPEEDTIMER_AUDIO_TRACE=1, one line per cue)
 
 Every WAV is loaded before "ready", so playing a cue costs no file I/O. A cue without <due>
-plays at once. A cue with <due> arrives a little early (the app sends it ahead) and is started
+plays at once.
+
+Session stream (the default since issue 19; SPEEDTIMER_AUDIO_STREAM=per-cue turns it off):
+the cues go into one stream held open while they come (speedtimer/sound/stream.py), each
+mixed in at the sample its due time falls on, so neither the device opening nor a sound
+server's start of a new stream is in the cue's time. The stream opens with the first cue and
+closes after IDLE_CLOSE_S with nothing to play; right after "ready" a short one checks that a
+stream plays here in real time. When it cannot open, fails, or the device has no clock (the
+null device takes any amount of audio at once), the helper says why in the log and plays
+every cue from then on as below, one stream each, including those the stream had not started.
+
+Per-cue streams: a cue with <due> arrives a little early (the app sends it ahead) and is started
 at <due> minus the time simpleaudio takes to open the device (its play() opens the PCM
 synchronously, then a thread writes the samples), a figure the helper measures with PROBES
 silent openings before "ready" (the first, cold one left out) and keeps measuring; it

@@ -276,3 +276,67 @@ def test_a_device_without_a_clock_falls_back_to_one_stream_per_cue(tmp_path):
     assert "one stream per cue" in text, text
     lap = _samples(files["lap"]).tobytes()
     assert any(p.read_bytes() == lap for p in capture.iterdir()), "the lap cue, its own stream"
+
+
+def _speech_wav(path: Path, seconds: float, rate: int = 22050) -> Path:
+    """A stand-in phrase with the shape of espeak-ng's output: 16-bit mono at 22050 Hz."""
+    tone = array("h", ((i * 37) % 2000 - 1000 for i in range(int(seconds * rate))))
+    if sys.byteorder == "big":
+        tone.byteswap()
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(tone.tobytes())
+    return path
+
+
+@needs_simpleaudio
+def test_speech_a_cue_that_silences_it_and_a_withdrawn_cue_in_the_session_stream(tmp_path):
+    """The client's whole interface through the session stream: a phrase at 22050 Hz (the
+    stream plays at the cues' 44100) is heard from its frame, a pip silences it at the pip's
+    frame, a cue withdrawn by cancel() is never heard, and the next one still is."""
+    pacer = tmp_path / "pacer.py"
+    pacer.write_text(PACER)
+    out = tmp_path / "stream.raw"
+    pcm = (
+        "{ type file; slave.pcm { type null }; "
+        f'file "|{sys.executable} {pacer} {out} {2 * RATE}"; format "raw" }}'
+    )
+    log = tmp_path / "speedtimer.log"
+    files = _cue_files()
+    say = _speech_wav(tmp_path / "say.wav", 1.0)
+    audio = ProcessAudio(files, log, env=_env(tmp_path, pcm))
+    try:
+        assert audio.wait_ready(WAIT_S), audio.problem
+        assert audio.load("say-1", say)
+        time.sleep(0.2)
+        t0 = time.monotonic() + 0.4
+        assert audio.play("say-1", at=t0)
+        assert audio.play("pip", at=t0 + 0.5)
+        assert audio.play("work", at=t0 + 1.2)
+        time.sleep(max(0.0, t0 + 1.0 - time.monotonic()))
+        audio.cancel()  # the work cue, sent ahead, is withdrawn
+        assert audio.play("lap", at=t0 + 1.5)
+        time.sleep(max(0.0, t0 + 2.0 - time.monotonic()))
+    finally:
+        audio.close(timeout=WAIT_S)
+    text = log.read_text()
+    assert "session stream opened" in text and "per cue" not in text, text
+    raw = out.read_bytes()
+    stream = array("h", raw[: len(raw) // 2 * 2])
+    if sys.byteorder == "big":
+        stream.byteswap()
+    with wave.open(str(say), "rb") as w:
+        spoken = convert(w.readframes(w.getnframes()), 1, 22050, 1, RATE)
+    said = _find(stream, spoken)
+    pip = _find(stream, _samples(files["pip"]), said)
+    lap = _find(stream, _samples(files["lap"]), pip)
+    assert abs((pip - said) / RATE - 0.5) < 0.002
+    assert abs((lap - said) / RATE - 1.5) < 0.002
+    assert stream[said:pip] == spoken[: pip - said]  # the phrase as it was, up to the pip
+    pip_samples = _samples(files["pip"])
+    assert stream[pip : pip + len(pip_samples)] == pip_samples  # then the pip alone
+    assert set(stream[pip + len(pip_samples) : lap]) == {0}  # no rest of the phrase, no work
+    assert "speech stopped: the 'pip' cue is due" in text
+    assert "cancelled work" in text
