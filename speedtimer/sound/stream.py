@@ -327,7 +327,9 @@ class SessionStream:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._drain = False
+        began = time.monotonic()
         self._pcm = pcm_factory(channels, rate)  # raises AlsaError: the caller falls back
+        self._open_ms = 1000 * (time.monotonic() - began)  # told with the first cue it plays
         self.period = max(1, self._pcm.period_frames)
         self._mixer = Mixer(self.timeline, channels, self.period)
         self._thread = threading.Thread(target=self._run, name="speedtimer-stream", daemon=True)
@@ -429,4 +431,8 @@ class SessionStream:
                 speaking = False
             if self._trace:
                 late = 1000 * (self.timeline.heard_at(sound.start) - due)
-                self._log(f"played {sound.name} {late:+.2f} ms from due (open 0.00 ms, stream)")
+                opening, self._open_ms = self._open_ms, 0.0
+                self._log(
+                    f"played {sound.name} {late:+.2f} ms from due (open {opening:.2f} ms, "
+                    "session stream)"
+                )
