@@ -43,6 +43,7 @@ RESTARTS_PER_MINUTE = 5
 # Not PULSE_LATENCY_MSEC: through ALSA's pulse plugin it left simpleaudio's stream open after
 # every cue (it never drained), so streams piled up and the sink never slept.
 SERVER_LATENCY = {"PIPEWIRE_LATENCY": "256/48000"}
+SERVER_LATENCY_OURS = "SPEEDTIMER_SERVER_LATENCY_SET"  # tells the helper which are the app's
 
 
 @runtime_checkable
@@ -364,8 +365,12 @@ class ProcessAudio:
         # simpleaudio frees memory from its playback thread without the GIL; with Python's own
         # allocator that crashes 3.12+ after every sound, with plain malloc it is harmless.
         env["PYTHONMALLOC"] = "malloc"
-        for name, value in SERVER_LATENCY.items():
-            env.setdefault(name, value)
+        ours = [name for name in SERVER_LATENCY if name not in env]
+        for name in ours:
+            env[name] = SERVER_LATENCY[name]
+        # which of them are the app's and not the user's: the helper's session stream asks
+        # for the server's usual block instead (it places cues by sample, not by block)
+        env[SERVER_LATENCY_OURS] = ",".join(ours)
         env.pop("PYTHONINSPECT", None)
         root = str(Path(__file__).resolve().parents[2])  # find speedtimer even uninstalled
         parts = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]

@@ -58,6 +58,7 @@ import sys
 import time
 from array import array
 
+from speedtimer.sound.audio import SERVER_LATENCY_OURS
 from speedtimer.sound.stream import SessionStream, convert
 
 DRAIN_S = 3.0
@@ -74,6 +75,11 @@ MAX_OPEN_S = 0.05  # never start earlier than this: a slow open once must not sk
 STREAM_MODES = ("session", "per-cue")
 DEFAULT_STREAM = "session"
 POLL_S = 0.05  # while a session stream runs, the main loop looks at it this often
+# What the session stream asks of a sound server instead of the per-cue streams' small block
+# (audio.SERVER_LATENCY, unless the user set it): it places cues by sample, so the block does
+# not matter, and PipeWire's usual 1024 samples took the server 0.25 s of CPU over a 33 s
+# session where 256 took 0.56-0.69 s, cues as exact (benchmarks/RESULTS.md, issue 19).
+SESSION_LATENCY = {"PIPEWIRE_LATENCY": "1024/48000"}
 
 
 class OpenTime:
@@ -198,12 +204,21 @@ def main(argv: list[str] | None = None) -> int:
             check_stream()
             if mode != "session":
                 return None
+        ours = [n for n in os.environ.get(SERVER_LATENCY_OURS, "").split(",") if n]
+        saved = {n: os.environ[n] for n in ours if n in os.environ and n in SESSION_LATENCY}
         try:
+            os.environ.update({n: SESSION_LATENCY[n] for n in saved})  # read at opening
             session = SessionStream(*fmt, _log, trace=trace)
-            _log(f"session stream opened ({fmt[1]} Hz, {fmt[0]} ch, {session.period} frames)")
+            asked = "".join(f", {n}={os.environ[n]}" for n in saved)
+            _log(
+                f"session stream opened ({fmt[1]} Hz, {fmt[0]} ch, "
+                f"{session.period} frames a period{asked})"
+            )
         except Exception as exc:
             _log(f"no session stream ({exc}): one stream per cue from now on")
             mode, session = "per-cue", None
+        finally:
+            os.environ.update(saved)  # the per-cue streams keep the small block
         return session
 
     def check_stream() -> None:
