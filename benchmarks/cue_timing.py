@@ -294,6 +294,7 @@ def _measure(
             [
                 "env", f"HOME={home}", "SPEEDTIMER_AUDIO_TRACE=1",
                 *([] if raise_ else ["SPEEDTIMER_AUDIO_PRIORITY=normal"]),
+                *(f"{k}={v}" for k, v in _helper_env().items()),
                 f"PYTHONPATH={REPO}",
                 PY, "-m", "speedtimer",
                 "--presets-dir", str(presets), "--data-dir", str(data),
