@@ -21,7 +21,15 @@ import pytest
 
 from speedtimer.config.paths import sounds_dir
 from speedtimer.sound.audio import ProcessAudio, resolve_cue_files
-from speedtimer.sound.stream import MIN_OBSERVATIONS, Mixer, Placed, Timeline, convert, mix
+from speedtimer.sound.stream import (
+    DEADBAND_S,
+    MIN_OBSERVATIONS,
+    Mixer,
+    Placed,
+    Timeline,
+    convert,
+    mix,
+)
 
 RATE = 44100
 WAIT_S = 5.0
@@ -340,3 +348,20 @@ def test_speech_a_cue_that_silences_it_and_a_withdrawn_cue_in_the_session_stream
     assert set(stream[pip + len(pip_samples) : lap]) == {0}  # no rest of the phrase, no work
     assert "speech stopped: the 'pip' cue is due" in text
     assert "cancelled work" in text
+
+
+def test_a_clock_that_drifts_is_followed_in_steps_not_every_reading():
+    """Cues are spaced by exact sample counts until the device's clock has strayed more than
+    DEADBAND_S from the placement; then the placement catches up at once."""
+    line = Timeline(RATE, keep=4)
+    for _ in range(4):
+        line.observe(0.0, 0, 0)
+    assert line.base == 0.0
+    for _ in range(4):
+        line.observe(0.0, 0, round(0.8 * DEADBAND_S * RATE))  # inside the band
+    assert line.base == 0.0
+    for _ in range(4):
+        line.observe(0.0, 0, round(1.5 * DEADBAND_S * RATE))  # past it: followed
+    assert line.base == pytest.approx(1.5 * DEADBAND_S, abs=1 / RATE)
+    line.reset()
+    assert not line.ready
