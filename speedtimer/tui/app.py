@@ -153,11 +153,15 @@ class SpeedTimerApp(OrderedKeys):  # keys of a burst go where the focus moved (k
 
     # --- start-up --------------------------------------------------------------------------
 
+    def get_default_screen(self) -> MenuScreen:
+        """The menu is the bottom of the screen stack: the first frame draws it (no empty
+        default screen drawn first and then covered)."""
+        return MenuScreen(self.catalog, load=True)
+
     def on_mount(self) -> None:
         self._own_thread = threading.get_ident()  # where problems from other threads go
         # The menu reads the preset folders itself, after its first frame and then on a
         # worker thread, so hundreds of large files never keep it from showing.
-        self.push_screen(MenuScreen(self.catalog, load=True))
         if self.start_preset is not None and self.start_squad is not None:
             self.start_group_session(self.start_preset, self.start_squad, self.start_choice)
         elif self.start_preset is not None:
