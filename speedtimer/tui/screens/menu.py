@@ -168,7 +168,8 @@ class MenuScreen(Screen):
                 yield OptionList(id="preset-list")
             with VerticalScroll(id="menu-right"):
                 yield Static("", markup=False, id="details")
-        yield QuietFooter()  # rebuilt only when its keys change; lets old keys go
+        # rebuilt only when its keys change; lets old keys go; drawn the frame after the list
+        yield QuietFooter(with_first_frame=False)
 
     def on_mount(self) -> None:
         self.query_one("#menu-loading").display = False
