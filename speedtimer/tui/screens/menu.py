@@ -175,7 +175,9 @@ class MenuScreen(Screen):
         self.query_one("#menu-loading").display = False
         self._apply_size()
         self.rebuild("")
-        self.query_one("#filter", Input).focus()
+        # Now, not with the next message: as the app's first screen, keys typed at once at
+        # start-up (a paste, a script, tmux) come right after this and must reach the filter.
+        self.set_focus(self.query_one("#filter", Input))
         if self._load_on_mount:
             self.reading_files = True
             if not self._read_from_index():
