@@ -37,7 +37,11 @@ SPARK = "▁▂▃▄▅▆▇█"
 TREND_REPS = 6
 
 
-FIXED_W = 1 + 3 + 2 + 1 + 9 + 1 + 8 + 1 + 8 + 1 + 6 + 2 + 12  # every column but the name
+KEY_W = 1 + 3 + 2  # " key  " before the name
+TIMES_W = 1 + 9  # this rep's time
+REST_W = 1 + 8 + 1 + 8 + 1 + 6 + 2 + 12  # last, target, delta, trend
+FIXED_W = KEY_W + TIMES_W + REST_W  # every column but the name
+MIN_NAME_W = 6
 
 
 def fit_text(text: str, width: int) -> str:
@@ -84,6 +88,11 @@ class GroupRunScreen(RunScreen):
 
     DEFAULT_CSS = """
     GroupRunScreen #athletes { height: 1fr; padding: 0 1; }
+    GroupRunScreen #athletes > Static { height: 1fr; text-wrap: nowrap; text-overflow: clip; }
+    GroupRunScreen #athletes-names { width: 1fr; }
+    GroupRunScreen #athletes-times { width: 10; }  /* TIMES_W */
+    GroupRunScreen #athletes-rest { width: 39; }  /* REST_W */
+    GroupRunScreen.rows-narrow #athletes-rest { display: none; }
     GroupRunScreen #overflow { height: auto; padding: 0 2; text-style: italic; }
     GroupRunScreen #queue { height: auto; padding: 0 2; color: $warning; text-style: bold; }
     GroupRunScreen #info { height: auto; }
@@ -96,7 +105,9 @@ class GroupRunScreen(RunScreen):
     def __init__(self, session: GroupShell) -> None:
         super().__init__(session)
         self._out_pending = False
-        self._rows_key: tuple | None = None
+        self._rows_state: tuple | None = None
+        self._rows: list[tuple] = []
+        self._columns: dict[str | None, tuple] = {}
 
     def compose(self) -> ComposeResult:
         with Vertical(id="band"):
@@ -105,7 +116,12 @@ class GroupRunScreen(RunScreen):
                 yield Static("", markup=False, id="position")
             yield BigTime("0:00", id="clock")
             yield Static("", markup=False, id="step-label")
-        yield Static("", id="athletes")
+        # Three columns of text, not one: the running times change every second and are all
+        # that is drawn again then (a tenth of the cells); names and results change with marks.
+        with Horizontal(id="athletes"):
+            yield Static("", id="athletes-names")
+            yield Static("", id="athletes-times")
+            yield Static("", id="athletes-rest")
         yield Static("", markup=False, id="overflow")
         yield Static("", markup=False, id="queue")
         with Vertical(id="info"):
@@ -136,8 +152,11 @@ class GroupRunScreen(RunScreen):
         band = max(3, min(14, band))
         self.query_one("#band").styles.height = band
         self.set_class(not info, "rows-compact")
+        # too narrow for every column: key, name and this rep's time stay
+        self.set_class(self.app.size.width - 2 < FIXED_W + MIN_NAME_W, "rows-narrow")
         self._fits = max(1, height - band - fixed - (2 if info else 0))
-        self._rows_key = None
+        self._rows_state = None
+        self._columns.clear()
         self.call_after_refresh(self._refit)
 
     def _refit(self) -> None:
@@ -147,7 +166,12 @@ class GroupRunScreen(RunScreen):
         room = self.query_one("#athletes").content_region.height - 1  # the header line
         if room > 0 and room != self._fits:
             self._fits = room
-            self._rows_key = None
+            self._draw_rows(self.session.now())
+        elif (
+            self.query_one("#athletes-names").content_region.width
+            != self._columns.get("athletes-names", (None,))[0] + KEY_W
+        ):
+            self._columns.pop("athletes-names", None)  # the names' width is known now
             self._draw_rows(self.session.now())
 
     # --- drawing -----------------------------------------------------------------------------
@@ -194,56 +218,90 @@ class GroupRunScreen(RunScreen):
         return getattr(self, "_fits", len(self.session.runners))
 
     def _draw_rows(self, now: float) -> None:
+        """The athletes' three columns. What a row says changes only with what the session
+        did (a mark, an undo, a step's end: the group's `revision` counts each) or the size, so
+        rows are worked out again only then; every other second only the running athletes'
+        times are read, and only the column of times is drawn again."""
         session = self.session
         step = session.timer.current
         index = step.index if step is not None else None
         working = (
             step is not None
             and step.kind == "work"
-            and session.timer.state
-            in (
-                State.RUNNING,
-                State.PAUSED,
-            )
+            and session.timer.state in (State.RUNNING, State.PAUSED)
         )
-        compact = self.has_class("rows-compact")
-        rows = []
-        for r in session.runners:
-            rows.append(self._row(r, index if working else None, now))
-        key = (tuple(rows), compact, self._visible_rows())
-        if key == self._rows_key:
-            return
-        self._rows_key = key
+        fits = self._visible_rows()
+        state = (session.group.revision, index, working, self.has_class("rows-compact"), fits)
+        if state != self._rows_state:
+            self._rows_state = state
+            self._rows = [self._row(r, index if working else None, now) for r in session.runners]
+        else:
+            group = session.group
+            for i, row in enumerate(self._rows):
+                if row[-1]:  # running: the one thing a second changes
+                    running = group.running_time(session.runners[i].name, now)
+                    rep = format_clock(math.floor(running)) if running is not None else ""
+                    self._rows[i] = (*row[:2], rep, *row[3:])
+        rows = self._rows
+        shown = rows[:fits]  # the "+N more" line has its own widget below
         # Plain lines of fixed columns, not a rich Table: laid out once a second for up to 30
         # athletes, a table's measuring cost more than the rest of the screen together.
-        fits = self._visible_rows()
-        shown = rows[:fits]  # the "+N more" line has its own widget below
-        width = max(40, self.query_one("#athletes").content_region.width or self.app.size.width)
-        name_w = max(6, width - FIXED_W)
-        lines = [
-            Text.assemble(
-                (" key  ", "bold"), (fit_text("athlete", name_w), "bold"),
-                (f" {'this rep':>9} {'last':>8} {'target':>8} {'Δ':>6}  trend", "bold"),
-            )
-        ]  # fmt: skip
-        for row in shown:
-            key_, name, rep, last, target, delta, trend, style = row
-            color = "green" if delta.startswith("-") else "red" if delta.startswith("+") else ""
-            lines.append(
-                Text.assemble(
-                    " ", (f"{key_:^3}", "bold reverse"), "  ", fit_text(name, name_w),
-                    " ", (f"{rep:>9}", style), f" {last:>8} {target:>8} ", (f"{delta:>6}", color),
-                    f"  {trend}",
-                )
-            )  # fmt: skip
+        names = self.query_one("#athletes-names", Static)
+        width = names.content_region.width or self._names_width()
+        name_w = max(MIN_NAME_W, width - KEY_W)
+        self._column(
+            names,
+            (name_w, tuple((r[0], r[1]) for r in shown)),
+            lambda: [
+                Text.assemble((" key  ", "bold"), (fit_text("athlete", name_w), "bold")),
+                *(
+                    Text.assemble(" ", (f"{k:^3}", "bold reverse"), "  ", fit_text(n, name_w))
+                    for k, n in ((r[0], r[1]) for r in shown)
+                ),
+            ],
+        )
+        self._column(
+            self.query_one("#athletes-times", Static),
+            tuple((r[2], r[7]) for r in shown),
+            lambda: [
+                Text(f" {'this rep':>9}", "bold"),
+                *(Text(f" {r[2]:>9}", r[7]) for r in shown),
+            ],
+        )
+        self._column(
+            self.query_one("#athletes-rest", Static),
+            tuple(r[3:7] for r in shown),
+            lambda: [
+                Text(f" {'last':>8} {'target':>8} {'Δ':>6}  trend", "bold"),
+                *(
+                    Text.assemble(
+                        f" {last:>8} {target:>8} ",
+                        (f"{delta:>6}", _delta_color(delta)),
+                        f"  {trend}",
+                    )
+                    for last, target, delta, trend in (r[3:7] for r in shown)
+                ),
+            ],
+        )
         more = ""
         if len(shown) < len(rows):
             rest = rows[len(shown) :]
             more = f"+{len(rest)} more (keys still work): {' '.join(r[0] for r in rest)}"
-        # Its height is the screen's to give (1fr), never its text's: a repaint is enough, where
-        # a layout pass of the whole screen every second doubled the CPU this screen used.
-        self.query_one("#athletes", Static).update(Text("\n").join(lines), layout=False)
         self._set("overflow", more)
+
+    def _names_width(self) -> int:
+        """The names column's width before the first layout has measured it."""
+        width = self.app.size.width - 2 - TIMES_W
+        return width if self.has_class("rows-narrow") else width - REST_W
+
+    def _column(self, widget: Static, key: tuple, lines) -> None:
+        """Draw one column again only when what it shows changed. Its height is the screen's
+        to give (1fr), never its text's: a repaint is enough, where a layout pass of the whole
+        screen every second doubled the CPU this screen used."""
+        if self._columns.get(widget.id) == key:
+            return
+        self._columns[widget.id] = key
+        widget.update(Text("\n").join(lines()), layout=False)
 
     def _row(self, runner: Runner, index: int | None, now: float) -> tuple:
         session = self.session
@@ -251,7 +309,7 @@ class GroupRunScreen(RunScreen):
         finished = session.finished_times(runner)
         times = [t for _, t in finished if t is not None]
         last_index, last_time = finished[-1] if finished else (None, None)
-        rep, style = "", ""
+        rep, style, live = "", "", False
         target_index = (
             index
             if index is not None
@@ -268,6 +326,7 @@ class GroupRunScreen(RunScreen):
             else:
                 running = session.group.running_time(runner.name, now)
                 rep = format_clock(math.floor(running)) if running is not None else ""
+                live = running is not None
         last = split_text(last_time) if last_time is not None else ("DNF" if finished else "")
         shown_index = last_index if index is None and last_index is not None else index
         if index is not None and group.rep(runner.name, index).status is RepStatus.FINISHED:
@@ -289,6 +348,7 @@ class GroupRunScreen(RunScreen):
             delta,
             trend_text(times),
             style,
+            live,  # the time runs on: read again every second
         )
 
     # --- keys --------------------------------------------------------------------------------
@@ -346,6 +406,10 @@ class GroupRunScreen(RunScreen):
         self._ended = True
         self._cancel_wake()
         self.app.switch_screen(GroupSummaryScreen(self.session))
+
+
+def _delta_color(delta: str) -> str:
+    return "green" if delta.startswith("-") else "red" if delta.startswith("+") else ""
 
 
 def group_median(values: list[float]) -> float | None:
