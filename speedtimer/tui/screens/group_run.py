@@ -108,6 +108,7 @@ class GroupRunScreen(RunScreen):
         self._rows_state: tuple | None = None
         self._rows: list[tuple] = []
         self._columns: dict[str | None, tuple] = {}
+        self._could_undo: bool | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="band"):
@@ -370,7 +371,12 @@ class GroupRunScreen(RunScreen):
     def _after(self, events) -> None:
         super()._after(events)
         if self.is_attached and not self._ended:
-            self.refresh_bindings()  # undo comes and goes with the marks
+            # undo comes and goes with the marks: the footer asked again only when it did
+            # (asking each second, with a rep's every tick, cost a tenth of this screen's CPU)
+            can_undo = self.check_action("undo", ())
+            if can_undo != self._could_undo:
+                self._could_undo = can_undo
+                self.refresh_bindings()
 
     def action_undo(self) -> None:
         self._after(self.session.undo())

@@ -265,7 +265,10 @@ class MenuScreen(Screen):
     def check_files(self) -> None:
         """Read the folders again if a preset file changed, appeared or vanished (a stat per
         file; only the changed files are read)."""
-        if self.reading_files or not self.is_current or not self.is_attached:
+        # Only while in front: a screen just below the top counts as "current" to Textual
+        # even when the one above hides it all (a session), and a stat of every preset file
+        # every POLL_S was a share of what a running session cost.
+        if self.reading_files or not self.is_attached or self.app.screen is not self:
             return
         now = {p: stamp_of(p) for p, _ in preset_files(preset_folders(self.app.paths))}
         known = {e.path: e.stamp for e in self.catalog.entries}
