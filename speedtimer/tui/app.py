@@ -32,20 +32,15 @@ from speedtimer.config.settings import (
 )
 from speedtimer.core.paces import Race
 from speedtimer.core.preset import Preset
-from speedtimer.core.targets import (
-    StartChoice,
-    choice_problem,
-    has_symbolic_targets,
-    session_preset,
-)
 from speedtimer.formats.catalog import Catalog
-from speedtimer.machine_sleep import KeepAwake, SleepWatch
 from speedtimer.tui import textual_patches
 from speedtimer.tui.screens.menu import MenuScreen
 from speedtimer.tui.textual_patches.key_order import OrderedKeys
 
 if TYPE_CHECKING:  # the run screen, session and sound come after the menu's first frame
+    from speedtimer.core.targets import StartChoice
     from speedtimer.formats.squad import Squad
+    from speedtimer.machine_sleep import SleepWatch
     from speedtimer.sound.audio import Audio
     from speedtimer.sound.voice import Voice
     from speedtimer.tui.screens.group_run import GroupRunScreen
@@ -393,6 +388,8 @@ class SpeedTimerApp(OrderedKeys):  # keys of a burst go where the focus moved (k
     # --- actions ---------------------------------------------------------------------------
 
     def start_session(self, preset: Preset, choice: StartChoice | None = None) -> RunScreen:
+        from speedtimer.core.targets import choice_problem, has_symbolic_targets, session_preset
+        from speedtimer.machine_sleep import KeepAwake
         from speedtimer.session import Session
         from speedtimer.tui.screens.run import RunScreen
 
@@ -437,7 +434,9 @@ class SpeedTimerApp(OrderedKeys):  # keys of a burst go where the focus moved (k
     ) -> GroupRunScreen:
         """Coach mode: the preset with the squad's athletes (today's), each on their own key
         and targets; each athlete's session saved in the history, linked by a group id."""
+        from speedtimer.core.targets import session_preset
         from speedtimer.group_session import GroupShell, runners_for
+        from speedtimer.machine_sleep import KeepAwake
         from speedtimer.tui.screens.group_run import GroupRunScreen
 
         preset, _ = session_preset(preset, None, choice)  # absolute targets; races per athlete
@@ -467,6 +466,8 @@ class SpeedTimerApp(OrderedKeys):  # keys of a burst go where the focus moved (k
         return screen
 
     def _sleep_watch(self) -> SleepWatch | None:
+        from speedtimer.machine_sleep import SleepWatch
+
         if self.sleep_clock is None and self.clock is not time.monotonic:
             return None  # a test's clock: its sleeps are simulated with a sleep clock
         return SleepWatch(self.clock, self.sleep_clock)

@@ -12,10 +12,10 @@ what is on disk.
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -30,11 +30,12 @@ from textual.widgets.option_list import Option
 from speedtimer.core.paces import RACE_EXAMPLE, PaceError, Race, parse_race
 from speedtimer.core.preset import CATEGORIES, BrokenPreset, Preset, PresetError
 from speedtimer.core.schedule import totals_text
-from speedtimer.core.targets import CHOICE_EXAMPLE, StartChoice, parse_start_choice
 from speedtimer.core.text import printable
 from speedtimer.formats.catalog import Catalog, load_catalog, preset_folders
 from speedtimer.formats.preset_index import Summary, preset_files, stamp_of
-from speedtimer.tui.modals.confirm import ConfirmScreen
+
+if TYPE_CHECKING:
+    from speedtimer.core.targets import StartChoice
 from speedtimer.tui.widgets.footer import QuietFooter
 
 INDEX_PASS_S = 0.05  # before the first frame: enough for the index, not for reading files
@@ -468,6 +469,7 @@ class MenuScreen(Screen):
         self.app.push_screen(SquadPicker(entry.name, squads, problems), answered)
 
     def action_start_with(self) -> None:
+        from speedtimer.core.targets import CHOICE_EXAMPLE, parse_start_choice
         from speedtimer.tui.modals.text_prompt import TextPrompt
 
         entry = self._fresh()
@@ -566,6 +568,8 @@ class MenuScreen(Screen):
                 timeout=12,
             )
             return
+        from hashlib import sha256  # not needed for the first frame (its OpenSSL costs 4 ms)
+
         draft, lost = draft_from_broken(data)
         screen = EditorScreen(
             draft,
@@ -573,7 +577,7 @@ class MenuScreen(Screen):
             path=path,
             what=f"fixing {path.name}",
             note=broken_note(path, entry.error.message, lost),
-            digest=hashlib.sha256(raw).hexdigest(),  # a change by another program is asked about
+            digest=sha256(raw).hexdigest(),  # a change by another program is asked about
         )
         screen.open_at_problem = True
         screen.note_title = "Broken preset"
@@ -596,6 +600,8 @@ class MenuScreen(Screen):
             return
         path = entry.source
         name = entry.display_name
+
+        from speedtimer.tui.modals.confirm import ConfirmScreen
 
         def answered(yes: bool | None) -> None:
             if not yes:
