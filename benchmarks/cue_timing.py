@@ -8,8 +8,9 @@ tells which cue it was (each WAV has its own length).
 
 Due times: the timer's start (`sessions.started_at` in the history DB, the wall clock when
 the first step started, less the get-ready of 1 s) plus each cue's offset in the preset
-(get-ready 1 s, then the steps' durations; pips at end-2 and end-1). The offsets come from replaying the pure timer with a fake
-clock and are checked against the plain sum of the step durations.
+(get-ready 1 s, then the steps' durations; pips at end-2 and end-1). The offsets come from
+replaying the pure timer with a fake clock and are checked against the plain sum of the step
+durations.
 
 Two baselines run at the same time: a `time.sleep(1)` loop and a minimal Textual app counting
 `set_interval(1)` ticks; they record time.monotonic() at each cue (no audio path at all, which

@@ -48,6 +48,7 @@ if TYPE_CHECKING:  # the run screen, session and sound come after the menu's fir
 
 log = logging.getLogger("speedtimer")
 RACE_KEY = "ctrl+t"  # the menu's key for the runner's race (MenuScreen's binding "race")
+FIRST_LISTING_WAIT_S = 1.0  # the menu's first list is late (a huge folder): start anyway
 EXIT_FLUSH_S = 3.0  # at most this long at exit for history writes; the rest go to a file
 textual_patches.install()
 
@@ -117,6 +118,7 @@ class SpeedTimerApp(OrderedKeys):  # keys of a burst go where the focus moved (k
         self._sound_told = False  # the sound problem is said once per app run
         self._held: list[tuple[str, str, str, float]] = []  # notices waiting for a session's end
         self._cue_problems_told: set[str] = set()  # sound file problems in that notice
+        self._first_frame_done = False  # the work that waits for the menu's first list
         self._apply_theme_and_keys()
 
     def get_driver_class(self) -> type:
@@ -164,13 +166,27 @@ class SpeedTimerApp(OrderedKeys):  # keys of a burst go where the focus moved (k
             self.start_session(self.start_preset, self.start_choice)
         self._report_settings_problems()
         self._install_signal_handlers()
-        # Start the sound player (a separate process that preloads every cue) after the first
-        # frame, so it costs the menu nothing and the first cue nothing either.
-        self.call_after_refresh(lambda: self.audio)
+        if self.start_preset is not None:
+            self.call_after_refresh(self._after_first_frame)
+        else:  # after the menu's first frame that lists presets (see `presets_listed`)
+            self.set_timer(FIRST_LISTING_WAIT_S, self._after_first_frame)
+
+    def presets_listed(self) -> None:
+        """The menu has drawn its first list of presets: what waited for it may start."""
+        self.call_after_refresh(self._after_first_frame)
+
+    def _after_first_frame(self) -> None:
+        """Start the sound player (a separate process that preloads every cue), tidy the
+        history and write a first run's settings file: after the first frame that lists the
+        presets, so they cost the menu nothing, and the first cue nothing either."""
+        if self._first_frame_done:
+            return
+        self._first_frame_done = True
+        self.audio  # noqa: B018 (starts the player)
         if self.record_history:
-            self.call_after_refresh(self._tidy_history)
+            self._tidy_history()
         if self._write_settings_file:
-            self.call_after_refresh(self._create_settings_file)
+            self._create_settings_file()
 
     def on_app_focus(self) -> None:
         """Back from another window: preset files may have changed meanwhile."""

@@ -144,6 +144,7 @@ class MenuScreen(Screen):
         # entries whose targets come from the runner's race, with totals for it: worked out
         # once per file version and race (every key typed in the filter rebuilds the list)
         self._for_race: dict[tuple, Summary] = {}
+        self._listed = False  # presets shown once: the app starts what waited for that
 
     def _resolved(self, entry: Summary) -> Summary:
         """`entry` with its totals for the runner's race (as listed if none comes from it)."""
@@ -257,6 +258,11 @@ class MenuScreen(Screen):
             self._show_loading(len(catalog.entries), 0)
         else:
             self.query_one("#menu-loading").display = False
+        if catalog.entries and not self._listed:
+            self._listed = True
+            listed = getattr(self.app, "presets_listed", None)
+            if listed is not None:
+                listed()
 
     def _show_loading(self, done: int, total: int) -> None:
         line = self.query_one("#menu-loading", Static)
