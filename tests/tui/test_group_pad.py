@@ -288,3 +288,22 @@ async def test_a_terminal_too_small_for_the_buttons_keeps_the_table(tmp_path, mo
         await pilot.resize_terminal(88, 17)  # room again: the buttons come back
         await pilot.pause()
         assert screen.has_class("pad")
+
+
+async def test_a_click_on_a_row_of_the_table_marks_that_athlete(tmp_path):
+    """With a mouse in a terminal (or a tap through a browser on the table): the row is the
+    target. The header and the lines below the rows mark nobody."""
+    clock = FakeClock()
+    app = build(tmp_path, 3, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        clock.advance(64.0)
+        await pilot.click("#athletes", offset=(10, 0))  # the header
+        await pilot.click("#athletes", offset=(10, 5))  # below the last row
+        assert [rep(screen, n).status for n in ("Ana", "Ben", "Cy")] == [RepStatus.RUNNING] * 3
+        await pilot.click("#athletes", offset=(10, 2))  # Ben's row
+        assert rep(screen, "Ben").time_s == pytest.approx(64.0)
+        assert rep(screen, "Ana").status is RepStatus.RUNNING
+        await pilot.click("#athletes", offset=(30, 1))
+        assert rep(screen, "Ana").time_s == pytest.approx(64.0)

@@ -417,6 +417,18 @@ class GroupRunScreen(RunScreen):
             self._out_pending = False
             self.refresh_display()
 
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        """A click on an athlete's row of the table (a tap, through a browser) marks them as
+        their key does; the buttons of the touch layout stop their own presses."""
+        if self._pad_on:
+            return
+        offset = event.get_content_offset(self.query_one("#athletes"))
+        if offset is None:
+            return
+        row = offset.y - 1  # the header line
+        if 0 <= row < min(self._visible_rows(), len(self.session.runners)):
+            self._athlete(self.session.runners[row].key, self._lag(event.time))
+
     def _athlete(self, key: str, lag: float) -> None:
         """An athlete's key or button: their finish (or split), or out after `x`."""
         if self._out_pending:
