@@ -122,12 +122,14 @@ async def test_out_from_the_buttons_and_cancel(tmp_path):
         await pilot.click("#pad-out")
         await pilot.pause()
         assert "Cancel out" in str(screen.query_one("#pad-out").render())
+        clock.advance(1.0)
         await pilot.click("#pad-out")  # changed mind
         await pilot.pause()
         assert "Out…" in str(screen.query_one("#pad-out").render())
         clock.advance(10.0)
         await pilot.click(button(screen, "Ana"))  # a finish, not an out
         assert rep(screen, "Ana").status is RepStatus.FINISHED
+        clock.advance(1.0)
         await pilot.click("#pad-out")
         await pilot.click(button(screen, "Cy"))  # Cy stops for the day
         assert screen.session.group.is_out("Cy")
@@ -196,6 +198,7 @@ async def test_every_button_is_thumb_sized_and_every_athlete_reachable(tmp_path,
             if pad.pages > 1:
                 more = str(screen.query_one("#pad-page").render())
                 assert f"of {count}" in more
+                clock.advance(1.0)  # a page at a time, not a double tap
                 await pilot.click("#pad-page")
             else:
                 assert not screen.query_one("#pad-page").display
@@ -307,3 +310,28 @@ async def test_a_click_on_a_row_of_the_table_marks_that_athlete(tmp_path):
         assert rep(screen, "Ana").status is RepStatus.RUNNING
         await pilot.click("#athletes", offset=(30, 1))
         assert rep(screen, "Ana").time_s == pytest.approx(64.0)
+
+
+async def test_a_double_tap_on_end_rep_ends_the_rep_not_the_rest(tmp_path):
+    """Fingers bounce: End rep, Out and More tapped twice in a moment count once (a burst of
+    taps reaching the screen after the rep ended must not end the rest too)."""
+    clock = FakeClock()
+    app = build(tmp_path, 2, clock)
+    async with app.run_test(size=PHONE) as pilot:
+        screen = await pad_on(pilot)
+        clock.advance(70.0)
+        await pilot.click("#pad-skip")
+        clock.advance(0.2)
+        await pilot.click("#pad-skip")
+        timer = screen.session.timer
+        assert timer.current.kind == "rest" and timer.current_index == 1
+        await pilot.pause()
+        assert "End rest" in str(screen.query_one("#pad-skip").render())
+        clock.advance(1.0)
+        await pilot.click("#pad-skip")  # a real second tap, a second later: ends the rest
+        assert timer.current.kind == "work" and timer.current_index == 2
+        clock.advance(0.1)
+        await pilot.click("#pad-lap")  # Mark is no control to bounce: a bunch is quick
+        clock.advance(0.1)
+        await pilot.click("#pad-lap")
+        assert len(screen.session.group.queue) == 2

@@ -45,6 +45,8 @@ from speedtimer.tui.widgets.big_time import BigTime
 from speedtimer.tui.widgets.footer import QuietFooter
 
 SPARK = "▁▂▃▄▅▆▇█"
+DOUBLE_TAP_S = 0.6  # a second tap this soon on one of DOUBLE_TAP_ONCE is the same tap
+DOUBLE_TAP_ONCE = ("skip", "out", "page")
 TREND_REPS = 6
 
 
@@ -116,6 +118,7 @@ class GroupRunScreen(RunScreen):
         self._rows_key: tuple | None = None
         self._pad_wanted: bool | None = None  # None: buttons when served to a browser
         self._pad_on = False  # wanted, and the terminal has room for them
+        self._pad_last: dict[str, float] = {}  # control -> when it was last tapped
 
     def compose(self) -> ComposeResult:
         with Vertical(id="band"):
@@ -254,9 +257,18 @@ class GroupRunScreen(RunScreen):
         self.refresh_bindings()
 
     def on_pad_pressed(self, message: PadPressed) -> None:
-        """A tap: the same methods as the athlete's key and the screen's keys, stamped alike."""
+        """A tap: the same methods as the athlete's key and the screen's keys, stamped alike.
+
+        A finger that taps End rep, Out or More twice in a moment meant it once: the second
+        tap would end the rest, cancel the out, turn the page back."""
         message.stop()
         action = message.action
+        if action in DOUBLE_TAP_ONCE:
+            now = self.session.now()
+            last = self._pad_last.get(action)
+            self._pad_last[action] = now
+            if last is not None and now - last < DOUBLE_TAP_S:
+                return
         if action == "athlete":
             self._athlete(message.key, self._lag(message.pressed_at))
         elif action == "page":
