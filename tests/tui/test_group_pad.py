@@ -335,3 +335,86 @@ async def test_a_double_tap_on_end_rep_ends_the_rep_not_the_rest(tmp_path):
         clock.advance(0.1)
         await pilot.click("#pad-lap")
         assert len(screen.session.group.queue) == 2
+
+
+@pytest.mark.parametrize("seed", range(2))
+async def test_taps_and_keys_leave_the_group_in_the_same_state(tmp_path, seed):
+    """The same random coach, once with the keyboard and once with the buttons: after every
+    action both sessions are in the same state (the marks, the queue, the outs, the timer),
+    so a tap is exactly its key."""
+    import random
+
+    rng = random.Random(seed)
+    moves = []
+    for _ in range(30):
+        wait = round(rng.uniform(0.7, 25.0), 1)
+        kind = rng.choices(["athlete", "lap", "undo", "skip", "out"], [8, 3, 2, 1, 1])[0]
+        moves.append((wait, kind, rng.randrange(5)))
+
+    async def play(taps: bool, folder: str) -> list[tuple]:
+        clock = FakeClock()
+        app = build(tmp_path / folder, 5, clock)
+        states = []
+        async with app.run_test(size=PHONE) as pilot:
+            screen = await pad_on(pilot)
+            runners = screen.session.runners
+            for wait, kind, who in moves:
+                clock.advance(wait)
+                screen.tick()
+                if screen.session.timer.done:
+                    break
+                key = {"lap": "enter", "undo": "u", "skip": "n", "out": "x"}.get(kind)
+                if kind == "athlete":
+                    if taps:
+                        await pilot.click(f"#pad-athlete-{who}")
+                    else:
+                        await pilot.press(runners[who].key)
+                elif taps:
+                    await pilot.click(f"#pad-{kind}")
+                    if kind == "out":
+                        await pilot.click(f"#pad-athlete-{who}")
+                else:
+                    await pilot.press(key)
+                    if kind == "out":
+                        await pilot.press(runners[who].key)
+                await pilot.pause()
+                states.append(screen.session.group.state())
+        return states
+
+    keys = await play(False, "keys")
+    taps = await play(True, "taps")
+    assert len(keys) > 10
+    assert taps == keys
+
+
+HILLS = """
+name = "Hills"
+countdown = 0
+[[steps]]
+repeat = 2
+[[steps.steps]]
+kind = "work"
+duration = 60
+label = "Hill"
+[[steps.steps]]
+kind = "rest"
+duration = 90
+"""
+
+
+async def test_on_a_timed_step_a_tap_takes_a_split(tmp_path):
+    clock = FakeClock()
+    app = build(tmp_path, 2, clock)
+    app.start_preset = parse_preset(HILLS)
+    async with app.run_test(size=PHONE) as pilot:
+        screen = await pad_on(pilot)
+        assert "tap an athlete for a split" in str(screen.query_one("#step-label").render())
+        clock.advance(20.0)
+        await pilot.click(button(screen, "Ana"))
+        clock.advance(22.5)
+        await pilot.click(button(screen, "Ana"))
+        assert rep(screen, "Ana").status is RepStatus.TIMED
+        assert rep(screen, "Ana").splits == pytest.approx((20.0, 22.5))
+        await pilot.pause()
+        assert "split 0:42.5" in str(screen.query_one(button(screen, "Ana")).render())
+        assert "on track" in str(screen.query_one(button(screen, "Ben")).render())
