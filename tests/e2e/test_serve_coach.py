@@ -49,13 +49,14 @@ TARGET_BOX = """([row, col]) => {
 }"""
 
 
-def target_px(page: Page, name: str) -> tuple[float, float, dict]:
-    """Width and height in CSS px of the button of athlete `name` (measured on its state
-    line, under the name: the key's badge beside the name has other colours)."""
+def target_px(page: Page, text: str, below: int = 1) -> tuple[float, float, dict]:
+    """Width and height in CSS px of the button showing `text`, measured `below` rows under
+    it (an athlete's state line, under the name: the key's badge beside it has its own
+    colours)."""
     lines = page.screen().splitlines()
-    row = next(i for i, line in enumerate(lines) if f" {name}" in line and "Track" not in line)
-    col = lines[row].index(f" {name}") + 1
-    cells = page.page.evaluate(TARGET_BOX, [row + 1, col])
+    row = next(i for i, line in enumerate(lines) if text in line)
+    col = lines[row].index(text) + 1
+    cells = page.page.evaluate(TARGET_BOX, [row + below, col])
     box = page.terminal_box()
     cell_w, cell_h = box["width"] / box["cols"], box["height"] / box["rows"]
     width = (cells["right"] - cells["left"] + 1) * cell_w
@@ -117,10 +118,12 @@ def test_a_phone_held_sideways_runs_a_rep_of_a_squad_by_taps(served, browser):  
     wait_count(page, "on track", 5)
 
     # Thumb-sized: every athlete's button is 44 CSS px or more each way, on the screen.
-    for name in ("Ana", "Ben", "Cy", "Dee", "Eve"):
-        width, height, cells = target_px(page, name)
-        assert width >= 44 and height >= 44, (name, width, height, cells)
-        assert cells["x"] >= 0 and cells["x"] + width <= 844, (name, cells)
+    targets = [(f" {n}", 1) for n in ("Ana", "Ben", "Cy", "Dee", "Eve")]
+    targets += [("⏎ a bunch", 0), ("Undo", 1), ("End rep", 1), ("Out…", 1)]  # the controls
+    for text, below in targets:
+        width, height, cells = target_px(page, text, below)
+        assert width >= 44 and height >= 44, (text, width, height, cells)
+        assert cells["x"] >= 0 and cells["x"] + width <= 844, (text, cells)
     shot = screenshot(page, "serve-phone-coach.png")
 
     time.sleep(1.0)
