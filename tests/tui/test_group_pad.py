@@ -18,6 +18,7 @@ from speedtimer.tui.screens import group_run
 from speedtimer.tui.screens.group_run import GroupRunScreen
 from speedtimer.tui.widgets.athlete_pad import (
     BUTTON_H,
+    CONTROLS_W,
     MIN_BUTTON_W,
     AthletePad,
     PadButton,
@@ -191,7 +192,8 @@ async def test_every_button_is_thumb_sized_and_every_athlete_reachable(tmp_path,
                 if not b.display:
                     continue
                 assert b.region.height >= BUTTON_H, (b.id, b.region)
-                assert b.region.width >= MIN_BUTTON_W - 2, (b.id, b.region)
+                least = MIN_BUTTON_W if b.action == "athlete" else CONTROLS_W - 1
+                assert b.region.width >= least, (b.id, b.region)
                 assert b.region.right <= size[0] and b.region.bottom <= size[1] - 1, b.region
                 if b.action == "athlete":
                     seen.add(b.key)
