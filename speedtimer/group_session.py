@@ -15,6 +15,14 @@ recorder per athlete, linked by a group id): when a step ends, every athlete sti
 their row (their finish as the rep's split, "skipped" for did not finish, their splits in a
 timed step, their own target). A mark assigned after its rep ended, or an undo that reopens
 it, saves that athlete's row again under the same place, so nothing is counted twice.
+
+Spoken marks (`speak_marks`, with the voice on): each finish or split is said ("Ana 71") where
+`core.mark_speech` places it, clear of every cue and announcement, sent to the sound helper
+LEAD_S before it starts like any phrase. Its text is only known at the mark, so it is rendered
+then (a few milliseconds); the shell wakes every RENDER_POLL_S until it is. A mark does not
+withdraw what was sent ahead unless it changed what comes next (it ended the rep): a phrase
+being spoken is not cut off by the next athlete's key. Undo of a mark takes its phrase back:
+still waiting, it is dropped; already sent, it is silenced.
 """
 
 from __future__ import annotations
@@ -23,17 +31,20 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from speedtimer.core.announce import GAP_S, Speech
 from speedtimer.core.group import AthleteRep, GroupEvent, GroupKind, GroupSession, RepStatus
+from speedtimer.core.mark_speech import MarkCaller, MarkSpeech, cue_busy
 from speedtimer.core.paces import PaceError, Race, parse_race
 from speedtimer.core.preset import Preset
 from speedtimer.core.schedule import build_schedule
 from speedtimer.core.targets import StartChoice, session_preset
-from speedtimer.core.timer import Event, EventKind
+from speedtimer.core.timer import Event, EventKind, State
 from speedtimer.history.recorder import step_row_for
 from speedtimer.history.rows import StepRow
-from speedtimer.session import Session
+from speedtimer.session import LEAD_S, SAME_TIME_S, Session
 
 MAX_KEY_LAG_S = 1.0  # a key event older than this is stamped "now": the loop was stalled
+RENDER_POLL_S = 0.05  # how often a mark's phrase is looked for while it is being rendered
 
 
 @dataclass(frozen=True)
@@ -84,10 +95,14 @@ class GroupShell(Session):
         *,
         athlete_recorders: Callable[..., object] | None = None,
         squad: str = "",
+        speak_marks: bool = False,
         **kwargs,
     ) -> None:
         """`athlete_recorders`: the app's recorder factory, called once per athlete at the
-        start with athlete, squad and group_id (None: nothing is saved)."""
+        start with athlete, squad and group_id (None: nothing is saved). `speak_marks`: say
+        each mark ("Ana 71") when the voice is on."""
+        self.marks = MarkCaller(on=speak_marks)
+        self._mark_said: dict[tuple, MarkSpeech] = {}  # mark phrases sent, by Speech key
         super().__init__(preset, **kwargs)
         self.runners = tuple(runners)
         self.by_key = {r.key: r for r in self.runners}
@@ -181,6 +196,19 @@ class GroupShell(Session):
     def undo(self) -> list[Event]:
         return self._group_op(self.group.undo)
 
+    def set_speak_marks(self, on: bool) -> None:
+        """Say marks from now on (with the voice on), or stop: marks waiting are not said."""
+        self.marks.set_on(on)
+        now = self.now()
+        if not on and any(self._said.get(k) and self._said[k].end > now for k in self._mark_said):
+            self._withdraw_ahead(now)  # silence a mark being said
+        self._send_ahead(now)
+
+    @property
+    def speaking_marks(self) -> bool:
+        """Marks are being said: spoken marks on, and the voice speaking."""
+        return self.marks.on and self.speaking
+
     # --- queries -----------------------------------------------------------------------------
 
     def target(self, runner: Runner, index: int) -> float | None:
@@ -231,12 +259,33 @@ class GroupShell(Session):
         return now - lag
 
     def _group_op(self, operation, now: float | None = None) -> list[Event]:
+        """A coach's action. What time itself brought up to `now` is handled first, as a tick
+        would; what was sent ahead is withdrawn only if the action changed what comes next
+        (ended or reopened a rep, paused): a mark must not silence a phrase being said."""
         slept = self._check_sleep()
         now = self.now() if now is None else now
-        self._withdraw_ahead(now)
-        events = slept + self._split(operation(now), now)
+        events = slept + self._split(self.group.tick(now), now)
+        before = self._plan_key()
+        done = operation(now)
+        if self._plan_key() != before:
+            self._withdraw_ahead(now)
+        events += self._split(done, now)
         self._send_ahead(now)
         return events
+
+    def _send_offs(self, events: list[Event]) -> list[Event]:
+        return events  # the group core gives a send-off's rest what is left of its cycle
+
+    def _plan_key(self) -> tuple:
+        timer = self.timer
+        segment = timer.segment()
+        return (
+            id(timer),
+            timer.state,
+            timer.current_index,
+            timer.next_event_time(),
+            segment.start if segment is not None else None,
+        )
 
     def _split(self, events, now: float) -> list[Event]:
         timer_events = [e for e in events if isinstance(e, Event)]
@@ -245,7 +294,94 @@ class GroupShell(Session):
         self._handle(timer_events, now)
         if self.recorders:
             self._record(timer_events, group_events, now)
+        if group_events:
+            self._note_marks(group_events, now)
         return timer_events
+
+    # --- spoken marks ------------------------------------------------------------------------
+
+    def _note_marks(self, group_events: list[GroupEvent], now: float) -> None:
+        steps = self.schedule.steps
+        taken = self.marks.note(
+            group_events, timed=lambda i: not steps[i].is_open, say=self.speaking
+        )
+        if taken:
+            live = [
+                key
+                for key, placed in self._mark_said.items()
+                if key in self._said
+                and self._said[key].end > now
+                and taken & {c.mark_id for c in placed.calls}
+            ]
+            if live:  # an undone mark's phrase is on its way or being said: silence it
+                self._withdraw_ahead(now, leave_out=taken)
+        text = self.marks.next_text() if self.speaking else ""
+        if text and self.voice is not None:
+            self.voice.request([text])
+
+    def _withdraw_ahead(self, now: float, leave_out: set[int] | frozenset[int] = frozenset()):
+        """As a solo session; a mark phrase taken back before it started waits again (unless
+        its mark was undone: `leave_out`)."""
+        pending = {
+            key: placed
+            for key, placed in self._mark_said.items()
+            if key in self._said and self._said[key].start > now
+        }
+        super()._withdraw_ahead(now)
+        for key, placed in pending.items():
+            if key not in self._said:
+                del self._mark_said[key]
+                self.marks.put_back(c for c in placed.calls if c.mark_id not in leave_out)
+
+    def _send_speech(self, now: float) -> None:
+        super()._send_speech(now)
+        if not self.speaking_marks or self.voice is None:
+            return
+        placed = self._place_marks(now)
+        if placed is None or placed.start - now > LEAD_S + SAME_TIME_S:
+            return
+        sound = self.voice.sound(placed.text)
+        if sound is None or not self.audio.play(sound, at=placed.start):
+            return
+        first = placed.calls[0]
+        sp = Speech(
+            ("mark", first.mark_id, placed.start), placed.text, placed.start, placed.seconds
+        )
+        self._sent(sp)
+        self._mark_said[sp.key] = placed
+        self.marks.said(placed)
+
+    def _place_marks(self, now: float) -> MarkSpeech | None:
+        segment = self.timer.segment()
+        if segment is None or self.voice is None or not self.marks.waiting:
+            return None
+        busy, end = cue_busy(segment, self.schedule, self.cue_seconds)
+        # phrases said lately too: the gap after one that just ended still holds
+        busy += [(sp.start, sp.end) for sp in self._said.values() if sp.end + GAP_S > now]
+        busy += [(sp.start, sp.end) for sp in self._plan() if sp.key not in self._said]
+        return self.marks.place(now=now, seconds_of=self.voice.seconds, busy=busy, segment_end=end)
+
+    def next_wake(self) -> float | None:
+        wake = super().next_wake()
+        if not self.speaking_marks or self.voice is None or self.timer.state is not State.RUNNING:
+            return wake
+        now = self.now()
+        text = self.marks.next_text()
+        if not text:
+            return wake
+        if self.voice.seconds(text) is None:
+            at = now + RENDER_POLL_S  # rendering: look again in a moment
+        else:
+            placed = self._place_marks(now)
+            at = max(now, placed.start - LEAD_S) if placed is not None else None
+        if at is None:
+            return wake
+        return at if wake is None else min(wake, at)
+
+    @property
+    def marks_said(self) -> list[MarkSpeech]:
+        """Every mark phrase sent to the sound helper, in order (tests, the log)."""
+        return [self._mark_said[sp.key] for sp in self.speech_sent if sp.key in self._mark_said]
 
     # --- history: one session per athlete ----------------------------------------------------
 

@@ -39,6 +39,7 @@ from speedtimer.core.cues import cues_for
 from speedtimer.core.paces import Race
 from speedtimer.core.preset import Preset
 from speedtimer.core.schedule import Schedule, build_schedule
+from speedtimer.core.send_off import send_off
 from speedtimer.core.timer import Ended, Event, EventKind, State, StepRecord, Timer
 from speedtimer.sound.audio import Audio
 
@@ -128,6 +129,7 @@ class Session:
         self._own_due = False  # the current step was not: say it after its cue
         self._voice_asked = False
         self._started: tuple[float, datetime] | None = None  # (monotonic, wall) at start()
+        self._cycle_start: float | None = None  # a send-off block's iteration began then
 
     # --- operations ----------------------------------------------------------------------
 
@@ -150,7 +152,7 @@ class Session:
     def tick(self) -> list[Event]:
         slept = self._check_sleep()
         now = self.now()
-        events = slept + self._handle(self.timer.tick(now), now)
+        events = slept + self._handle(self._send_offs(self.timer.tick(now)), now)
         self._send_ahead(now)
         return events
 
@@ -179,9 +181,23 @@ class Session:
         slept = self._check_sleep()
         now = self.now() if now is None else now
         self._withdraw_ahead(now)
-        events = slept + self._handle(operation(now), now)
+        events = slept + self._handle(self._send_offs(operation(now)), now)
         self._send_ahead(now)
         return events
+
+    def _send_offs(self, events: list[Event]) -> list[Event]:
+        """A send-off block (`cycle` in the preset) starts a rep every cycle: as its last rest
+        starts, it gets what is left of the cycle (core/send_off.py), "10 x 100 m on 1:00"."""
+        out: list[Event] = []
+        for ev in events:
+            out.append(ev)
+            if ev.kind is EventKind.STEP_STARTED and ev.index is not None:
+                step = self.schedule.steps[ev.index]
+                self._cycle_start, length = send_off(step, ev.at, self._cycle_start)
+                planned = self.timer.step_planned()
+                if length is not None and planned is not None and abs(length - planned) > 1e-9:
+                    out += self._send_offs(self.timer.fit_step(ev.at, length))
+        return out
 
     def _check_sleep(self) -> list[Event]:
         """Did the computer sleep since the last call? Then pause from the moment it did.

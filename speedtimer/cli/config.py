@@ -127,6 +127,7 @@ def effective_settings(args: argparse.Namespace) -> tuple[list[tuple[str, object
         ("voice_command", list(settings.voice_command), src("voice_command")),
         ("voice_name", settings.voice_name, src("voice_name")),
         ("voice_speed", settings.voice_speed, src("voice_speed")),
+        ("speak_marks", settings.speak_marks, src("speak_marks")),
     ]
     if settings.race is not None:
         race = settings.race

@@ -124,7 +124,8 @@ def add_history_commands(
     ex.add_argument(
         "--group",
         metavar="ID",
-        help="csv: one group run of coach mode as athletes x reps (its group_id, or `last`)",
+        help="csv: one group run of coach mode as athletes x reps: the number of any of its "
+        "athletes' sessions in `history list`, its group_id, or `last`",
     )
     ex.set_defaults(func=partial(history_export, get_paths=get_paths))
 
@@ -291,7 +292,10 @@ def export_group(args: argparse.Namespace, get_paths: GetPaths | None) -> int:
         return _fail("--group writes the athletes x reps table as CSV: add --format csv")
     group_id = str(args.group).strip()
     if not group_id or len(group_id) > 100:
-        return _fail("--group: expected a group id (see history export's group_id) or `last`")
+        return _fail(
+            "--group: expected a session number from `history list`, a group id (see history "
+            "export's group_id) or `last`"
+        )
     try:
         paths = resolve_paths(args, get_paths)
         if not _has_history(paths):
@@ -301,6 +305,11 @@ def export_group(args: argparse.Namespace, get_paths: GetPaths | None) -> int:
     except StoreError as exc:
         return _fail(str(exc))
     if not sessions:
+        if group_id.isdigit():
+            return _fail(
+                f"session {group_id} is not one of a group run (coach mode): see "
+                "`history list --athlete NAME`"
+            )
         return _fail(f"no group run {group_id!r} in the history")
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerows(group_table(sessions))

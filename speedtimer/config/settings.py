@@ -135,6 +135,14 @@ KEY_DOCS: tuple[KeyDoc, ...] = (
         "speaking speed in words per minute, {speed} in the command",
     ),
     KeyDoc(
+        "speak_marks",
+        "boolean",
+        "false",
+        'coach mode: with the voice on, say each athlete\'s mark as it is taken ("Ana 71"), '
+        "where it does not collide with a cue",
+        flag="the `V` key on the group screen",
+    ),
+    KeyDoc(
         "runner",
         'table: race = "distance time"',
         'race = "" (none)',
@@ -178,6 +186,7 @@ class Settings:
     voice_command: tuple[str, ...] = DEFAULT_VOICE_COMMAND
     voice_name: str = DEFAULT_VOICE_NAME
     voice_speed: int = DEFAULT_VOICE_SPEED
+    speak_marks: bool = False
     sounds: dict[str, str] = field(default_factory=dict)  # cue name -> WAV path
     keys: dict[str, str] = field(default_factory=dict)  # binding id -> keys ("space,p")
     phrases: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_PHRASES))
@@ -250,7 +259,7 @@ def settings_from_dict(data: dict, path: Path) -> tuple[Settings, list[str]]:
             values["countdown"] = v
         else:
             bad("countdown", f"an integer 0-{MAX_COUNTDOWN}", str(DEFAULT_COUNTDOWN))
-    for key in ("halfway", "mute", "voice"):
+    for key in ("halfway", "mute", "voice", "speak_marks"):
         if key in data:
             if isinstance(data[key], bool):
                 values[key] = data[key]

@@ -77,6 +77,7 @@ def settings_template(
         "voice_command": list(DEFAULT_VOICE_COMMAND),
         "voice_name": DEFAULT_VOICE_NAME,
         "voice_speed": DEFAULT_VOICE_SPEED,
+        "speak_marks": False,
     }
     out = [HEADER]
     for doc in KEY_DOCS:

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from speedtimer.core.schedule import Schedule, ScheduledStep
+from speedtimer.core.send_off import send_off
 from speedtimer.core.timer import Ended, Event, EventKind, State, Timer
 
 MAX_ATHLETES = 30
@@ -410,20 +411,11 @@ class GroupSession:
         return out
 
     def _send_off(self, step: ScheduledStep, at: float) -> list[Event | GroupEvent]:
-        cycle = step.cycle_s
-        if not cycle:
-            self._cycle_start = None
+        self._cycle_start, length = send_off(step, at, self._cycle_start)
+        planned = self.timer.step_planned()
+        if length is None or planned is None or abs(length - planned) < 1e-9:
             return []
-        if step.cycle_first or self._cycle_start is None:
-            self._cycle_start = at
-        if not step.cycle_last or step.is_open:
-            return []
-        planned = self.timer.step_planned() or 0.0
-        left = max(0.0, self._cycle_start + cycle - at)
-        self._cycle_start = None
-        if abs(left - planned) < 1e-9:
-            return []
-        return list(self._after(self.timer.add_time(at, left - planned)))
+        return list(self._after(self.timer.fit_step(at, length)))
 
 
 def _splits(marks: list[Mark]) -> tuple[float, ...]:

@@ -229,6 +229,16 @@ class Timer:
         """Lengthen (or, with a negative value, shorten) the current timed step or get-ready."""
         return self._while_unpaused(now, lambda t: self._add_time(t, seconds))
 
+    def fit_step(self, now: float, length: float) -> list[Event]:
+        """Give the current timed step `length` seconds from its start: a send-off's rest gets
+        what is left of its cycle (core/send_off.py). Not the runner's +/-: not counted as an
+        adjustment in the step's record."""
+        seg = self._seg
+        if seg is None or seg.length is None:
+            return []
+        change = length - seg.length
+        return self._while_unpaused(now, lambda t: self._add_time(t, change, counted=False))
+
     def abort(self, now: float) -> list[Event]:
         now = self._clock(now)
         events = self._advance(now)
@@ -497,7 +507,7 @@ class Timer:
         target = seg.index - 1 if elapsed < BACK_GRACE_S and seg.index > 0 else seg.index
         return [self._close(now, Ended.BACK), *self._begin(target, now)]
 
-    def _add_time(self, now: float, seconds: float) -> list[Event]:
+    def _add_time(self, now: float, seconds: float, *, counted: bool = True) -> list[Event]:
         seg = self._seg
         if seg is None or seg.length is None:
             return []
@@ -512,6 +522,8 @@ class Timer:
         # round to the offset while `start + offset` is still just after `now`.
         seg.watermark = max(seg.watermark, elapsed)
         seg.length = new_length
+        if not counted:
+            return self._advance(now)
         seg.adjusted += change
         return [Event(EventKind.TIME_ADDED, now, index=self._index(), seconds=change)] + (
             self._advance(now)

@@ -44,7 +44,7 @@ RESERVED_KEYS = {
     "b": "b goes back",
     "m": "m mutes",
     "q": "q ends the session",
-    "v": "v turns the voice on or off",
+    "v": "v turns the voice on or off, V the spoken marks",
     "u": "u undoes the last mark",
     "x": "x + key takes an athlete out",
     "+": "+ adds time",

@@ -1,8 +1,10 @@
 """A group run (coach mode) from the history as the table a coach pastes into a spreadsheet.
 
 One row per athlete (their own session of the group), a column pair per work rep (the time in
-seconds, or DNF, and the delta to that athlete's own target), then average, best, worst and
-fade (last rep minus first); a last row holds the group's median per rep. Numbers stay plain
+seconds, DNF, or "out" for a rep run after the athlete was taken out, and the delta to that
+athlete's own target, counted as the run screen and the group summary count it: inside a
+target range is 0), then average, best, worst and fade (last rep minus first); a last row holds
+the group's median per rep. Numbers stay plain
 seconds so a spreadsheet can compute with them. `history export --group ID --format csv`
 writes it.
 """
@@ -10,6 +12,7 @@ writes it.
 from __future__ import annotations
 
 import statistics
+from dataclasses import replace
 from typing import Any
 
 from speedtimer.history.rows import SessionDetail
@@ -36,8 +39,8 @@ def group_table(sessions: list[SessionDetail]) -> list[list[Any]]:
         times = []
         for n, index in enumerate(reps):
             step = by_step.get(index)
-            if step is None:
-                row += ["", ""]
+            if step is None:  # the others ran it: this athlete was out by then
+                row += ["out", ""]
                 continue
             if step.ended_how not in DONE:
                 row += ["DNF", ""]
@@ -45,7 +48,7 @@ def group_table(sessions: list[SessionDetail]) -> list[list[Any]]:
             time = step.split_s if step.split_s is not None else step.actual_s
             times.append(time)
             columns[n].append(time)
-            delta = time - step.target_s if step.target_s else None
+            delta = replace(step, split_s=time).delta_s()
             row += [_num(time), _num(delta)]
         row += [
             _num(statistics.fmean(times) if times else None),

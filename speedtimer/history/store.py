@@ -547,9 +547,19 @@ class HistoryStore:
         )
 
     def group_sessions(self, group_id: str) -> list[SessionDetail]:
-        """Coach mode: the athletes' sessions of one group run (`last`: the newest group), by
-        athlete name: each athlete's session is written by a thread of its own, so ids vary."""
-        if group_id == "last":
+        """Coach mode: the athletes' sessions of one group run (`last`: the newest group; a
+        number: the group of that session, as `history list` numbers them), by athlete name:
+        each athlete's session is written by a thread of its own, so ids vary."""
+        if group_id.isdigit() and len(group_id) <= 18:  # an SQLite integer, never a uuid
+            row = self._read(
+                lambda c: c.execute(
+                    "SELECT group_id FROM sessions WHERE id = ?", (int(group_id),)
+                ).fetchone()
+            )
+            if row is None or row[0] is None:
+                return []
+            group_id = row[0]
+        elif group_id == "last":
             row = self._read(
                 lambda c: c.execute(
                     "SELECT group_id FROM sessions WHERE group_id IS NOT NULL"

@@ -105,6 +105,7 @@ class SpeedTimerApp(OrderedKeys):  # keys of a burst go where the focus moved (k
         self._audio = audio
         self.muted = settings.mute if mute is None else mute
         self.voice_on = settings.voice if voice is None else voice
+        self.speak_marks = settings.speak_marks  # coach mode: say each mark (V toggles it)
         self._voice: Voice | None = None
         self.get_ready_s = settings.get_ready_s if get_ready_s is None else get_ready_s
         self.start_preset = start_preset
@@ -445,6 +446,7 @@ class SpeedTimerApp(OrderedKeys):  # keys of a burst go where the focus moved (k
             runners_for(preset, squad.athletes, choice),
             athlete_recorders=self._recorder_factory() if self.record_history else None,
             squad=squad.name,
+            speak_marks=self.speak_marks,
             audio=self.audio,
             clock=self.clock,
             wall_clock=self.wall_clock,

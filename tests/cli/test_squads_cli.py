@@ -112,3 +112,30 @@ def test_run_with_a_squad_refuses_what_it_cannot_do_clearly(tmp_path):
     assert (
         "did you mean 'Ben'" in run_squad(config, "--squad", "tuesday", "--athletes", "Bem").stderr
     )
+
+
+def test_group_and_note_are_set_shown_and_cleared_from_the_command_line(tmp_path):
+    """The file's optional group and note (issue 15.1): `edit --group/--note` set them (a note
+    may hold "=" and spaces), `show` prints them and `show --json` carries them, an empty
+    value takes one out, and one too long is refused with its key path, the file kept."""
+    config = tmp_path / "config"
+    assert run(config, "new", "Track", "--athletes", "Ana,Ben").returncode == 0
+    file = config / "squads" / "track.toml"
+    out = run(
+        config, "edit", "track", "--group", "Ana=800 m", "--note", "Ana=easy: 2x=enough",
+        "--group", "Ben=A",
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    data = json.loads(run(config, "show", "track", "--json").stdout)
+    assert [(a["group"], a["note"]) for a in data["athletes"]] == [
+        ("800 m", "easy: 2x=enough"), ("A", None),
+    ]  # fmt: skip
+    table = run(config, "show", "track").stdout
+    assert "800 m" in table and "easy: 2x=enough" in table
+    before = file.read_text()
+    out = run(config, "edit", "track", "--note", "Ben=" + "x" * 201)
+    assert out.returncode == 1 and "athletes[1].note" in out.stderr
+    assert file.read_text() == before
+    assert run(config, "edit", "track", "--note", "Ana=", "--group", "Ben=").returncode == 0
+    data = json.loads(run(config, "show", "track", "--json").stdout)
+    assert [(a["group"], a["note"]) for a in data["athletes"]] == [("800 m", None), (None, None)]

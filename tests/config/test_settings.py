@@ -557,3 +557,19 @@ def test_a_settings_file_made_while_the_template_is_written_is_kept(tmp_path, mo
     assert create_settings_file(path, sounds_dir=sounds_dir(), bindings=app_bindings()) is False
     assert path.read_text() == "theme = 'mine'\n"
     assert [p.name for p in tmp_path.iterdir()] == ["settings.toml"]
+
+
+def test_speak_marks_is_off_by_default_read_as_a_boolean_and_a_bad_value_is_named(tmp_path):
+    """Coach mode's spoken marks (issue 15.4): off unless the file says true."""
+    path = tmp_path / "settings.toml"
+    assert load_settings(path)[0].speak_marks is False
+    path.write_text("speak_marks = true\n")
+    settings, problems = load_settings(path)
+    assert settings.speak_marks is True and problems == [] and "speak_marks" in settings.from_file
+    path.write_text('speak_marks = "yes"\n')
+    settings, problems = load_settings(path)
+    assert settings.speak_marks is False
+    assert problems == [
+        f"{path}: speak_marks: expected true or false, got a string ('yes'); using the default "
+        "false"
+    ]

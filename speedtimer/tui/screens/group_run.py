@@ -93,6 +93,8 @@ class GroupRunScreen(RunScreen):
         Binding("m", "toggle_mute", "Mute", id="mute", show=False),
         Binding("q,escape", "abort", "End", id="abort"),
         Binding("v", "toggle_voice", "Voice", id="voice", show=False),
+        # V (shift+v): no athlete can have it (v is reserved, and so is its capital)
+        Binding("V", "toggle_speak_marks", "Say marks", id="speak_marks", show=False),
         Binding("tab", "pad(True)", "Buttons", id="group_pad", show=False),
         Binding("tab", "pad(False)", "Table", id="group_table", show=False),
     ]
@@ -407,6 +409,34 @@ class GroupRunScreen(RunScreen):
 
     def action_undo(self) -> None:
         self._after(self.session.undo())
+
+    MARKS_STATUS = "Marks are spoken (V: stop)"
+    MARKS_NO_VOICE = "Marks are spoken when the voice is on (v)"
+
+    def on_mount(self) -> None:
+        # Textual runs RunScreen.on_mount after this one (handlers walk the classes)
+        self._marks_status()
+
+    def action_toggle_speak_marks(self) -> None:
+        """Say each mark ("Ana 71") or stop, for this session and the next while the app runs."""
+        on = not self.session.marks.on
+        self.session.set_speak_marks(on)
+        if hasattr(self.app, "speak_marks"):
+            self.app.speak_marks = on
+        self.notify("Marks spoken" if on else "Marks not spoken", timeout=2)
+        self._marks_status()
+        self._schedule()
+
+    def action_toggle_voice(self) -> None:
+        super().action_toggle_voice()
+        self._marks_status()
+
+    def _marks_status(self) -> None:
+        session = self.session
+        text = ""
+        if session.marks.on:
+            text = self.MARKS_STATUS if session.voice_on else self.MARKS_NO_VOICE
+        self.set_status(text, "marks")
 
     def action_out(self) -> None:
         self._out_pending = True

@@ -1,7 +1,8 @@
 """Coach mode's squads in the app: pick a squad, add, rename and remove athletes, set their
-race and key, make a new squad. Each change is checked by the same validator as the files
-(`formats.squad.squad_from_dict`: reserved or duplicate keys, bad races, 30 at most) before the
-file is written (atomically); a refused change says why and leaves the file as it was.
+race, key, group and note, make a new squad. Each change is checked by the same validator as
+the files (`formats.squad.squad_from_dict`: reserved or duplicate keys, bad races, texts too
+long, 30 at most) before the file is written (atomically); a refused change says why and
+leaves the file as it was.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ class SquadsScreen(Screen[None]):
         Binding("r", "rename", "Rename", id="squads_rename"),
         Binding("t", "race", "Race", id="squads_race"),
         Binding("k", "key", "Key", id="squads_key"),
+        Binding("g", "group", "Group", id="squads_group"),
+        Binding("o", "note", "Note", id="squads_note"),
         Binding("d,delete", "remove", "Remove", id="squads_remove"),
     ]
 
@@ -208,6 +211,28 @@ class SquadsScreen(Screen[None]):
             lambda key: self._change(lambda rows: _find(rows, row["name"]).update(key=key)),
             value=row.get("key", ""),
             hint="a digit or a letter the group screen does not use",
+        )
+
+    def action_group(self) -> None:
+        row = self._selected()
+        if row is None:
+            return
+        self._ask(
+            f"{row['name']}'s group (empty: none)",
+            lambda group: self._change(lambda rows: _find(rows, row["name"]).update(group=group)),
+            value=row.get("group", ""),
+            hint='e.g. "A" or "800 m": a training group within the squad',
+        )
+
+    def action_note(self) -> None:
+        row = self._selected()
+        if row is None:
+            return
+        self._ask(
+            f"Note on {row['name']} (empty: none)",
+            lambda note: self._change(lambda rows: _find(rows, row["name"]).update(note=note)),
+            value=row.get("note", ""),
+            hint="e.g. back from injury: easy on the last reps",
         )
 
     def action_remove(self) -> None:
