@@ -420,3 +420,35 @@ async def test_on_a_timed_step_a_tap_takes_a_split(tmp_path):
         await pilot.pause()
         assert "split 0:42.5" in str(screen.query_one(button(screen, "Ana")).render())
         assert "on track" in str(screen.query_one(button(screen, "Ben")).render())
+
+
+ONE_REP = """
+name = "One 400"
+countdown = 0
+[[steps]]
+kind = "work"
+until = "lap"
+distance_m = 400
+"""
+
+
+async def test_a_burst_of_taps_that_ends_the_session_loses_nothing_and_adds_nothing(tmp_path):
+    """The last athletes in, tapped in one burst with a bounce or two: the taps queued behind
+    the one that ended the session reach a screen that is gone, and change nothing."""
+    from speedtimer.tui.screens.group_summary import GroupSummaryScreen
+
+    clock = FakeClock()
+    app = build(tmp_path, 3, clock)
+    app.start_preset = parse_preset(ONE_REP)
+    async with app.run_test(size=PHONE) as pilot:
+        screen = await pad_on(pilot)
+        clock.advance(80.0)
+        taps = [0, 0, 1, 2, 2, 1, 0]  # Ana bounces; Cy's tap ends the session; more follow
+        for i in taps:
+            b = screen.query_one(f"#pad-athlete-{i}", PadButton)
+            b.post_message(events.MouseDown(b, 2, 1, 0, 0, 1, False, False, False))
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, GroupSummaryScreen)
+        group = screen.session.group
+        assert [group.rep(n, 0).splits for n in ("Ana", "Ben", "Cy")] == [(80.0,)] * 3
