@@ -4,7 +4,8 @@ Served to a phone held sideways (`speedtimer serve`), the group table's one-line
 single terminal cell tall: measured in Chromium on an 800x360 to 844x390 landscape phone
 viewport, textual-serve gives 88x17 to 93x18 cells of 9 x 21 CSS px, so a row is 21 px where
 a thumb wants 44 (Apple's 44 pt, Google's 48 dp). Here each target is BUTTON_H = 3 rows
-(63 px) tall and at least MIN_BUTTON_W = 15 columns (135 px) wide.
+(63 px) tall; an athlete's is at least MIN_BUTTON_W = 15 columns (135 px) wide, a control
+CONTROLS_W - 1 = 13 (117 px).
 
 A tap acts on the press (mouse down, which xterm.js sends the moment a finger lands), stamped
 with the event's own time, and goes to the screen as a `PadPressed` message: the screen marks
