@@ -4,6 +4,8 @@ with those athletes; bursts of keys land where they were meant; broken squad fil
 
 from __future__ import annotations
 
+from textual.widgets import SelectionList
+
 from speedtimer.tui.modals.squad_pick import SquadPicker
 from speedtimer.tui.screens.group_run import GroupRunScreen
 from tests.helpers_app import notices, preset_paths, quiet_app
@@ -150,8 +152,14 @@ async def test_a_group_starts_by_taps_alone(tmp_path, clock):
         await pilot.click("#squads", offset=(4, 2))  # the second squad (under a border): Tuesday
         await pilot.pause()
         assert picker.squad is not None and picker.squad.name == "Tuesday"
+        athletes = picker.query_one("#athletes", SelectionList)
+        for _ in range(10):  # laid out once it is shown (a busy machine takes a frame more)
+            if athletes.region.height:
+                break
+            await pilot.pause()
         await pilot.click("#athletes", offset=(6, 2))  # Ben is not here today
         await pilot.pause()
+        assert sorted(athletes.selected) == [0, 2]
         footer = picker.query_one("Footer")
         start = next(k for k in footer.query("FooterKey") if "Start" in str(k.render()))
         await pilot.click(start)
