@@ -6,6 +6,10 @@ the key event's own time (how long it waited in the queue is taken off), so a bu
 makes a split longer. `enter`/`l` mark without a name (for a bunch crossing together), `u`
 undoes, `x` then a key takes an athlete out, `n` ends the rep for everyone still out.
 
+Served to a browser (a phone as the coach's remote) the athletes are thumb-sized buttons
+instead (widgets/athlete_pad.py), with Mark, Undo, End rep and Out beside them; a tap goes
+through the same methods as the keys. `tab` switches between the table and the buttons.
+
 Rows shrink to one line each when space is short (80x24 with 12 athletes), and what does not
 fit is counted in a last line rather than cut off silently.
 """
@@ -30,10 +34,19 @@ from speedtimer.group_session import GroupShell, Runner
 from speedtimer.tui import textual_patches
 from speedtimer.tui.screens.group_summary import GroupSummaryScreen, delta_text, split_text
 from speedtimer.tui.screens.run import RunScreen, StepProgress
+from speedtimer.tui.widgets.athlete_pad import (
+    AthletePad,
+    PadControls,
+    PadPressed,
+    pad_states,
+)
+from speedtimer.tui.widgets.athlete_pad import fits as pad_fits
 from speedtimer.tui.widgets.big_time import BigTime
 from speedtimer.tui.widgets.footer import QuietFooter
 
 SPARK = "▁▂▃▄▅▆▇█"
+DOUBLE_TAP_S = 0.6  # a second tap this soon on one of DOUBLE_TAP_ONCE is the same tap
+DOUBLE_TAP_ONCE = ("skip", "out", "page")
 TREND_REPS = 6
 
 
@@ -86,6 +99,8 @@ class GroupRunScreen(RunScreen):
         Binding("v", "toggle_voice", "Voice", id="voice", show=False),
         # V (shift+v): no athlete can have it (v is reserved, and so is its capital)
         Binding("V", "toggle_speak_marks", "Say marks", id="speak_marks", show=False),
+        Binding("tab", "pad(True)", "Buttons", id="group_pad", show=False),
+        Binding("tab", "pad(False)", "Table", id="group_table", show=False),
     ]
 
     DEFAULT_CSS = """
@@ -100,6 +115,10 @@ class GroupRunScreen(RunScreen):
     GroupRunScreen #info { height: auto; }
     GroupRunScreen #splits { display: none; }
     GroupRunScreen.rows-compact #info { display: none; }
+    GroupRunScreen #pad, GroupRunScreen #pad-controls { display: none; }
+    GroupRunScreen.pad #pad, GroupRunScreen.pad #pad-controls { display: block; }
+    GroupRunScreen.pad #athletes, GroupRunScreen.pad #overflow { display: none; }
+    GroupRunScreen.pad #info { display: none; }
     """
 
     session: GroupShell
@@ -111,6 +130,9 @@ class GroupRunScreen(RunScreen):
         self._rows: list[tuple] = []
         self._columns: dict[str | None, tuple] = {}
         self._could_undo: bool | None = None
+        self._pad_wanted: bool | None = None  # None: buttons when served to a browser
+        self._pad_on = False  # wanted, and the terminal has room for them
+        self._pad_last: dict[str, float] = {}  # control -> when it was last tapped
 
     def compose(self) -> ComposeResult:
         with Vertical(id="band"):
@@ -135,6 +157,8 @@ class GroupRunScreen(RunScreen):
             yield Static("", markup=False, id="splits")
             yield Static("", markup=False, id="status")
         yield QuietFooter()
+        yield AthletePad([(r.key, r.name) for r in self.session.runners], id="pad")
+        yield PadControls(id="pad-controls")
 
     # --- layout ------------------------------------------------------------------------------
 
@@ -145,6 +169,13 @@ class GroupRunScreen(RunScreen):
         last one that fits are counted in a final "+N more" line.
         """
         super()._apply_size()
+        if self._pad_wanted is None:
+            self._pad_wanted = self.app.is_web
+        self._pad_on = self._pad_wanted and pad_fits(self.app.size)
+        self.set_class(self._pad_on, "pad")
+        if self._pad_on:
+            self.query_one("#band").styles.height = self.query_one(AthletePad).fit(self.app.size)
+            return
         height = self.app.size.height
         count = len(self.session.runners)
         fixed = 1 + 1 + 1  # table header, unassigned strip, footer
@@ -193,7 +224,13 @@ class GroupRunScreen(RunScreen):
         label = step.title
         if step.distance_m and f"{step.distance_m:g}" not in label:
             label += f" {step.distance_m:g} m"
-        if step.kind == "work":
+        if step.kind == "work" and self._pad_on:
+            label += (
+                "  · tap an athlete at the finish, Mark for a bunch"
+                if step.is_open
+                else "  · on the clock: tap an athlete for a split"
+            )
+        elif step.kind == "work":
             label += (
                 "  · athletes' keys mark the finish, enter marks a bunch"
                 if step.is_open
@@ -208,14 +245,68 @@ class GroupRunScreen(RunScreen):
         group = session.group
         queue = group.queue
         if self._out_pending:  # said first: the next athlete key means out, not a finish
-            self._set("queue", "Out: press the key of the athlete who stops (escape: cancel)")
+            self._set(
+                "queue",
+                "Out: tap the athlete who stops (Cancel out: cancel)"
+                if self._pad_on
+                else "Out: press the key of the athlete who stops (escape: cancel)",
+            )
         elif queue:
             marks = "  ".join(format_clock(m.offset_s, tenths=True) for m in queue[:8])
             more = f" +{len(queue) - 8}" if len(queue) > 8 else ""
-            self._set("queue", f"Unassigned: {marks}{more}  ← press an athlete's key")
+            who = "tap an athlete" if self._pad_on else "press an athlete's key"
+            self._set("queue", f"Unassigned: {marks}{more}  ← {who}")
         else:
             self._set("queue", "")
-        self._draw_rows(now)
+        if self._pad_on:
+            self._draw_pad(now)
+        else:
+            self._draw_rows(now)
+
+    def _draw_pad(self, now: float) -> None:
+        """The buttons that changed, and the controls as usable now (grey when not)."""
+        pad = self.query_one(AthletePad)
+        pad.show(pad_states(self.session, now))
+        enabled = {a: self.check_action(a, ()) is True for a in ("lap", "undo", "skip", "out")}
+        step = self.session.timer.current
+        kind = step.kind if step is not None else ""
+        enabled["lap"] &= kind == "work"  # a mark in a rest is ignored: say so
+        page = pad.page_text() if pad.pages > 1 else ""
+        self.query_one(PadControls).show(
+            enabled, len(self.session.group.queue), self._out_pending, page, kind
+        )
+
+    def action_pad(self, on: bool) -> None:
+        """tab: the athletes as buttons (a touch screen) or as the table (a keyboard)."""
+        self._pad_wanted = bool(on)
+        self._apply_size()
+        self.refresh_display()
+        self.refresh_bindings()
+
+    def on_pad_pressed(self, message: PadPressed) -> None:
+        """A tap: the same methods as the athlete's key and the screen's keys, stamped alike.
+
+        A finger that taps End rep, Out or More twice in a moment meant it once: the second
+        tap would end the rest, cancel the out, turn the page back."""
+        message.stop()
+        action = message.action
+        if action in DOUBLE_TAP_ONCE:
+            now = self.session.now()
+            last = self._pad_last.get(action)
+            self._pad_last[action] = now
+            if last is not None and now - last < DOUBLE_TAP_S:
+                return
+        if action == "athlete":
+            self._athlete(message.key, self._lag(message.pressed_at))
+        elif action == "page":
+            self.query_one(AthletePad).next_page()
+            self.refresh_display()
+        elif action == "out" and self._out_pending:
+            self._out_pending = False
+            self.refresh_display()
+        elif self.check_action(action, ()) is True:
+            self._key_time = message.pressed_at
+            getattr(self, f"action_{action}")()
 
     def _visible_rows(self) -> int:
         return getattr(self, "_fits", len(self.session.runners))
@@ -364,6 +455,8 @@ class GroupRunScreen(RunScreen):
             return not timer.done
         if action == "back":
             return False  # a rep with marks is not restarted; undo takes a mark back
+        if action == "pad":
+            return bool(parameters[0]) != self._pad_on and pad_fits(self.app.size)
         return super().check_action(action, parameters)
 
     def action_lap(self) -> None:
@@ -424,17 +517,33 @@ class GroupRunScreen(RunScreen):
         if char in self.session.by_key and len(char) == 1:
             event.stop()
             event.prevent_default()
-            if self._out_pending:
-                self._out_pending = False
-                self._after(self.session.out(char))
-            else:
-                self._after(self.session.athlete_key(char, self._lag(event.time)))
+            self._athlete(char, self._lag(event.time))
             return
         if self._out_pending and event.key == "escape":
             event.stop()
             event.prevent_default()
             self._out_pending = False
             self.refresh_display()
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        """A click on an athlete's row of the table (a tap, through a browser) marks them as
+        their key does; the buttons of the touch layout stop their own presses."""
+        if self._pad_on:
+            return
+        offset = event.get_content_offset(self.query_one("#athletes"))
+        if offset is None:
+            return
+        row = offset.y - 1  # the header line
+        if 0 <= row < min(self._visible_rows(), len(self.session.runners)):
+            self._athlete(self.session.runners[row].key, self._lag(event.time))
+
+    def _athlete(self, key: str, lag: float) -> None:
+        """An athlete's key or button: their finish (or split), or out after `x`."""
+        if self._out_pending:
+            self._out_pending = False
+            self._after(self.session.out(key))
+        else:
+            self._after(self.session.athlete_key(key, lag))
 
     def _finish(self) -> None:
         if self._ended:
