@@ -166,7 +166,7 @@ async def test_a_served_app_opens_with_the_buttons_and_tab_brings_the_table(tmp_
         await pilot.press("tab")
         await pilot.pause()
         assert not screen.has_class("pad") and screen.query_one("#athletes").display
-        assert "Ana" in str(screen.query_one("#athletes").render())
+        assert "Ana" in str(screen.query_one("#athletes-names").render())
         assert "athletes' keys mark the finish" in str(screen.query_one("#step-label").render())
         await pilot.press("tab")
         await pilot.pause()
