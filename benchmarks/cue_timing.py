@@ -6,10 +6,11 @@ The real app runs a generated preset in tmux with the real clock. ALSA's default
 CLOCK_REALTIME the moment its stdin first receives samples, and the stream's byte count, which
 tells which cue it was (each WAV has its own length).
 
-Due times: the session's start (`sessions.started_at` in the history DB, the wall clock when
-the timer started) plus each cue's offset in the preset (get-ready 1 s, then the steps'
-durations; pips at end-2 and end-1). The offsets come from replaying the pure timer with a fake
-clock and are checked against the plain sum of the step durations.
+Due times: the timer's start (`sessions.started_at` in the history DB, the wall clock when
+the first step started, less the get-ready of 1 s) plus each cue's offset in the preset
+(get-ready 1 s, then the steps' durations; pips at end-2 and end-1). The offsets come from
+replaying the pure timer with a fake clock and are checked against the plain sum of the step
+durations.
 
 Two baselines run at the same time: a `time.sleep(1)` loop and a minimal Textual app counting
 `set_interval(1)` ticks; they record time.monotonic() at each cue (no audio path at all, which
@@ -345,7 +346,9 @@ def _measure(
             step_rows = c.execute(
                 "SELECT started_at FROM steps WHERE session_id = ? ORDER BY rowid", (sid,)
             ).fetchall()
-        t0 = parse_iso(started_at)
+        # The history starts with the first step (a session ended in its get-ready is not one),
+        # so the timer started the get-ready earlier: the plan's offsets count from there.
+        t0 = parse_iso(started_at) - edges[0]
         # The DB's own step starts (the app's schedule) against the plan.
         db_sched_err = [
             abs(parse_iso(s) - (t0 + edges[i])) * 1000 for i, (s,) in enumerate(step_rows)

@@ -131,6 +131,9 @@ class GroupSession:
         self._undo: list[_Undo] = []
         self._step_started: dict[int, float] = {}  # step index -> when it (last) began
         self._cycle_start: float | None = None
+        # Counts the operations that may have changed what is shown (a screen redraws the
+        # athletes' results only when it moved); never restored by undo, only ever grows.
+        self.revision = 0
 
     # --- shared clock ------------------------------------------------------------------------
 
@@ -156,6 +159,7 @@ class GroupSession:
 
     def mark(self, now: float) -> list[Event | GroupEvent]:
         """An unassigned mark now (`enter`/`l`): the next athlete key takes the oldest one."""
+        self.revision += 1
         events: list[Event | GroupEvent] = list(self._after(self.timer.tick(now)))
         step = self._work_step()
         if step is None:
@@ -170,6 +174,7 @@ class GroupSession:
 
     def athlete_key(self, athlete: str, now: float) -> list[Event | GroupEvent]:
         """The athlete's key: take the oldest waiting mark, else mark this athlete now."""
+        self.revision += 1
         self._check(athlete)
         events: list[Event | GroupEvent] = list(self._after(self.timer.tick(now)))
         if self._is_out(athlete, self._current_index()):
@@ -222,6 +227,7 @@ class GroupSession:
 
     def out(self, athlete: str, now: float) -> list[Event | GroupEvent]:
         """`x` + key: the athlete is out of the rest of the session (this rep, if not yet in)."""
+        self.revision += 1
         self._check(athlete)
         events: list[Event | GroupEvent] = list(self._after(self.timer.tick(now)))
         if athlete in self._data.out or self.timer.done:
@@ -243,6 +249,7 @@ class GroupSession:
 
     def undo(self, now: float) -> list[Event | GroupEvent]:
         """Take back the last mark, assignment or out; reopen a rep its assignment ended."""
+        self.revision += 1
         events: list[Event | GroupEvent] = list(self._after(self.timer.tick(now)))
         if not self._undo:
             return [*events, GroupEvent(GroupKind.IGNORED, now, reason="nothing to undo")]
@@ -403,6 +410,8 @@ class GroupSession:
     def _after(self, events: list[Event]) -> list[Event | GroupEvent]:
         """Note step starts; cut a send-off block's rest to what is left of its cycle."""
         out: list[Event | GroupEvent] = []
+        if events:
+            self.revision += 1
         for ev in events:
             out.append(ev)
             if ev.kind is EventKind.STEP_STARTED and ev.index is not None:

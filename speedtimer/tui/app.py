@@ -32,20 +32,15 @@ from speedtimer.config.settings import (
 )
 from speedtimer.core.paces import Race
 from speedtimer.core.preset import Preset
-from speedtimer.core.targets import (
-    StartChoice,
-    choice_problem,
-    has_symbolic_targets,
-    session_preset,
-)
 from speedtimer.formats.catalog import Catalog
-from speedtimer.machine_sleep import KeepAwake, SleepWatch
 from speedtimer.tui import textual_patches
 from speedtimer.tui.screens.menu import MenuScreen
 from speedtimer.tui.textual_patches.key_order import OrderedKeys
 
 if TYPE_CHECKING:  # the run screen, session and sound come after the menu's first frame
+    from speedtimer.core.targets import StartChoice
     from speedtimer.formats.squad import Squad
+    from speedtimer.machine_sleep import SleepWatch
     from speedtimer.sound.audio import Audio
     from speedtimer.sound.voice import Voice
     from speedtimer.tui.screens.group_run import GroupRunScreen
@@ -53,6 +48,7 @@ if TYPE_CHECKING:  # the run screen, session and sound come after the menu's fir
 
 log = logging.getLogger("speedtimer")
 RACE_KEY = "ctrl+t"  # the menu's key for the runner's race (MenuScreen's binding "race")
+FIRST_LISTING_WAIT_S = 1.0  # the menu's first list is late (a huge folder): start anyway
 EXIT_FLUSH_S = 3.0  # at most this long at exit for history writes; the rest go to a file
 textual_patches.install()
 
@@ -122,6 +118,7 @@ class SpeedTimerApp(OrderedKeys):  # keys of a burst go where the focus moved (k
         self._sound_told = False  # the sound problem is said once per app run
         self._held: list[tuple[str, str, str, float]] = []  # notices waiting for a session's end
         self._cue_problems_told: set[str] = set()  # sound file problems in that notice
+        self._first_frame_done = False  # the work that waits for the menu's first list
         self._apply_theme_and_keys()
 
     def get_driver_class(self) -> type:
@@ -154,24 +151,42 @@ class SpeedTimerApp(OrderedKeys):  # keys of a burst go where the focus moved (k
 
     # --- start-up --------------------------------------------------------------------------
 
+    def get_default_screen(self) -> MenuScreen:
+        """The menu is the bottom of the screen stack: the first frame draws it (no empty
+        default screen drawn first and then covered)."""
+        return MenuScreen(self.catalog, load=True)
+
     def on_mount(self) -> None:
         self._own_thread = threading.get_ident()  # where problems from other threads go
         # The menu reads the preset folders itself, after its first frame and then on a
         # worker thread, so hundreds of large files never keep it from showing.
-        self.push_screen(MenuScreen(self.catalog, load=True))
         if self.start_preset is not None and self.start_squad is not None:
             self.start_group_session(self.start_preset, self.start_squad, self.start_choice)
         elif self.start_preset is not None:
             self.start_session(self.start_preset, self.start_choice)
         self._report_settings_problems()
         self._install_signal_handlers()
-        # Start the sound player (a separate process that preloads every cue) after the first
-        # frame, so it costs the menu nothing and the first cue nothing either.
-        self.call_after_refresh(lambda: self.audio)
+        if self.start_preset is not None:
+            self.call_after_refresh(self._after_first_frame)
+        else:  # after the menu's first frame that lists presets (see `presets_listed`)
+            self.set_timer(FIRST_LISTING_WAIT_S, self._after_first_frame)
+
+    def presets_listed(self) -> None:
+        """The menu has drawn its first list of presets: what waited for it may start."""
+        self.call_after_refresh(self._after_first_frame)
+
+    def _after_first_frame(self) -> None:
+        """Start the sound player (a separate process that preloads every cue), tidy the
+        history and write a first run's settings file: after the first frame that lists the
+        presets, so they cost the menu nothing, and the first cue nothing either."""
+        if self._first_frame_done:
+            return
+        self._first_frame_done = True
+        self.audio  # noqa: B018 (starts the player)
         if self.record_history:
-            self.call_after_refresh(self._tidy_history)
+            self._tidy_history()
         if self._write_settings_file:
-            self.call_after_refresh(self._create_settings_file)
+            self._create_settings_file()
 
     def on_app_focus(self) -> None:
         """Back from another window: preset files may have changed meanwhile."""
@@ -390,6 +405,8 @@ class SpeedTimerApp(OrderedKeys):  # keys of a burst go where the focus moved (k
     # --- actions ---------------------------------------------------------------------------
 
     def start_session(self, preset: Preset, choice: StartChoice | None = None) -> RunScreen:
+        from speedtimer.core.targets import choice_problem, has_symbolic_targets, session_preset
+        from speedtimer.machine_sleep import KeepAwake
         from speedtimer.session import Session
         from speedtimer.tui.screens.run import RunScreen
 
@@ -434,7 +451,9 @@ class SpeedTimerApp(OrderedKeys):  # keys of a burst go where the focus moved (k
     ) -> GroupRunScreen:
         """Coach mode: the preset with the squad's athletes (today's), each on their own key
         and targets; each athlete's session saved in the history, linked by a group id."""
+        from speedtimer.core.targets import session_preset
         from speedtimer.group_session import GroupShell, runners_for
+        from speedtimer.machine_sleep import KeepAwake
         from speedtimer.tui.screens.group_run import GroupRunScreen
 
         preset, _ = session_preset(preset, None, choice)  # absolute targets; races per athlete
@@ -465,6 +484,8 @@ class SpeedTimerApp(OrderedKeys):  # keys of a burst go where the focus moved (k
         return screen
 
     def _sleep_watch(self) -> SleepWatch | None:
+        from speedtimer.machine_sleep import SleepWatch
+
         if self.sleep_clock is None and self.clock is not time.monotonic:
             return None  # a test's clock: its sleeps are simulated with a sleep clock
         return SleepWatch(self.clock, self.sleep_clock)

@@ -273,4 +273,39 @@ async def test_a_running_rep_repaints_rows_without_laying_out_the_screen(tmp_pat
             screen.refresh_display()
             await pilot.pause()
         assert layouts == [], layouts
-        assert "0:25" in str(screen.query_one("#athletes").render())
+        assert "0:25" in str(screen.query_one("#athletes-times").render())
+
+
+async def test_a_running_rep_draws_only_the_times_again(tmp_path, monkeypatch):
+    """Each second only the column of running times is drawn again: the names, the last
+    results, targets, deltas and trends change with marks, not with the clock (their rows are
+    not even worked out again then)."""
+    from textual.widgets import Static
+
+    clock = FakeClock()
+    app = build(tmp_path, 12, clock)
+    updated: list[str] = []
+    update = Static.update
+
+    def counted(self, *args, **kw):
+        updated.append(str(self.id))
+        return update(self, *args, **kw)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        await _keys(pilot, clock, (5.0, "1"))
+        rows = screen._row
+        worked_out: list[str] = []
+        monkeypatch.setattr(screen, "_row", lambda r, *a: worked_out.append(r.name) or rows(r, *a))
+        monkeypatch.setattr(Static, "update", counted)
+        for _ in range(10):
+            clock.advance(1.0)
+            screen.refresh_display()
+            await pilot.pause()
+        athletes = [u for u in updated if u.startswith("athletes")]
+        assert athletes == ["athletes-times"] * 10
+        assert worked_out == []
+        await _keys(pilot, clock, (0.5, "2"))  # a mark: Runner 1's row says so
+        assert "athletes-rest" in updated[-3:] or "athletes-times" in updated[-3:]
+        assert len(worked_out) == 12

@@ -4,6 +4,8 @@ with those athletes; bursts of keys land where they were meant; broken squad fil
 
 from __future__ import annotations
 
+from textual.widgets import SelectionList
+
 from speedtimer.tui.modals.squad_pick import SquadPicker
 from speedtimer.tui.screens.group_run import GroupRunScreen
 from tests.helpers_app import notices, preset_paths, quiet_app
@@ -132,3 +134,35 @@ async def test_names_that_look_like_markup_are_shown_as_written(tmp_path, clock)
         await pilot.pause()
         shown = screen_text(app)
         assert "[b]Sq[/b] [red" in shown and "[@click=app.quit]" in shown
+
+
+async def test_a_group_starts_by_taps_alone(tmp_path, clock):
+    """A phone without a keyboard: a tap on the squad, a tap on the absent athlete, a tap on
+    the footer's Start."""
+    paths = with_squads(tmp_path, ("tuesday.toml", TUESDAY), ("sprint.toml", SPRINTERS))
+    app = quiet_app(paths, clock, get_ready_s=0, record_history=False)
+    async with app.run_test(size=(88, 17)) as pilot:
+        await pilot.pause()
+        await pilot.press(*"squadonly")
+        await pilot.pause()
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, SquadPicker)
+        await pilot.click("#squads", offset=(4, 2))  # the second squad (under a border): Tuesday
+        await pilot.pause()
+        assert picker.squad is not None and picker.squad.name == "Tuesday"
+        athletes = picker.query_one("#athletes", SelectionList)
+        for _ in range(10):  # laid out once it is shown (a busy machine takes a frame more)
+            if athletes.region.height:
+                break
+            await pilot.pause()
+        await pilot.click("#athletes", offset=(6, 2))  # Ben is not here today
+        await pilot.pause()
+        assert sorted(athletes.selected) == [0, 2]
+        footer = picker.query_one("Footer")
+        start = next(k for k in footer.query("FooterKey") if "Start" in str(k.render()))
+        await pilot.click(start)
+        await pilot.pause()
+        assert isinstance(app.screen, GroupRunScreen)
+        assert [r.name for r in app.screen.session.runners] == ["Ana", "Cy"]

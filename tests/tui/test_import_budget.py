@@ -24,6 +24,7 @@ from tests.conftest import REPO
 # Not needed to show the menu: each comes when a screen, a command or a session first wants it.
 LATER = {
     "sqlite3": "the history database (opened after the first frame)",
+    "hashlib": "a file's digest (the editor asks whether another program changed it): 4 ms",
     "tomli_w": "writing TOML (saving a preset, the settings file of a first run)",
     "fit_tool": "FIT export",
     "aiohttp": "speedtimer serve",
@@ -46,6 +47,8 @@ LATER = {
     "speedtimer.tui.screens.history": "the history screen",
     "speedtimer.tui.screens.history_detail": "a session's detail",
     "speedtimer.core.group": "coach mode",
+    "speedtimer.machine_sleep": "the sleep watch and keep-awake of a session",
+    "speedtimer.tui.modals.confirm": "a question (delete, quit during a session)",
     "speedtimer.group_session": "coach mode",
     "speedtimer.formats.squad": "squads",
     "speedtimer.tui.screens.group_run": "coach mode's run screen",

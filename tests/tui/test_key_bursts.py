@@ -172,3 +172,26 @@ async def test_menu_filter_burst_then_down_and_enter(tmp_path, clock):
         assert app.screen.session.preset.name == "Burst 2"
         menu = next(s for s in app.screen_stack if isinstance(s, MenuScreen))
         assert menu.query_one("#filter", Input).value == "burstonly"
+
+
+@tried(
+    "Keyboard",
+    "keys in one burst the moment the app starts (a paste, a script, tmux): the preset's name "
+    "and Enter",
+    "none was lost before the menu was mounted: the whole name reached the filter and the "
+    "session started",
+)
+async def test_keys_typed_at_start_up_reach_the_menu(tmp_path, clock):
+    paths = paths_with_presets(tmp_path)
+    app = quiet_app(paths, clock, get_ready_s=0)
+    seen = {}
+
+    async def at_start(pilot):  # runs when the app is ready, before the menu's first frame
+        for event in key_events("burst 1", "enter"):
+            app.post_message(event)
+        await wait_until(pilot, lambda: isinstance(app.screen, RunScreen))
+        seen["filter"] = app.screen_stack[0].query_one("#filter", Input).value
+        app.exit()
+
+    await app.run_async(headless=True, size=(100, 30), auto_pilot=at_start)
+    assert seen == {"filter": "burst 1"}

@@ -88,3 +88,36 @@ async def test_quit_while_presets_are_loading(tmp_path, clock):
         await pilot.pause()
     assert big_ones(app) < BIG_FILES
     assert time.monotonic() - started < 5  # generous: one file's read at most, on a busy box
+
+
+async def test_the_menu_looks_at_the_folders_only_while_in_front(tmp_path, clock, monkeypatch):
+    """Below a running session (which hides it all) the menu does not stat every preset file
+    each POLL_S; back in front it does, and finds a file added meanwhile."""
+    from speedtimer.tui.screens import menu as menu_module
+    from speedtimer.tui.screens.run import RunScreen
+    from tests.helpers_app import start_preset
+    from tests.tui.test_app import SHORT
+
+    folder = tmp_path / "presets"
+    folder.mkdir()
+    (folder / "short.toml").write_text(SHORT)
+    paths = Paths(
+        config_dir=tmp_path / "config", data_dir=tmp_path / "data", extra_presets_dirs=(folder,)
+    )
+    app = quiet_app(paths, clock)
+    looked: list[int] = []
+    files = menu_module.preset_files
+    monkeypatch.setattr(menu_module, "preset_files", lambda f: looked.append(1) or files(f))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        menu = app.screen
+        assert isinstance(menu, MenuScreen)
+        looked.clear()
+        menu.check_files()
+        assert looked == [1]
+        await start_preset(app, pilot, "testonly")
+        assert isinstance(app.screen, RunScreen)
+        looked.clear()
+        menu.check_files()  # what the POLL_S interval calls
+        menu.check_files()
+        assert looked == []

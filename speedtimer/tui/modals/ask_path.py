@@ -21,6 +21,8 @@ PATH_MAX = 4096
 class AskPathScreen(ModalScreen[Path | None]):
     """Returns the path typed (expanded), or None when cancelled."""
 
+    CSS_PATH = Path(__file__).with_name("dialogs.tcss")  # read when one first opens, not at start
+
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="ask_path_cancel")]
 
     def __init__(self, question: str, *, placeholder: str = "~/Downloads/watch.fit") -> None:

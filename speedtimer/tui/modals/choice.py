@@ -7,6 +7,7 @@ has focus at first, give the answer that loses nothing, so a stray key never thr
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from textual import events
 from textual.app import ComposeResult
@@ -26,6 +27,8 @@ class Choice:
 
 class ChoiceScreen(ModalScreen[str | None]):
     """Returns the chosen answer's value; escape gives `safe` (the value that changes nothing)."""
+
+    CSS_PATH = Path(__file__).with_name("dialogs.tcss")  # read when one first opens, not at start
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="choice_cancel")]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -11,6 +13,8 @@ from textual.widgets import Button, Static
 
 class ConfirmScreen(ModalScreen[bool]):
     """Returns True only for the `y` key or the danger button; every other way out is False."""
+
+    CSS_PATH = Path(__file__).with_name("dialogs.tcss")  # read when one first opens, not at start
 
     BINDINGS = [
         Binding("y", "answer(True)", "Yes", id="confirm_yes"),

@@ -4,7 +4,7 @@ The timer runs on while the runner decides (a rep can go by), so the question mu
 what it is about: the phase and the clock stay in view, in their colours, above a short box
 that takes the lines of the next step, the progress and the footer. The answers are the
 confirmation's own (`y` or the red button ends; anything else keeps going). Its looks are in
-app.tcss, beside the confirmation's (whose rules would win over a DEFAULT_CSS here).
+dialogs.tcss, beside the confirmation's (whose rules would win over a DEFAULT_CSS here).
 """
 
 from __future__ import annotations

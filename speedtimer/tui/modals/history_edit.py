@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -24,6 +26,8 @@ def parse_rpe(text: str) -> int | None | str:
 
 class EditFeedbackScreen(ModalScreen[tuple[int | None, str] | None]):
     """Returns (rpe, note) when saved, None when cancelled."""
+
+    CSS_PATH = Path(__file__).with_name("dialogs.tcss")  # read when one first opens, not at start
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="history_edit_save", priority=True),

@@ -3,6 +3,8 @@
 Opened from the menu (a key and the palette) on the highlighted preset. With several squads the
 coach first picks one (enter); then the athletes are listed ticked, space unticks whoever is
 missing, enter starts the group run with those ticked. Escape goes back a stage, then closes.
+Without a keyboard (a phone, served): a tap on a squad picks it, a tap on an athlete ticks or
+unticks them, and the footer's Start and Back are taps too.
 Squad files that cannot be read are named with their problem, never hidden.
 """
 
@@ -19,6 +21,7 @@ from textual.widgets import OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
 
 from speedtimer.formats.squad import Squad
+from speedtimer.tui.widgets.footer import QuietFooter
 
 
 class SquadPicker(ModalScreen[Squad | None]):
@@ -59,6 +62,7 @@ class SquadPicker(ModalScreen[Squad | None]):
             )
             yield SelectionList[int](id="athletes")
             yield Static("", markup=False, id="squad-hint")
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         if self.squad is not None:
@@ -98,6 +102,11 @@ class SquadPicker(ModalScreen[Squad | None]):
         )
         back = "back" if len(self.squads) > 1 else "cancel"
         self._hint(f"space: tick or untick · enter: start · escape: {back}")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        """A click (a tap) on a squad picks it, as enter does."""
+        event.stop()
+        self.action_go()
 
     def action_go(self) -> None:
         if self.squad is None:

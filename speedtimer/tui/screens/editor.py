@@ -76,6 +76,8 @@ SHORT_HEIGHT = 16  # below this the outline line is left out
 class EditorScreen(Screen[Path | None]):
     """Dismissed with the saved file, or None when left without saving."""
 
+    CSS_PATH = Path(__file__).with_name("editor.tcss")  # read when one first opens, not at start
+
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="editor_save", priority=True),
         Binding("escape", "back", "Back", id="editor_back"),

@@ -195,6 +195,7 @@ def row_cells(s: SessionSummary, columns: tuple[Column, ...] = COLUMNS) -> list[
 
 
 class HistoryScreen(Screen):
+    CSS_PATH = Path(__file__).with_name("history.tcss")  # read when one first opens, not at start
     BINDINGS = [
         Binding("enter", "open", "Details", id="history_open"),
         Binding("escape", "back", "Back", id="history_back"),

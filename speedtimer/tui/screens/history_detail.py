@@ -285,6 +285,7 @@ class DetailOutcome:
 
 
 class HistoryDetailScreen(Screen[DetailOutcome]):
+    CSS_PATH = Path(__file__).with_name("history.tcss")  # read when one first opens, not at start
     BINDINGS = [
         Binding("escape,q", "back", "Back", id="history_detail_back"),
         Binding("e", "edit", "Edit RPE/note", id="history_detail_edit"),

@@ -12,10 +12,10 @@ what is on disk.
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -30,11 +30,12 @@ from textual.widgets.option_list import Option
 from speedtimer.core.paces import RACE_EXAMPLE, PaceError, Race, parse_race
 from speedtimer.core.preset import CATEGORIES, BrokenPreset, Preset, PresetError
 from speedtimer.core.schedule import totals_text
-from speedtimer.core.targets import CHOICE_EXAMPLE, StartChoice, parse_start_choice
 from speedtimer.core.text import printable
 from speedtimer.formats.catalog import Catalog, load_catalog, preset_folders
 from speedtimer.formats.preset_index import Summary, preset_files, stamp_of
-from speedtimer.tui.modals.confirm import ConfirmScreen
+
+if TYPE_CHECKING:
+    from speedtimer.core.targets import StartChoice
 from speedtimer.tui.widgets.footer import QuietFooter
 
 INDEX_PASS_S = 0.05  # before the first frame: enough for the index, not for reading files
@@ -143,6 +144,7 @@ class MenuScreen(Screen):
         # entries whose targets come from the runner's race, with totals for it: worked out
         # once per file version and race (every key typed in the filter rebuilds the list)
         self._for_race: dict[tuple, Summary] = {}
+        self._listed = False  # presets shown once: the app starts what waited for that
 
     def _resolved(self, entry: Summary) -> Summary:
         """`entry` with its totals for the runner's race (as listed if none comes from it)."""
@@ -168,13 +170,16 @@ class MenuScreen(Screen):
                 yield OptionList(id="preset-list")
             with VerticalScroll(id="menu-right"):
                 yield Static("", markup=False, id="details")
-        yield QuietFooter()  # rebuilt only when its keys change; lets old keys go
+        # rebuilt only when its keys change; lets old keys go; drawn the frame after the list
+        yield QuietFooter(with_first_frame=False)
 
     def on_mount(self) -> None:
         self.query_one("#menu-loading").display = False
         self._apply_size()
         self.rebuild("")
-        self.query_one("#filter", Input).focus()
+        # Now, not with the next message: as the app's first screen, keys typed at once at
+        # start-up (a paste, a script, tmux) come right after this and must reach the filter.
+        self.set_focus(self.query_one("#filter", Input))
         if self._load_on_mount:
             self.reading_files = True
             if not self._read_from_index():
@@ -253,6 +258,11 @@ class MenuScreen(Screen):
             self._show_loading(len(catalog.entries), 0)
         else:
             self.query_one("#menu-loading").display = False
+        if catalog.entries and not self._listed:
+            self._listed = True
+            listed = getattr(self.app, "presets_listed", None)
+            if listed is not None:
+                listed()
 
     def _show_loading(self, done: int, total: int) -> None:
         line = self.query_one("#menu-loading", Static)
@@ -262,7 +272,10 @@ class MenuScreen(Screen):
     def check_files(self) -> None:
         """Read the folders again if a preset file changed, appeared or vanished (a stat per
         file; only the changed files are read)."""
-        if self.reading_files or not self.is_current or not self.is_attached:
+        # Only while in front: a screen just below the top counts as "current" to Textual
+        # even when the one above hides it all (a session), and a stat of every preset file
+        # every POLL_S was a share of what a running session cost.
+        if self.reading_files or not self.is_attached or self.app.screen is not self:
             return
         now = {p: stamp_of(p) for p, _ in preset_files(preset_folders(self.app.paths))}
         known = {e.path: e.stamp for e in self.catalog.entries}
@@ -462,6 +475,7 @@ class MenuScreen(Screen):
         self.app.push_screen(SquadPicker(entry.name, squads, problems), answered)
 
     def action_start_with(self) -> None:
+        from speedtimer.core.targets import CHOICE_EXAMPLE, parse_start_choice
         from speedtimer.tui.modals.text_prompt import TextPrompt
 
         entry = self._fresh()
@@ -560,6 +574,8 @@ class MenuScreen(Screen):
                 timeout=12,
             )
             return
+        from hashlib import sha256  # not needed for the first frame (its OpenSSL costs 4 ms)
+
         draft, lost = draft_from_broken(data)
         screen = EditorScreen(
             draft,
@@ -567,7 +583,7 @@ class MenuScreen(Screen):
             path=path,
             what=f"fixing {path.name}",
             note=broken_note(path, entry.error.message, lost),
-            digest=hashlib.sha256(raw).hexdigest(),  # a change by another program is asked about
+            digest=sha256(raw).hexdigest(),  # a change by another program is asked about
         )
         screen.open_at_problem = True
         screen.note_title = "Broken preset"
@@ -590,6 +606,8 @@ class MenuScreen(Screen):
             return
         path = entry.source
         name = entry.display_name
+
+        from speedtimer.tui.modals.confirm import ConfirmScreen
 
         def answered(yes: bool | None) -> None:
             if not yes:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from pathlib import Path
 
 from rich.cells import cell_len
 from textual import events
@@ -108,6 +109,7 @@ class StepProgress(ProgressBar):
 
 
 class RunScreen(Screen):
+    CSS_PATH = Path(__file__).with_name("run.tcss")  # read when one first opens, not at start
     BINDINGS = [
         Binding("space", "pause", "Pause", id="pause"),
         Binding("space", "resume", "Resume", id="resume"),

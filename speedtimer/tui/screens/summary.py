@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -131,6 +132,7 @@ def splits_content(splits: Splits, width: int) -> Content:
 
 
 class SummaryScreen(Screen):
+    CSS_PATH = Path(__file__).with_name("summary.tcss")  # read when one first opens, not at start
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="save"),
         Binding("escape", "close", "Done", id="close"),

@@ -10,7 +10,8 @@ restriction drops it, or ctrl+s acting before the text before it is in the field
 `OrderedKeys` lets one key at a time through, for every screen at once: the next key waits
 until the previous one and everything it caused are done (messages bubbling up to the screen
 and the app, a focus move, a screen pushed and mounted, callbacks after its refresh), then
-goes to whatever has the focus by then. A key typed alone goes through at once, as before.
+goes to whatever has the focus by then. A key typed alone goes through at once, as before,
+unless the screen is not yet mounted (keys typed at start-up wait for the first screen).
 A screen that never settles (a handler waiting on something) holds the next key at most
 SETTLE_LIMIT_S, then the keys go on, in order: nothing is dropped.
 
@@ -70,6 +71,10 @@ class OrderedKeys(App):
     async def _feed_keys(self) -> None:
         backlog = self._key_backlog
         while backlog and not self._closing:
+            if not self._screen_mounted():
+                # typed at start-up: not before the first screen is mounted and has put the
+                # focus where keys go (the key would find no one to take it)
+                await self._settle()
             event = backlog.popleft()
             try:
                 await super().on_event(event)  # Textual's own: priority bindings, then focus
@@ -77,6 +82,12 @@ class OrderedKeys(App):
                 self._handle_exception(error)
                 return
             await self._settle()
+
+    def _screen_mounted(self) -> bool:
+        try:
+            return self.screen.is_mounted
+        except Exception:  # no screen yet
+            return False
 
     async def _settle(self) -> None:
         """Until no queue of the app or of the screen now on top holds anything, twice in a row."""

@@ -18,13 +18,16 @@ from speedtimer.tui.textual_patches.watchers import forget_closed_watchers
 
 
 class QuietFooter(Footer):
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, with_first_frame: bool = True, **kwargs) -> None:
+        """`with_first_frame`: build the keys with the screen's first frame, not one refresh
+        later: the later rebuild (if any) then falls while the screen waits for its data
+        anyway. False: the frame after (the app's first screen, whose first frame is what
+        a start waits for: the keys cost a third of it)."""
         super().__init__(*args, **kwargs)
         self._shown: tuple | None = None
         self._rebuild_pending = False
-        # Build the keys with the screen's first frame, not one refresh later: the later
-        # rebuild (if any) then falls while the screen waits for its data anyway.
-        self.set_reactive(Footer._bindings_ready, True)
+        if with_first_frame:
+            self.set_reactive(Footer._bindings_ready, True)
 
     def _signature(self) -> tuple:
         keys = tuple(
