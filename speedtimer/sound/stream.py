@@ -44,7 +44,7 @@ OBSERVATIONS = 64  # readings of the delay kept for the median (about 0.6 s)
 DEADBAND_S = 0.001  # the placement follows the device's clock when it is this far off
 MIN_OBSERVATIONS = 3  # before this many, no cue is placed (it waits, then starts at once)
 MAX_AHEAD_S = 2.0  # a device that takes this much more audio than it has played has no clock
-IDLE_CLOSE_S = 45.0  # close the stream after this long with nothing to play: the sink may sleep
+IDLE_CLOSE_S = 120.0  # close the stream after this long with nothing to play: the sink may sleep
 BLOCKED = 0.25  # a write that waited this part of a period for room: the device is playing
 CHECK_S = 1.5  # a stream that has played nothing yet (the check at start-up) closes sooner
 
