@@ -41,7 +41,6 @@ from dataclasses import dataclass
 
 LATENCY_US = 40_000  # the buffer asked for: 40 ms, written in periods of about 10 ms
 OBSERVATIONS = 64  # readings of the delay kept for the median (about 0.6 s)
-DEADBAND_S = 0.001  # the placement follows the device's clock when it is this far off
 MIN_OBSERVATIONS = 3  # before this many, no cue is placed (it waits, then starts at once)
 MAX_AHEAD_S = 2.0  # a device that takes this much more audio than it has played has no clock
 IDLE_CLOSE_S = 120.0  # close the stream after this long with nothing to play: the sink may sleep
@@ -55,17 +54,15 @@ CHECK_S = 1.5  # a stream that has played nothing yet (the check at start-up) cl
 class Timeline:
     """Which frame of the stream is heard when: frame f at `base + f / rate` (monotonic).
 
-    `base` moves only when the readings' median has strayed more than DEADBAND_S from it:
-    between two moves the cues are spaced by exact sample counts, and a device whose clock
-    runs off CLOCK_MONOTONIC is followed in steps of about DEADBAND_S. (Through PulseAudio the
-    readings drift by about 100 ppm against what its null sink plays, 3 ms over 30 s;
-    followed smoothly, that was all in the cues.)
+    `base` is the median of the recent readings: one stalled reading moves nothing, and a
+    device whose clock runs off CLOCK_MONOTONIC is followed as it drifts. (A variant that
+    moved `base` only in steps past 1 ms was measured and dropped: through PulseAudio it
+    turned the same drift into 1.1 ms steps, benchmarks/RESULTS.md.)
     """
 
     def __init__(self, rate: int, keep: int = OBSERVATIONS) -> None:
         self.rate = rate
         self._bases: deque[float] = deque(maxlen=keep)
-        self._anchor: float | None = None
 
     def observe(self, now: float, written: int, delay: int) -> None:
         """At `now`, `written` frames had been written and `delay` of them were not heard yet:
@@ -74,7 +71,6 @@ class Timeline:
 
     def reset(self) -> None:
         self._bases.clear()
-        self._anchor = None
 
     @property
     def ready(self) -> bool:
@@ -82,10 +78,7 @@ class Timeline:
 
     @property
     def base(self) -> float:
-        median = statistics.median(self._bases)
-        if self._anchor is None or abs(median - self._anchor) > DEADBAND_S:
-            self._anchor = median
-        return self._anchor
+        return statistics.median(self._bases)
 
     def frame_for(self, due: float) -> int:
         """The frame heard at `due`."""
