@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+import threading
 import time
 import wave
 from array import array
@@ -23,8 +24,10 @@ from speedtimer.config.paths import sounds_dir
 from speedtimer.sound.audio import ProcessAudio, resolve_cue_files
 from speedtimer.sound.stream import (
     MIN_OBSERVATIONS,
+    AlsaError,
     Mixer,
     Placed,
+    SessionStream,
     Timeline,
     convert,
     mix,
@@ -358,3 +361,33 @@ def test_a_device_clock_that_drifts_is_followed():
         line.observe(0.0, 0, round(0.003 * RATE))
     assert line.base == pytest.approx(0.003, abs=1 / RATE)
     assert line.frame_for(1.0) == round(0.997 * RATE)
+
+
+def test_a_stream_that_fails_hands_back_what_it_had_not_started():
+    """The helper then plays those cues one stream each (worker.check_stream)."""
+    go = threading.Event()
+    closed = []
+
+    class Failing:
+        period_frames, buffer_frames = 441, 1764
+
+        def write(self, samples):
+            go.wait(WAIT_S)
+            raise AlsaError("the server went away")
+
+        def delay(self):
+            return 0
+
+        def close(self, drain):
+            closed.append(drain)
+
+    logs: list[str] = []
+    stream = SessionStream(1, RATE, logs.append, pcm_factory=lambda channels, rate: Failing())
+    assert stream.alive
+    stream.add("pip", _tone(100, 1), 123.0, False)
+    go.set()
+    stream.close(timeout=WAIT_S)
+    assert stream.failed == "the server went away" and not stream.alive
+    assert stream.take_back() == [(123.0, "pip")]
+    assert closed == [False]
+    assert logs == ["session stream closed (failed: the server went away)"]
