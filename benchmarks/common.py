@@ -253,6 +253,10 @@ class Tmux:
     def kill_window(self, name: str) -> None:
         self.cmd("kill-window", "-t", f"bench:{name}", check=False)
 
+    def control(self) -> TmuxControl:
+        """A client in tmux's control mode: keys sent through it cost no process start."""
+        return TmuxControl(self.socket)
+
     def close(self) -> None:
         if self._started:
             with contextlib.suppress(Exception):
@@ -260,6 +264,54 @@ class Tmux:
             self._started = False
 
     def __enter__(self) -> Tmux:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class TmuxControl:
+    """One long-lived `tmux -C` client: each `send` writes a `send-keys` command line to it,
+    where `Tmux.send` starts a tmux client process per key (5-8 ms, and the key is delivered
+    somewhere inside that). `send` returns the wall time just before the write, and the reply
+    (`%end`) to each command is stamped by a reader thread: the key reached the pane between
+    the two (`acks`)."""
+
+    def __init__(self, socket: str) -> None:
+        import threading
+
+        self._proc = subprocess.Popen(
+            ["tmux", "-L", socket, "-f", "/dev/null", "-C", "attach", "-t", "bench"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        self.acks: list[float] = []  # wall time of each command's %end, in order
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self._proc.stdout is not None
+        for line in self._proc.stdout:
+            if line.startswith((b"%end", b"%error")):
+                self.acks.append(time.time())
+
+    def send(self, name: str, key: str) -> float:
+        assert self._proc.stdin is not None
+        line = f"send-keys -t bench:{name} {key}\n".encode()
+        at = time.time()
+        self._proc.stdin.write(line)
+        self._proc.stdin.flush()
+        return at
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            assert self._proc.stdin is not None
+            self._proc.stdin.close()
+        with contextlib.suppress(Exception):
+            self._proc.wait(timeout=2)
+        if self._proc.poll() is None:
+            self._proc.kill()
+
+    def __enter__(self) -> TmuxControl:
         return self
 
     def __exit__(self, *exc: object) -> None:

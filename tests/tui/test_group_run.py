@@ -176,6 +176,9 @@ async def test_thirty_athletes_overflow_is_said(tmp_path):
         assert last.key == "C"  # 1..9, 0, the free lower-case letters, then capitals
         await pilot.press(last.key)  # the 30th athlete's key, past the visible rows
         assert app.screen.session.group.rep("Runner 29", 0).status is RepStatus.FINISHED
+        await pilot.pause()
+        overflow = str(app.screen.query_one("#overflow").render())
+        assert "in: Runner 29 " in overflow, overflow  # the coach sees the key was taken
 
 
 def test_trend_shows_fade():

@@ -381,6 +381,10 @@ class GroupRunScreen(RunScreen):
         if len(shown) < len(rows):
             rest = rows[len(shown) :]
             more = f"+{len(rest)} more (keys still work): {' '.join(r[0] for r in rest)}"
+            # a key of a hidden athlete is seen to be taken: who is in, and in what time
+            done = [f"{r[1]} {r[2]}" for r in rest if r[2] and not r[-1] and r[2] != "out"]
+            if done:
+                more += f" · in: {', '.join(done)}"
         self._set("overflow", more)
 
     def _names_width(self) -> int:
