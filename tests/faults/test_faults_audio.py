@@ -35,6 +35,7 @@ from tests.helpers_app import (
     start_preset,
 )
 from tests.reliability import tried
+from tests.sound.test_audio_session import is_check_stream
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("simpleaudio") is None, reason="simpleaudio is not installed"
@@ -62,7 +63,9 @@ def capture(tmp_path, monkeypatch) -> Path:
 
 
 def streams(folder: Path) -> int:
-    return len(list(folder.glob("out.raw*")))
+    """Streams opened, but for the helpers' check of a session stream (the null device has
+    no clock, so after it every cue plays in a stream of its own)."""
+    return len([p for p in folder.glob("out.raw*") if not is_check_stream(p)])
 
 
 def wait_until(predicate, timeout: float = WAIT_S):

@@ -26,6 +26,7 @@ from tests.conftest import REPO
 from tests.e2e.test_e2e_tmux import Tmux
 from tests.helpers_app import alsa_config, leave_finished_session
 from tests.reliability import tried
+from tests.sound.test_audio_session import is_check_stream
 
 pytestmark = [
     pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
@@ -68,7 +69,9 @@ def streams(folder: Path) -> list[Path]:
         suffix = p.name[len("out.raw") :]
         return int(suffix[1:]) if suffix else 0
 
-    return sorted(folder.glob("out.raw*"), key=order)
+    # but for the helper's check of a session stream: the null device has no clock, so
+    # after it every cue plays in a stream of its own
+    return sorted((p for p in folder.glob("out.raw*") if not is_check_stream(p)), key=order)
 
 
 def children(pid: int) -> list[int]:

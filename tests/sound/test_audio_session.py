@@ -59,11 +59,13 @@ def captured(out: Path) -> list[Path]:
     session stream: right after start-up it writes a stream of silence, which the null device
     takes at once (about 2 s of it in a few ms), so the helper knows there is no clock to
     place cues on and plays each in a stream of its own (tests/sound/test_stream.py)."""
-    files = [p for p in out.parent.glob(out.name + "*") if not _check_stream(p)]
+    files = [p for p in out.parent.glob(out.name + "*") if not is_check_stream(p)]
     return sorted(files, key=lambda p: (len(p.name), p.name))
 
 
-def _check_stream(path: Path) -> bool:
+def is_check_stream(path: Path) -> bool:
+    """The helper's start-up check of a session stream, as the null device's file plugin
+    writes it: silence, longer than a probe (issue 19)."""
     try:
         data = path.read_bytes()
     except OSError:
