@@ -140,6 +140,7 @@ class GroupShell(Session):
         wall = self.wall_clock()  # the same instant on both clocks
         if self.keep_awake is not None:
             self.keep_awake.start()
+        self._hold_sound(True)
         if self.athlete_recorders is not None:
             self.group_id = str(uuid.uuid4())
             for r in self.runners:

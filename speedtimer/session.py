@@ -129,6 +129,7 @@ class Session:
         self._own_due = False  # the current step was not: say it after its cue
         self._voice_asked = False
         self._started: tuple[float, datetime] | None = None  # (monotonic, wall) at start()
+        self._holding = False  # the sound helper was told a session runs (audio.hold)
         self._cycle_start: float | None = None  # a send-off block's iteration began then
 
     # --- operations ----------------------------------------------------------------------
@@ -143,6 +144,7 @@ class Session:
         wall = self.wall_clock()  # the same instant on both clocks: read together, not after
         if self.keep_awake is not None:  # starting a process (systemd-inhibit) takes a while
             self.keep_awake.start()
+        self._hold_sound(True)
         # history starts with the first step (`_begin_record`), timed from this pair
         self._started = (now, wall)
         if self.voice_on:
@@ -492,6 +494,14 @@ class Session:
     def _let_sleep(self) -> None:
         if self.keep_awake is not None:
             self.keep_awake.stop()
+        self._hold_sound(False)
+
+    def _hold_sound(self, on: bool) -> None:
+        """The sound helper keeps its stream open while the session runs (audio.hold)."""
+        hold = getattr(self.audio, "hold", None)  # test doubles may not have it
+        if hold is not None and self._holding != on:
+            self._holding = on
+            hold(on)
 
     def _handle(self, events: list[Event], now: float, *, sound: bool = True) -> list[Event]:
         if any(e.kind in (EventKind.SESSION_FINISHED, EventKind.SESSION_ABORTED) for e in events):

@@ -76,6 +76,9 @@ class NullAudio:
     def cancel(self) -> None:
         pass
 
+    def hold(self, on: bool) -> None:
+        pass
+
     def wait_ready(self, timeout: float = 0.0) -> bool:
         return False
 
@@ -215,6 +218,7 @@ class ProcessAudio:
         self.restarts = 0
         self._files = {cue: str(path) for cue, path in files.items()}
         self._speech: dict[str, str] = {}  # spoken phrases, loaded while the app runs
+        self._held = False  # a session runs (hold): a new helper is told at its start
         self._log_path = Path(log_path)
         self._on_problem = on_problem
         self._env = dict(os.environ if env is None else env)
@@ -277,6 +281,16 @@ class ProcessAudio:
         with contextlib.suppress(Exception):
             if self.available and not self._closed:
                 self._send(b"cancel\n")
+
+    def hold(self, on: bool) -> None:
+        """A session runs (True) or has ended (False): while one runs the helper keeps its
+        stream open through quiet stretches of any length, so a sound server never suspends
+        the sink between two cues and wakes it late for the second. A helper started again
+        mid-session starts held."""
+        with contextlib.suppress(Exception):
+            self._held = bool(on)
+            if self.available and not self._closed:
+                self._send(b"hold 1\n" if on else b"hold 0\n")
 
     def _send(self, line: bytes) -> bool:
         try:
@@ -355,7 +369,12 @@ class ProcessAudio:
 
     def _command(self) -> list[str]:
         config = json.dumps(
-            {"files": self._files, "speech": self._speech, "max_delay": self._max_delay}
+            {
+                "files": self._files,
+                "speech": self._speech,
+                "max_delay": self._max_delay,
+                "hold": self._held,
+            }
         )
         # -P: the current folder must not shadow anything; PYTHONPATH (see _child_env) finds us.
         return [sys.executable, "-P", "-m", "speedtimer.sound.worker", config]

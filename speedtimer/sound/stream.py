@@ -330,6 +330,10 @@ class SessionStream:
         self._log, self._trace = log, trace
         self._idle_close_s = idle_close_s
         self.played = False  # anything placed yet; until then it is the start-up check
+        # A session is running (the app said "hold"): the stream stays open through its
+        # quiet stretches, however long (a 20-minute warm-up's halves), so the sink never
+        # suspends and wakes late for a cue; idle time counts from when the hold ends.
+        self.hold = False
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._drain = False
@@ -393,7 +397,7 @@ class SessionStream:
                     placed = self._mixer.placed
                 self._report(placed, speaking)
                 now = time.monotonic()
-                if busy:
+                if busy or self.hold:
                     last_busy = now
                 elif now - last_busy > (self._idle_close_s if self.played else CHECK_S):
                     why = f"nothing to play for {now - last_busy:.1f} s"

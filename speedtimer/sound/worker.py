@@ -8,13 +8,16 @@ parent sets PYTHONMALLOC=malloc for this process, which makes that free harmless
 the helper if it dies anyway).
 
 Protocol
-  argv[1]  JSON: {"files": {cue: wav path}, "speech": {name: wav path}, "max_delay": seconds}
+  argv[1]  JSON: {"files": {cue: wav path}, "speech": {name: wav path}, "max_delay": seconds,
+           "hold": whether a session is running (a helper started again mid-session)}
   stdout   one line at start: "ready", or "error <message>" followed by exit
   stdin    one line per cue: "<cue> <time.monotonic() when sent> [<due>]", where <due> is the
            time.monotonic() at which the sound should be heard (CLOCK_MONOTONIC is one clock for
            every process of the machine); "speech <name> <wav path>" loads a spoken phrase,
            played like a cue by its name; "cancel" drops every sound not yet started and
-           silences speech being spoken; EOF asks the helper to play what is still due, let
+           silences speech being spoken; "hold 1" (a session started) opens the session
+           stream and keeps it open through any quiet, "hold 0" (it ended) lets it close
+           after IDLE_CLOSE_S; EOF asks the helper to play what is still due, let
            the sounds in flight finish (at most DRAIN_S, or the longest sound) and exit
   stderr   diagnostics, for the log file (with SPEEDTIMER_AUDIO_TRACE=1, one line per cue)
 
@@ -24,11 +27,13 @@ plays at once.
 Session stream (the default since issue 19; SPEEDTIMER_AUDIO_STREAM=per-cue turns it off):
 the cues go into one stream held open while they come (speedtimer/sound/stream.py), each
 mixed in at the sample its due time falls on, so neither the device opening nor a sound
-server's start of a new stream is in the cue's time. The stream opens with the first cue and
-closes after IDLE_CLOSE_S with nothing to play; right after "ready" a short one checks that a
-stream plays here in real time. When it cannot open, fails, or the device has no clock (the
-null device takes any amount of audio at once), the helper says why in the log and plays
-every cue from then on as below, one stream each, including those the stream had not started.
+server's start of a new stream is in the cue's time. The stream opens when a session starts
+("hold 1") or with the first cue, stays open while the session runs however long its quiet
+(a suspended sink wakes late), and closes IDLE_CLOSE_S after it ended with nothing to play;
+right after "ready" a short one checks that a stream plays here in real time. When it cannot
+open, fails, or the device has no clock (the null device takes any amount of audio at once),
+the helper says why in the log and plays every cue from then on as below, one stream each,
+including those the stream had not started.
 
 Per-cue streams: a cue with <due> arrives a little early (the app sends it ahead) and is started
 at <due> minus the time simpleaudio takes to open the device (its play() opens the PCM
@@ -129,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         files: dict[str, str] = dict(config["files"])
         speech_files: dict[str, str] = dict(config.get("speech", {}))
         max_delay = float(config.get("max_delay", 1.5))
+        held = config.get("hold") is True  # a session runs: keep the stream open
     except (IndexError, KeyError, TypeError, ValueError) as exc:
         _say(f"error bad arguments for the audio helper ({exc})")
         return 2
@@ -209,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             os.environ.update({n: SESSION_LATENCY[n] for n in saved})  # read at opening
             session = SessionStream(*fmt, _log, trace=trace)
+            session.hold = held
             asked = "".join(f", {n}={os.environ[n]}" for n in saved)
             _log(
                 f"session stream opened ({fmt[1]} Hz, {fmt[0]} ch, "
@@ -324,6 +331,13 @@ def main(argv: list[str] | None = None) -> int:
                     if dropped:
                         _log(f"cancelled {', '.join(dropped)}")
                 hush("cancelled")
+                continue
+            if parts[0] == "hold" and len(parts) == 2:
+                held = parts[1] == "1"
+                stream = open_stream() if held else session
+                if stream is not None:
+                    stream.hold = held
+                _log("session running: stream held open" if held else "session over")
                 continue
             if parts[0] == "speech" and len(parts) == 3:
                 if load(parts[1], parts[2].strip()):

@@ -208,3 +208,46 @@ def test_the_start_is_stamped_on_both_clocks_at_the_same_instant():
     assert stamped["started_wall"] == clock.wall_start + timedelta(
         seconds=stamped["started_mono"] - 1000.0
     )
+
+
+class Holding(Recorder):
+    def __init__(self, clock) -> None:
+        super().__init__(clock)
+        self.holds: list[bool] = []
+
+    def hold(self, on: bool) -> None:
+        self.holds.append(on)
+
+
+@pytest.mark.parametrize("end", ["finish", "abort"])
+def test_the_sound_helper_is_held_while_the_session_runs(clock, end):
+    """Told at the start (its stream then stays open through any quiet: issue 19's sleeping
+    sink) and let go once, when the session finishes or is ended early."""
+    audio = Holding(clock)
+    s = Session(parse_preset(PRESET), audio=audio, clock=clock, get_ready_s=0)
+    assert audio.holds == []
+    s.start()
+    assert audio.holds == [True]
+    if end == "finish":
+        run_until(s, clock, clock.now + 30)
+        assert s.timer.done
+    else:
+        s.abort()
+    assert audio.holds == [True, False]
+    s.close()
+    assert audio.holds == [True, False]
+
+
+def test_a_group_session_holds_the_sound_helper_too(clock):
+    from speedtimer.formats.squad import squad_from_dict
+    from speedtimer.group_session import GroupShell, runners_for
+
+    audio = Holding(clock)
+    preset = parse_preset(PRESET)
+    squad = squad_from_dict({"name": "S", "athletes": [{"name": "Ana"}, {"name": "Ben"}]})
+    shell = GroupShell(preset, runners_for(preset, squad.athletes), audio=audio, clock=clock,
+                       get_ready_s=0)  # fmt: skip
+    shell.start()
+    assert audio.holds == [True]
+    shell.abort()
+    assert audio.holds == [True, False]

@@ -391,3 +391,79 @@ def test_a_stream_that_fails_hands_back_what_it_had_not_started():
     assert stream.take_back() == [(123.0, "pip")]
     assert closed == [False]
     assert logs == ["session stream closed (failed: the server went away)"]
+
+
+class _PacedPcm:
+    """A device that plays in real time and says how much it holds: a sound card's pace."""
+
+    period_frames, buffer_frames = 441, 1764
+
+    def __init__(self) -> None:
+        self.closed = False
+
+    def write(self, samples):
+        time.sleep(self.period_frames / RATE)
+
+    def delay(self):
+        return self.buffer_frames
+
+    def close(self, drain):
+        self.closed = True
+
+
+def test_a_held_stream_stays_open_through_a_long_quiet_and_closes_after_the_session():
+    """While a session runs (hold) the quiet between two cues may last minutes (a warm-up's
+    halves): the stream stays open, so a sound server never suspends the sink and wakes it
+    late for the next cue. Once the session is over it closes after the idle time."""
+    logs: list[str] = []
+    pcm = _PacedPcm()
+    stream = SessionStream(1, RATE, logs.append, idle_close_s=0.3, pcm_factory=lambda c, r: pcm)
+    try:
+        stream.hold = True
+        stream.add("pip", _tone(441, 100), time.monotonic(), False)
+        time.sleep(1.0)  # three idle times
+        assert stream.alive and not pcm.closed, logs
+        time.sleep(1.0)  # past CHECK_S too
+        assert stream.alive and not pcm.closed, logs
+        stream.hold = False
+        deadline = time.monotonic() + WAIT_S
+        while stream.alive and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not stream.alive and pcm.closed
+        assert any("nothing to play" in line for line in logs), logs
+    finally:
+        stream.close(timeout=WAIT_S)
+
+
+@needs_simpleaudio
+def test_a_session_start_opens_the_stream_before_its_first_cue(tmp_path):
+    """`hold(True)` at a session's start reaches the real helper: it opens its stream then
+    (and keeps it), rather than with the first cue; `hold(False)` is told too."""
+    pacer = tmp_path / "pacer.py"
+    pacer.write_text(PACER)
+    out = tmp_path / "stream.raw"
+    pcm = (
+        "{ type file; slave.pcm { type null }; "
+        f'file "|{sys.executable} {pacer} {out} {2 * RATE}"; format "raw" }}'
+    )
+    log = tmp_path / "speedtimer.log"
+    audio = ProcessAudio(_cue_files(), log, env=_env(tmp_path, pcm))
+    try:
+        assert audio.wait_ready(WAIT_S), audio.problem
+        audio.hold(True)
+        deadline = time.monotonic() + WAIT_S
+        while "stream held open" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(2.0)  # past the start-up check's time: a stream not held would close
+        text = log.read_text()
+        assert "session running: stream held open" in text, text
+        held = text.split("session running: stream held open")
+        assert "session stream opened" in held[0] + held[1], text
+        assert "session stream closed" not in held[1], text  # open since the hold
+        audio.hold(False)
+        deadline = time.monotonic() + WAIT_S
+        while "session over" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert "session over" in log.read_text()
+    finally:
+        audio.close(timeout=WAIT_S)
