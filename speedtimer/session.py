@@ -27,7 +27,6 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from speedtimer.core.announce import (
-    DEFAULT_PHRASES,
     Speech,
     finish_speech_start,
     finished_phrase,
@@ -37,6 +36,7 @@ from speedtimer.core.announce import (
 )
 from speedtimer.core.cues import cues_for
 from speedtimer.core.paces import Race
+from speedtimer.core.phrases import DEFAULT_PHRASES
 from speedtimer.core.preset import Preset
 from speedtimer.core.schedule import Schedule, build_schedule
 from speedtimer.core.send_off import send_off

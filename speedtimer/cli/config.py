@@ -83,7 +83,7 @@ def effective_settings(args: argparse.Namespace) -> tuple[list[tuple[str, object
         load_settings,
         theme_problem,
     )
-    from speedtimer.core.announce import DEFAULT_PHRASES
+    from speedtimer.core.phrases import DEFAULT_PHRASES
     from speedtimer.sound.audio import resolve_cue_files
 
     paths, sources = _resolve(args)

@@ -20,8 +20,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from speedtimer.core.announce import DEFAULT_PHRASES, PHRASE_KEYS, template_problem
 from speedtimer.core.paces import PaceError, Race, parse_race
+from speedtimer.core.phrases import DEFAULT_PHRASES, PHRASE_KEYS
 from speedtimer.core.text import describe_value
 from speedtimer.files import FileRefused, read_regular_file
 
@@ -398,6 +398,8 @@ def _voice_command(value: object) -> tuple[tuple[str, ...], str | None]:
 
 def _phrases(raw: object, path: Path) -> tuple[dict[str, str], list[str]]:
     """The valid [phrases] entries and a message for each bad one (which keeps its default)."""
+    from speedtimer.core.announce import template_problem  # only a file with [phrases]
+
     if not isinstance(raw, dict):
         return {}, [
             f"{path}: phrases: expected a table [phrases], got {describe_value(raw)}; ignored"

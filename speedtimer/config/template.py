@@ -21,13 +21,8 @@ from speedtimer.config.settings import (
     DEFAULT_VOICE_SPEED,
     KEY_DOCS,
 )
-from speedtimer.core.announce import (
-    DEFAULT_PHRASES,
-    FINISH_PLACEHOLDERS,
-    PHRASE_KEYS,
-    PHRASE_MEANINGS,
-    STEP_PLACEHOLDERS,
-)
+from speedtimer.core.announce import FINISH_PLACEHOLDERS, PHRASE_MEANINGS, STEP_PLACEHOLDERS
+from speedtimer.core.phrases import DEFAULT_PHRASES, PHRASE_KEYS
 from speedtimer.files import atomic_write
 
 HEADER = """\

@@ -26,7 +26,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from speedtimer.core.cues import cue_for
-from speedtimer.core.preset import CLOCK_LIMIT_S, KINDS, finite_seconds
+from speedtimer.core.phrases import PHRASE_KEYS, STEP_PHRASES
+from speedtimer.core.preset import CLOCK_LIMIT_S, finite_seconds
 from speedtimer.core.schedule import Schedule, ScheduledStep
 from speedtimer.core.timer import HALFWAY_MIN_S, EventKind, SegmentView
 
@@ -36,18 +37,6 @@ TEN_SECONDS_S = 10.0
 TEN_SECONDS_MIN_S = HALFWAY_MIN_S  # "10 seconds." only in timed steps longer than this
 CUE_FALLBACK_S = 1.0  # a cue of unknown length is taken to last this long
 
-STEP_PHRASES = (*KINDS, "last_rep")
-PHRASE_KEYS: tuple[str, ...] = (*STEP_PHRASES, "halfway", "ten_seconds", "finished")
-DEFAULT_PHRASES: dict[str, str] = {
-    "warmup": "Warm-up. {what}. {duration}.",
-    "work": "Rep {rep} of {reps}. {what}. Go.",
-    "rest": "Rest. {duration}.",
-    "cooldown": "Cool-down. {duration}.",
-    "last_rep": "Last rep. {what}. Go.",
-    "halfway": "Halfway.",
-    "ten_seconds": "10 seconds.",
-    "finished": "Session complete. {reps} reps, {duration}.",
-}
 PHRASE_MEANINGS: dict[str, str] = {
     "warmup": "a warm-up step starts",
     "work": "a work rep starts",

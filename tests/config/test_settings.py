@@ -19,7 +19,7 @@ from speedtimer.config.settings import (
     load_settings,
 )
 from speedtimer.config.template import create_settings_file
-from speedtimer.core.announce import DEFAULT_PHRASES, PHRASE_KEYS
+from speedtimer.core.phrases import DEFAULT_PHRASES, PHRASE_KEYS
 from speedtimer.formats.catalog import load_catalog
 from speedtimer.formats.preset_save import preset_to_toml, save_preset
 from speedtimer.formats.preset_toml import load_preset

@@ -10,9 +10,7 @@ from __future__ import annotations
 import pytest
 
 from speedtimer.core.announce import (
-    DEFAULT_PHRASES,
     GAP_S,
-    PHRASE_KEYS,
     PLACEHOLDERS,
     fill,
     finish_speech_start,
@@ -25,6 +23,7 @@ from speedtimer.core.announce import (
     template_problem,
     texts_for,
 )
+from speedtimer.core.phrases import DEFAULT_PHRASES, PHRASE_KEYS
 from speedtimer.core.schedule import build_schedule
 from speedtimer.core.timer import Timer
 from speedtimer.formats.preset_toml import parse_preset

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from speedtimer.config.paths import sounds_dir
-from speedtimer.core.announce import PHRASE_KEYS
 from speedtimer.core.cues import CUE_NAMES
+from speedtimer.core.phrases import PHRASE_KEYS
 from speedtimer.formats.preset_toml import parse_preset
 from speedtimer.formats.squad import squad_from_dict
 from speedtimer.group_session import GroupShell, runners_for

@@ -47,6 +47,8 @@ LATER = {
     "speedtimer.tui.screens.history": "the history screen",
     "speedtimer.tui.screens.history_detail": "a session's detail",
     "speedtimer.core.group": "coach mode",
+    "speedtimer.core.announce": "the announcer (a session's voice); settings need its phrases only",
+    "speedtimer.core.timer": "the timer (a session)",
     "speedtimer.machine_sleep": "the sleep watch and keep-awake of a session",
     "speedtimer.tui.modals.confirm": "a question (delete, quit during a session)",
     "speedtimer.group_session": "coach mode",
