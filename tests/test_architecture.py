@@ -81,7 +81,7 @@ def test_the_cycle_finder_finds_a_cycle():
 def test_every_table_by_step_kind_covers_exactly_the_one_list_of_kinds():
     """The step kinds live in one place (core/preset.py KINDS); every table keyed by kind is
     checked against it, so a new kind cannot be half added."""
-    from speedtimer.core import announce, cues, schedule
+    from speedtimer.core import cues, phrases, schedule
     from speedtimer.core.preset import KINDS
     from speedtimer.formats import fit_workout, intervals_icu, quick
     from speedtimer.history import import_format  # noqa: F401 - validates kinds with KINDS
@@ -97,6 +97,6 @@ def test_every_table_by_step_kind_covers_exactly_the_one_list_of_kinds():
     for name, table in exact.items():
         assert set(table) == set(KINDS), name
     assert set(KINDS) <= set(run.PHASE_WORDS) and set(KINDS) <= set(run.PHASES)
-    assert set(KINDS) <= set(announce.DEFAULT_PHRASES)
+    assert set(KINDS) <= set(phrases.DEFAULT_PHRASES)
     assert set(quick.KIND_SHORT) | {"work"} == set(KINDS)
     assert cues.STEP_CUES == KINDS

@@ -121,3 +121,21 @@ async def test_the_menu_looks_at_the_folders_only_while_in_front(tmp_path, clock
         menu.check_files()  # what the POLL_S interval calls
         menu.check_files()
         assert looked == []
+
+
+async def test_the_list_never_shrinks_while_the_worker_reads_again(tmp_path, clock):
+    """The worker reads again what the first pass read before the frame: its first partial
+    lists have fewer presets than the list already shows, and are not shown (the list grew,
+    dropped to nothing and grew back on a busy machine); its final list always is."""
+    from speedtimer.formats.catalog import Catalog
+
+    app = quiet_app(Paths(config_dir=tmp_path / "config", data_dir=tmp_path / "data"), clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        menu = app.screen
+        shown = len(menu.catalog.entries)
+        assert shown >= 10
+        menu._show_progress(Catalog(menu.catalog.entries[:3]))
+        assert len(menu.catalog.entries) == shown and len(menu.shown) >= 10
+        menu._show_progress(Catalog(menu.catalog.entries))
+        assert len(menu.catalog.entries) == shown

@@ -225,7 +225,7 @@ class MenuScreen(Screen):
 
         def show(catalog: Catalog) -> None:
             if not worker.is_cancelled:
-                self.app.call_from_thread(self.show_catalog, catalog)
+                self.app.call_from_thread(self._show_progress, catalog)
 
         catalog = load_catalog(
             self.app.paths, self._settings(), cancelled=lambda: worker.is_cancelled,
@@ -233,6 +233,13 @@ class MenuScreen(Screen):
         )  # fmt: skip
         if not worker.is_cancelled:
             self.app.call_from_thread(self.show_catalog, catalog)
+
+    def _show_progress(self, catalog: Catalog) -> None:
+        """A partial catalog from the worker, unless it lists fewer presets than the list
+        already does: the worker reads again what the first pass read before the frame, and
+        the list must not shrink and grow back while it does."""
+        if len(catalog.entries) >= len(self.catalog.entries):
+            self.show_catalog(catalog)
 
     def show_catalog(self, catalog: Catalog) -> None:
         """Show a (possibly partial) catalog, keeping the filter and the selected preset."""
