@@ -103,22 +103,22 @@ class GroupRunScreen(RunScreen):
         Binding("tab", "pad(False)", "Table", id="group_table", show=False),
     ]
 
-    DEFAULT_CSS = """
-    GroupRunScreen #athletes { height: 1fr; padding: 0 1; }
-    GroupRunScreen #athletes > Static { height: 1fr; text-wrap: nowrap; text-overflow: clip; }
-    GroupRunScreen #athletes-names { width: 1fr; }
-    GroupRunScreen #athletes-times { width: 10; }  /* TIMES_W */
-    GroupRunScreen #athletes-rest { width: 39; }  /* REST_W */
-    GroupRunScreen.rows-narrow #athletes-rest { display: none; }
-    GroupRunScreen #overflow { height: auto; padding: 0 2; text-style: italic; }
-    GroupRunScreen #queue { height: auto; padding: 0 2; color: $warning; text-style: bold; }
-    GroupRunScreen #info { height: auto; }
-    GroupRunScreen #splits { display: none; }
-    GroupRunScreen.rows-compact #info { display: none; }
-    GroupRunScreen #pad, GroupRunScreen #pad-controls { display: none; }
-    GroupRunScreen.pad #pad, GroupRunScreen.pad #pad-controls { display: block; }
-    GroupRunScreen.pad #athletes, GroupRunScreen.pad #overflow { display: none; }
-    GroupRunScreen.pad #info { display: none; }
+    DEFAULT_CSS = f"""
+    GroupRunScreen #athletes {{ height: 1fr; padding: 0 1; }}
+    GroupRunScreen #athletes > Static {{ height: 1fr; text-wrap: nowrap; text-overflow: clip; }}
+    GroupRunScreen #athletes-names {{ width: 1fr; }}
+    GroupRunScreen #athletes-times {{ width: {TIMES_W}; }}
+    GroupRunScreen #athletes-rest {{ width: {REST_W}; }}
+    GroupRunScreen.rows-narrow #athletes-rest {{ display: none; }}
+    GroupRunScreen #overflow {{ height: auto; padding: 0 2; text-style: italic; }}
+    GroupRunScreen #queue {{ height: auto; padding: 0 2; color: $warning; text-style: bold; }}
+    GroupRunScreen #info {{ height: auto; }}
+    GroupRunScreen #splits {{ display: none; }}
+    GroupRunScreen.rows-compact #info {{ display: none; }}
+    GroupRunScreen #pad, GroupRunScreen #pad-controls {{ display: none; }}
+    GroupRunScreen.pad #pad, GroupRunScreen.pad #pad-controls {{ display: block; }}
+    GroupRunScreen.pad #athletes, GroupRunScreen.pad #overflow {{ display: none; }}
+    GroupRunScreen.pad #info {{ display: none; }}
     """
 
     session: GroupShell
@@ -195,16 +195,15 @@ class GroupRunScreen(RunScreen):
 
     def _refit(self) -> None:
         """Count the rows that really fit once the layout is done (the band has padding)."""
-        if not self.is_attached:
+        if not self.is_attached or self._pad_on:
             return
         room = self.query_one("#athletes").content_region.height - 1  # the header line
+        drawn = self._columns.get("athletes-names")  # (the names' width, ...) as last drawn
+        width = self.query_one("#athletes-names").content_region.width
         if room > 0 and room != self._fits:
             self._fits = room
             self._draw_rows(self.session.now())
-        elif (
-            self.query_one("#athletes-names").content_region.width
-            != self._columns.get("athletes-names", (None,))[0] + KEY_W
-        ):
+        elif drawn is None or drawn[0] != max(MIN_NAME_W, width - KEY_W):
             self._columns.pop("athletes-names", None)  # the names' width is known now
             self._draw_rows(self.session.now())
 
