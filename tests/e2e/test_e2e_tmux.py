@@ -70,12 +70,14 @@ class Tmux:
     def keys(self, *keys: str) -> None:
         self.run("send-keys", "-t", "app", *keys)
 
-    def wait_for(self, text: str, timeout: float = 10.0) -> str:
+    def wait_for(self, text: str | re.Pattern, timeout: float = 10.0) -> str:
+        """The screen once it shows `text` (or a match of the pattern: for a word that is also
+        part of other words, or a value on one row only)."""
         deadline = time.monotonic() + timeout
         screen = ""
         while time.monotonic() < deadline:
             screen = self.screen()
-            if text in screen:
+            if text.search(screen) if isinstance(text, re.Pattern) else text in screen:
                 return screen
             time.sleep(0.1)
         raise AssertionError(f"{text!r} never appeared; screen was:\n{screen}")
