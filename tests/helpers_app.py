@@ -49,6 +49,21 @@ async def start_preset(app, pilot, tag: str) -> RunScreen:
     return app.screen
 
 
+async def after_first_frame(app, pilot, timeout: float = 10.0) -> None:
+    """Until the work the app leaves for after the menu's first list of presets has run (the
+    sound helper's start, the history's tidy, a first run's settings file: `presets_listed`
+    and `_after_first_frame` in speedtimer/tui/app.py), its workers done and their notices
+    drawn. A first `pilot.pause()` does not promise it: on a busy machine the menu may still
+    be reading the folders (then a 1 s fallback timer starts it), and a test that checks what
+    that work did, or did not do, before it ran proves nothing."""
+    deadline = time.monotonic() + timeout
+    while not app._first_frame_done:
+        assert time.monotonic() < deadline, "the work after the first frame never started"
+        await pilot.pause(0.02)
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 def notices(app) -> list[str]:
     return [n.message for n in app._notifications]
 

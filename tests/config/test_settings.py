@@ -27,6 +27,7 @@ from speedtimer.sound.audio import NullAudio
 from speedtimer.tui.app import make_app
 from speedtimer.tui.screens.run import RunScreen
 from tests.conftest import REPO
+from tests.helpers_app import after_first_frame
 from tests.helpers_config import app_bindings, deep_check
 from tests.reliability import tried
 
@@ -103,8 +104,7 @@ async def test_first_start_creates_a_commented_file_that_loads_as_all_defaults(c
     assert not cfg.settings_file.exists()
     app = make_app(cfg, clock=clock, wall_clock=clock.wall, audio=NullAudio("test"))
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        await app.workers.wait_for_complete()  # written after the first frame, off the UI
+        await after_first_frame(app, pilot)  # written after the first frame, off the UI
         assert notifications(app) == []  # a fresh file has nothing to complain about
     text = cfg.settings_file.read_text(encoding="utf-8")
     lines = [line for line in text.splitlines() if line.strip()]
@@ -149,7 +149,7 @@ async def test_the_app_never_rewrites_a_bad_file(cfg, clock):
     write_settings(cfg, original)
     app = make_app(cfg, clock=clock, wall_clock=clock.wall, audio=NullAudio("test"))
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await after_first_frame(app, pilot)  # where a first run's file is written
     assert cfg.settings_file.read_text() == original
 
 

@@ -29,6 +29,7 @@ from speedtimer.tui.screens.run import RunScreen
 from speedtimer.tui.screens.summary import SummaryScreen
 from tests.conftest import REPO
 from tests.helpers_app import (
+    after_first_frame,
     leave_finished_session,
     notices,
     preset_paths,
@@ -148,9 +149,7 @@ async def next_start(paths: Paths, clock) -> list[str]:
     """Start the app again, as the runner does the next day; what it says."""
     app = quiet_app(paths, clock, get_ready_s=0)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await after_first_frame(app, pilot)  # the history is tidied then, not at the start
         said = notices(app)
     return said
 

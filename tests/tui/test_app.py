@@ -16,6 +16,7 @@ from speedtimer.tui.screens.menu import MenuScreen
 from speedtimer.tui.screens.run import RunScreen
 from speedtimer.tui.screens.summary import SummaryScreen
 from speedtimer.tui.widgets.big_time import BigTime
+from tests.helpers_app import after_first_frame
 
 SHORT = """
 name = "Short test session"
@@ -452,9 +453,7 @@ async def test_start_up_closes_crashed_sessions_and_imports_pending_ones(app_pat
 
     app = build(app_paths, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await after_first_frame(app, pilot)  # the history is tidied then, not at the start
         messages = [n.message for n in app._notifications]
     assert any("torn.json" in m and "not valid JSON" in m for m in messages), messages
     assert sorted(p.name for p in folder.iterdir()) == ["torn.json"]
