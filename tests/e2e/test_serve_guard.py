@@ -318,9 +318,11 @@ async def _huge_windows(port: int, server: Served) -> dict:
                     "not even a list",
                 ):
                     await tab.ws.send_json(message)
-                await tab.keys("x")  # still alive after them all: it draws the filter text
+                # Still alive after them all: it filters by what is typed. Not an "x" drawn:
+                # the menu's first frame may come now, and it is full of them ("10 x 1 min").
                 tab.screen.clear()
-                await tab.read_until(b"x")
+                await tab.keys("zqzq")
+                await tab.read_until(b"No preset matches the filter.")
                 await asyncio.sleep(2)  # the big window drawn, as big as it gets
                 seen["rss"] = app.memory_info().rss
             await tab.ws.close()
