@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import logging
 import signal
 import sys
@@ -182,6 +183,7 @@ class SpeedTimerApp(OrderedKeys):  # keys of a burst go where the focus moved (k
         if self._first_frame_done:
             return
         self._first_frame_done = True
+        gc.enable()  # held through start-up by `speedtimer.cli.main.main`
         self.audio  # noqa: B018 (starts the player)
         if self.record_history:
             self._tidy_history()

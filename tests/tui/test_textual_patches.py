@@ -21,6 +21,7 @@ from speedtimer.tui import textual_patches
 from speedtimer.tui.textual_patches import (
     degrade,
     key_order,
+    partial_update,
     quiet_driver,
     sigcont,
     styles_cache,
@@ -28,7 +29,7 @@ from speedtimer.tui.textual_patches import (
 )
 from tests.conftest import REPO
 
-PATCH_MODULES = (key_order, quiet_driver, sigcont, styles_cache, watchers)
+PATCH_MODULES = (key_order, partial_update, quiet_driver, sigcont, styles_cache, watchers)
 PATCHES_DIR = REPO / "speedtimer" / "tui" / "textual_patches"
 
 

@@ -1,7 +1,9 @@
 """Every place speedtimer reaches into Textual's private code, fenced into this one package.
 
-Five patches, each for a problem Textual has (or had) upstream:
+Six patches, each for a problem Textual has (or had) upstream:
 - `styles_cache`: a memory leak in `StylesCache.get_inner_outer` (Textualize/textual#6665);
+- `partial_update`: a screen update that renders every widget in the rectangle around the
+  changed places, not only the widgets under them (the run screens' CPU each second);
 - `watchers`: closed widgets kept alive by watchers Textual never drops (Textualize/textual#6666);
 - `quiet_driver`: a keyboard thread that wakes ten times a second for nothing;
 - `sigcont`: a SIGCONT that resumed a terminal the app never suspended;
@@ -37,9 +39,10 @@ __all__ = [
 
 def install() -> None:
     """Put in place the patches that replace Textual code for the whole process."""
-    from speedtimer.tui.textual_patches import styles_cache
+    from speedtimer.tui.textual_patches import partial_update, styles_cache
 
     styles_cache.install()
+    partial_update.install()
 
 
 def quiet_driver_for(driver_class: type) -> type:
