@@ -114,6 +114,25 @@ def measure(pid: int, seconds: float, settle: float) -> dict:
     }
 
 
+def measure_together(pids: dict[str, int], seconds: float, settle: float) -> dict[str, float]:
+    """The CPU (% of a core, each process tree) of programs running side by side, over one
+    and the same window: on a shared machine whose speed drifts from minute to minute, the
+    fairest comparison of programs that each use well under 1 % of a core."""
+    time.sleep(settle)
+    before = {name: tree_cpu(pid) for name, pid in pids.items()}
+    t0 = time.monotonic()
+    time.sleep(seconds)
+    after = {name: tree_cpu(pid) for name, pid in pids.items()}
+    wall = time.monotonic() - t0
+    result = {}
+    for name in pids:
+        precise, coarse = cpu_seconds(before[name], after[name])
+        ticks_more = coarse - precise > 0.02 * max(1, len(after[name][1]))
+        used = coarse if ticks_more or not after[name][0] else precise
+        result[name] = 100 * used / wall
+    return result
+
+
 def run(quick: bool) -> list[Figure]:
     seconds = 10.0 if quick else 30.0
     settle = 2.0 if quick else 3.0
