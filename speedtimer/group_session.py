@@ -195,6 +195,11 @@ class GroupShell(Session):
         return self._group_op(lambda now: self.group.out(runner.name, now))
 
     def undo(self) -> list[Event]:
+        """Take back the last mark, assignment or out, while the session runs. Once it has
+        ended (its history closed, the summary up) nothing is taken back, although the core
+        could reopen a last rep whose end finished it."""
+        if self.timer.done:
+            return []
         return self._group_op(self.group.undo)
 
     def set_speak_marks(self, on: bool) -> None:

@@ -261,9 +261,15 @@ class GroupSession:
         if entry.timer is not None and entry.ended_index is not None:
             # Reopen only while the step after it is the one running: later steps have been
             # run since, and the rep they followed stays ended (its runner becomes not-in).
-            # Not while paused: the reopened rep would run on through the pause.
+            # Not while paused: the reopened rep would run on through the pause. A last rep
+            # whose end finished the session reopens too: nothing has run since.
             here = self.timer.current_index
-            if here == entry.ended_index + 1 and not self.timer.done and not self.timer.paused:
+            next_running = here == entry.ended_index + 1 and not self.timer.done
+            finished_by_it = (
+                self.timer.state is State.FINISHED
+                and entry.ended_index == len(self.schedule.steps) - 1
+            )
+            if (next_running and not self.timer.paused) or finished_by_it:
                 last = self.timer._last_now
                 self.timer = entry.timer
                 self.timer._last_now = max(self.timer._last_now, last)

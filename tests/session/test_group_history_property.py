@@ -143,3 +143,38 @@ def test_rows_match_the_group_whatever_the_order(steps):
                     assert split is not None and abs(split - rep.time_s) < 1e-6
                 else:
                     assert split is None and how == "skipped"
+
+
+def test_a_finished_session_takes_nothing_back(tmp_path):
+    """The core reopens a last rep whose end finished the session (nothing has run since), but
+    the shell has closed the history and the summary is up: undo does nothing there."""
+    clock = FakeClock()
+    db = tmp_path / "history.sqlite3"
+
+    def recorder(**kw):
+        return SessionRecorder(
+            db, preset_name="One rep", preset_toml="", schedule=kw["schedule"],
+            started_wall=kw["started_wall"], started_mono=kw["started_mono"],
+            athlete=kw["athlete"], squad=kw["squad"], group_id=kw["group_id"],
+        )  # fmt: skip
+
+    shell = GroupShell(
+        parse_preset('name = "One rep"\ncountdown = 0\n[[steps]]\nkind = "work"\nuntil = "lap"\n'),
+        [Runner("Ana", "1")],
+        athlete_recorders=recorder,
+        squad="Solo",
+        audio=QuietAudio(),
+        clock=clock,
+        wall_clock=clock.wall,
+        get_ready_s=0,
+    )
+    shell.start()
+    clock.advance(30.0)
+    shell.athlete_key("1")
+    assert shell.timer.done and shell.group.can_undo
+    assert shell.undo() == []
+    assert shell.timer.done
+    shell.close()
+    with sqlite3.connect(db) as c:
+        assert c.execute("SELECT status FROM sessions").fetchall() == [("completed",)]
+        assert c.execute("SELECT split_s FROM steps").fetchall() == [(30.0,)]
