@@ -300,13 +300,10 @@ def symbol_text(symbol: str) -> str:
 
 def totals_line(preset: Preset) -> str:
     """The one totals line the menu and the editor show for a preset."""
+    from speedtimer.core.totals import totals_text
+
     sched = build_schedule(preset)
     return totals_text(sched.totals.label, sched.work_reps, sched.work_s)
-
-
-def totals_text(total_label: str, work_reps: int, work_s: float) -> str:
-    """The totals line from its figures (the menu has them from the preset index)."""
-    return f"Total {total_label} · {work_reps} work reps · work {format_clock(work_s)}"
 
 
 def outline(preset: Preset) -> str:

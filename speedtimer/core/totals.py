@@ -106,3 +106,9 @@ def session_totals(steps: Iterable[ScheduledStep], pace_for: PaceFor | None = No
         what = _distance_text(step.distance_m) if step.distance_m else "lap step"
         left[what] = left.get(what, 0) + 1
     return Totals(timed, estimated, estimated_steps, tuple(left.items()))
+
+
+def totals_text(total_label: str, work_reps: int, work_s: float) -> str:
+    """The totals line from its figures (the menu has them from the preset index, without
+    reading a preset or building its schedule)."""
+    return f"Total {total_label} · {work_reps} work reps · work {format_clock(work_s)}"

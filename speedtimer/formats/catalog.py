@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 from speedtimer.config.paths import Paths
 from speedtimer.core.preset import BrokenPreset, Preset, PresetError
 from speedtimer.formats.preset_index import INDEX_FILE_NAME, IndexRun, Summary
-from speedtimer.formats.preset_toml import load_preset
 
 if TYPE_CHECKING:
     from speedtimer.config.settings import Settings
@@ -41,6 +40,8 @@ class Catalog:
 
     def load(self, entry: Summary) -> Preset:
         """The preset in full, read now from its file (PresetError if it is broken now)."""
+        from speedtimer.formats.preset_toml import load_preset  # not for the index's list
+
         return self._defaults(load_preset(entry.path, bundled=entry.bundled))
 
     def for_race(self, entry: Summary, race: Race | None) -> Summary:
@@ -94,6 +95,8 @@ class Catalog:
         except RuntimeError:  # "~nobody/x.toml": no home folder known for that user
             path = Path(name_or_path)
         if name_or_path.endswith(".toml") or path.is_file():
+            from speedtimer.formats.preset_toml import load_preset
+
             return self._defaults(load_preset(path))
         wanted = name_or_path.strip().casefold()
         good = self.good

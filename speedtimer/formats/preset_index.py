@@ -30,7 +30,6 @@ from speedtimer import __version__
 from speedtimer.core.preset import CATEGORIES, MAX_TEXT, BrokenPreset, Preset, PresetError
 from speedtimer.core.text import printable
 from speedtimer.files import FileRefused, atomic_write, read_regular_file
-from speedtimer.formats.preset_toml import load_preset
 
 INDEX_FILE_NAME = "presets-index.json"
 INDEX_FORMAT = 3  # 2: the total as its label (core/totals.py); 3: race_derived
@@ -134,6 +133,8 @@ def summarize(path: Path, *, bundled: bool = False, stamp: Stamp | None = None) 
     if stamp is None:
         stamp = stamp_of(path)
     try:
+        from speedtimer.formats.preset_toml import load_preset  # a file read, not the index
+
         preset = load_preset(path, bundled=bundled)
     except PresetError as exc:
         return Summary(

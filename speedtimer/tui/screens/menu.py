@@ -29,8 +29,8 @@ from textual.widgets.option_list import Option
 
 from speedtimer.core.paces import RACE_EXAMPLE, PaceError, Race, parse_race
 from speedtimer.core.preset import CATEGORIES, BrokenPreset, Preset, PresetError
-from speedtimer.core.schedule import totals_text
 from speedtimer.core.text import printable
+from speedtimer.core.totals import totals_text
 from speedtimer.formats.catalog import Catalog, load_catalog, preset_folders
 from speedtimer.formats.preset_index import Summary, preset_files, stamp_of
 
