@@ -62,27 +62,29 @@ ops = st.lists(
 )
 
 
-def run(steps, db: Path) -> GroupShell:
-    clock = FakeClock()
+def group_shell(preset_text: str, runners: list[Runner], db: Path, clock) -> GroupShell:
+    """The real shell on the fake clock, one real recorder per athlete into `db`, as the app
+    makes them; started."""
+    preset = parse_preset(preset_text)
 
     def recorder(**kw):
         return SessionRecorder(
-            db, preset_name="Random group", preset_toml="", schedule=kw["schedule"],
+            db, preset_name=preset.name, preset_toml="", schedule=kw["schedule"],
             started_wall=kw["started_wall"], started_mono=kw["started_mono"],
             athlete=kw["athlete"], squad=kw["squad"], group_id=kw["group_id"],
         )  # fmt: skip
 
     shell = GroupShell(
-        parse_preset(PRESET),
-        [Runner(n, k) for n, k in zip(NAMES, KEYS, strict=True)],
-        athlete_recorders=recorder,
-        squad="Random",
-        audio=QuietAudio(),
-        clock=clock,
-        wall_clock=clock.wall,
-        get_ready_s=0,
-    )
+        preset, runners, athlete_recorders=recorder, squad="Random", audio=QuietAudio(),
+        clock=clock, wall_clock=clock.wall, get_ready_s=0,
+    )  # fmt: skip
     shell.start()
+    return shell
+
+
+def run(steps, db: Path) -> GroupShell:
+    clock = FakeClock()
+    shell = group_shell(PRESET, [Runner(n, k) for n, k in zip(NAMES, KEYS, strict=True)], db, clock)
     for op, arg in steps:
         if shell.timer.done:
             break
@@ -150,25 +152,8 @@ def test_a_finished_session_takes_nothing_back(tmp_path):
     the shell has closed the history and the summary is up: undo does nothing there."""
     clock = FakeClock()
     db = tmp_path / "history.sqlite3"
-
-    def recorder(**kw):
-        return SessionRecorder(
-            db, preset_name="One rep", preset_toml="", schedule=kw["schedule"],
-            started_wall=kw["started_wall"], started_mono=kw["started_mono"],
-            athlete=kw["athlete"], squad=kw["squad"], group_id=kw["group_id"],
-        )  # fmt: skip
-
-    shell = GroupShell(
-        parse_preset('name = "One rep"\ncountdown = 0\n[[steps]]\nkind = "work"\nuntil = "lap"\n'),
-        [Runner("Ana", "1")],
-        athlete_recorders=recorder,
-        squad="Solo",
-        audio=QuietAudio(),
-        clock=clock,
-        wall_clock=clock.wall,
-        get_ready_s=0,
-    )
-    shell.start()
+    one_rep = 'name = "One rep"\ncountdown = 0\n[[steps]]\nkind = "work"\nuntil = "lap"\n'
+    shell = group_shell(one_rep, [Runner("Ana", "1")], db, clock)
     clock.advance(30.0)
     shell.athlete_key("1")
     assert shell.timer.done and shell.group.can_undo

@@ -100,23 +100,16 @@ async def test_solo_screen_updates_write_the_same_bytes(tmp_path, rendered, monk
     from speedtimer.config.paths import Paths
     from speedtimer.config.settings import Settings
     from speedtimer.formats.preset_toml import parse_preset
-    from speedtimer.tui.app import make_app
-    from tests.conftest import QuietAudio
+    from tests.helpers_app import quiet_app
 
     clock = FakeClock()
     preset = parse_preset(
         'name = "Solo"\n[[steps]]\nkind = "work"\nduration = 600\ntarget_pace = "4:00"\n'
         'distance_m = 2000\n[[steps]]\nkind = "rest"\nduration = 60\n'
     )
-    app = make_app(
-        Paths(config_dir=tmp_path / "config", data_dir=tmp_path / "data"),
-        clock=clock,
-        wall_clock=clock.wall,
-        audio=QuietAudio(),
-        settings=Settings(),
-        record_history=False,
-        get_ready_s=0,
-        start_preset=preset,
+    paths = Paths(config_dir=tmp_path / "config", data_dir=tmp_path / "data")
+    app = quiet_app(
+        paths, clock, settings=Settings(), record_history=False, get_ready_s=0, start_preset=preset
     )
     checked = Checked(app, rendered)
     async with app.run_test(size=(40, 12)) as pilot:
