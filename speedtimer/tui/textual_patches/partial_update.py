@@ -57,15 +57,17 @@ def render_partial_update(self):  # type: ignore[no-untyped-def]
     cuts = self.cuts  # from every visible widget, before the list is narrowed
     visible = self.visible_widgets
     places = [place for place in (r.intersection(crop) for r in update_regions) if place]
-    self._visible_widgets = {
+    narrowed = {
         widget: (region, clip)
         for widget, (region, clip) in visible.items()
         if any(place.overlaps(region.intersection(clip)) for place in places)
     }
+    self._visible_widgets = narrowed
     try:
         chops = self._render_chops(crop, is_rendered_line)
     finally:
-        self._visible_widgets = visible
+        if self._visible_widgets is narrowed:  # not dropped by Textual meanwhile
+            self._visible_widgets = visible
     chop_ends = [cut_set[1:] for cut_set in cuts]
     return ChopsUpdate(chops, spans, chop_ends)
 
