@@ -84,7 +84,7 @@ async def test_group_screen_updates_write_the_same_bytes_from_fewer_widgets(
             await pilot.pause()
             screen.refresh_display()
             await pilot.pause()
-    assert len(checked.updates) >= 12
+    assert len(checked.updates) >= 6  # most seconds are partial updates (a resize is not)
     for n, (ours, theirs, _, _) in enumerate(checked.updates):
         assert ours == theirs, n
     # Each second: the clock, the totals and the running times, not the whole screen.
@@ -119,7 +119,7 @@ async def test_solo_screen_updates_write_the_same_bytes(tmp_path, rendered, monk
             clock.advance(1.0 if second != 4 else 55.5)  # into the rest, a new colour
             app.screen.refresh_display()
             await pilot.pause()
-    assert len(checked.updates) >= 8
+    assert len(checked.updates) >= 4  # most seconds are partial updates
     for n, (ours, theirs, n_ours, n_theirs) in enumerate(checked.updates):
         assert ours == theirs, n
         assert n_ours <= n_theirs
