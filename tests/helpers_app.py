@@ -3,7 +3,11 @@ the app as the runner starts it, what it shows, and leaving a finished session i
 
 from __future__ import annotations
 
+import math
+import sys
 import time
+import wave
+from array import array
 from pathlib import Path
 
 from speedtimer.config.paths import Paths
@@ -19,6 +23,54 @@ def alsa_config(folder: Path, pcm: str) -> Path:
     lines = [f"<{system}>"] if system.is_file() else []
     conf.write_text("\n".join([*lines, f"pcm.!default {pcm}", ""]))
     return conf
+
+
+# Reads a stream from stdin no faster than `rate` bytes a second (a sound card's pace), into
+# `target`: that file, or when it is a folder a new file in it per stream (named by start time).
+PACER = """
+import os, sys, time
+target, rate = sys.argv[1], int(sys.argv[2])
+path = os.path.join(target, f"{time.monotonic_ns():020d}.raw") if os.path.isdir(target) else target
+t0, total = time.monotonic(), 0
+with open(path, "ab") as out:
+    while True:
+        allowed = int((time.monotonic() - t0) * rate) + 4096 - total
+        if allowed <= 0:
+            time.sleep(0.002)
+            continue
+        chunk = sys.stdin.buffer.read1(min(allowed, 65536))
+        if not chunk:
+            break
+        out.write(chunk)
+        out.flush()
+        total += len(chunk)
+"""
+
+
+def paced_pcm(folder: Path, target: Path, bytes_per_s: int) -> str:
+    """An ALSA device (for `alsa_config`) that is the file plugin piping each stream through
+    PACER into `target`: a sound then lasts about as long as on a sound card, so it can be cut
+    off while it plays, and cues land at their frames (the null device swallows them at once)."""
+    pacer = folder / "pacer.py"
+    pacer.write_text(PACER)
+    return (
+        "{ type file; slave.pcm { type null }; "
+        f'file "|{sys.executable} {pacer} {target} {bytes_per_s}"; format "raw" }}'
+    )
+
+
+def speech_wav(path: Path, seconds: float, rate: int = 22050) -> Path:
+    """A stand-in phrase with the shape of espeak-ng's output: 16-bit mono at 22050 Hz."""
+    frames = int(seconds * rate)
+    tone = array("h", (int(8000 * math.sin(2 * math.pi * 220 * i / rate)) for i in range(frames)))
+    if sys.byteorder == "big":
+        tone.byteswap()
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(tone.tobytes())
+    return path
 
 
 def preset_paths(tmp_path: Path, preset: str, data_dir: Path | None = None) -> Paths:

@@ -38,6 +38,7 @@ from speedtimer.sound.audio import (
     resolve_cue_files,
 )
 from speedtimer.sound.worker import MAX_OPEN_S, PROBE_FRAMES, PROBES, RT_PRIORITY, OpenTime
+from tests.helpers_app import paced_pcm, speech_wav
 from tests.reliability import tried
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -710,25 +711,11 @@ def _wait_dead(pid: int) -> None:
 # --- spoken phrases through the same helper -----------------------------------------------------
 
 
-def _speech_wav(path: Path, seconds: float, rate: int = 22050) -> Path:
-    """A stand-in phrase with the shape of espeak-ng's output: 16-bit mono at 22050 Hz."""
-    frames = int(seconds * rate)
-    tone = array("h", (int(8000 * math.sin(2 * math.pi * 220 * i / rate)) for i in range(frames)))
-    if sys.byteorder == "big":
-        tone.byteswap()
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(tone.tobytes())
-    return path
-
-
 @needs_simpleaudio
 def test_speech_loaded_while_running_plays_its_samples_and_is_withdrawn_like_a_cue(
     alsa, cue_files, tmp_path
 ):
-    say = _speech_wav(tmp_path / "say.wav", 0.8)
+    say = speech_wav(tmp_path / "say.wav", 0.8)
     audio = ProcessAudio(cue_files, tmp_path / "speedtimer.log", env=alsa.env)
     try:
         assert audio.wait_ready(WAIT_S)
@@ -756,26 +743,6 @@ def test_speech_loaded_while_running_plays_its_samples_and_is_withdrawn_like_a_c
     assert "cancelled say-one" in (tmp_path / "speedtimer.log").read_text()
 
 
-PACER = """
-import os, sys, time
-folder, rate = sys.argv[1], int(sys.argv[2])
-path = os.path.join(folder, f"{time.monotonic_ns():020d}.raw")
-t0, total = time.monotonic(), 0
-with open(path, "ab") as out:
-    while True:
-        allowed = int((time.monotonic() - t0) * rate) + 4096 - total
-        if allowed <= 0:
-            time.sleep(0.005)
-            continue
-        chunk = sys.stdin.buffer.read1(min(allowed, 65536))
-        if not chunk:
-            break
-        out.write(chunk)
-        out.flush()
-        total += len(chunk)
-"""
-
-
 @pytest.fixture
 def paced_alsa(tmp_path) -> Alsa:
     """ALSA's file plugin piping each stream into a reader that takes its bytes at the pace
@@ -783,12 +750,7 @@ def paced_alsa(tmp_path) -> Alsa:
     one can be cut off while it plays (the null device alone swallows a sound at once)."""
     capture_dir = tmp_path / "paced"
     capture_dir.mkdir()
-    pacer = tmp_path / "pacer.py"
-    pacer.write_text(PACER)
-    pcm = (
-        "{ type file; slave.pcm { type null }; "
-        f'file "|{sys.executable} {pacer} {capture_dir} 44100"; format "raw" }}'
-    )
+    pcm = paced_pcm(tmp_path, capture_dir, 44100)
     alsa = Alsa(_alsa_env(tmp_path, pcm), capture_dir)
     alsa.captures = lambda: sorted(capture_dir.glob("*.raw"))  # named by start time
     return alsa
@@ -799,7 +761,7 @@ def paced_alsa(tmp_path) -> Alsa:
 def test_pips_win_a_cue_or_a_cancel_silences_speech_in_flight(
     paced_alsa, cue_files, tmp_path, interrupt
 ):
-    say = _speech_wav(tmp_path / "say.wav", 4.0)
+    say = speech_wav(tmp_path / "say.wav", 4.0)
     log = tmp_path / "speedtimer.log"
     audio = ProcessAudio(cue_files, log, env=paced_alsa.env)
     try:

@@ -32,6 +32,7 @@ from speedtimer.sound.stream import (
     convert,
     mix,
 )
+from tests.helpers_app import alsa_config, paced_pcm, speech_wav
 
 RATE = 44100
 WAIT_S = 5.0
@@ -167,32 +168,10 @@ def test_convert_to_the_streams_format():
 
 # --- through the real helper --------------------------------------------------------------------
 
-PACER = """
-import os, sys, time
-path, rate = sys.argv[1], int(sys.argv[2])
-t0, total = time.monotonic(), 0
-with open(path, "ab") as out:
-    while True:
-        allowed = int((time.monotonic() - t0) * rate) + 4096 - total
-        if allowed <= 0:
-            time.sleep(0.002)
-            continue
-        chunk = sys.stdin.buffer.read1(min(allowed, 65536))
-        if not chunk:
-            break
-        out.write(chunk)
-        out.flush()
-        total += len(chunk)
-"""
-
 
 def _env(tmp_path: Path, pcm: str) -> dict[str, str]:
-    conf = tmp_path / "asound.conf"
-    system = Path("/usr/share/alsa/alsa.conf")
-    conf.write_text("\n".join([*([f"<{system}>"] if system.is_file() else []),
-                               f"pcm.!default {pcm}", ""]))  # fmt: skip
     env = dict(os.environ)
-    env["ALSA_CONFIG_PATH"] = str(conf)
+    env["ALSA_CONFIG_PATH"] = str(alsa_config(tmp_path, pcm))
     env["SPEEDTIMER_AUDIO_TRACE"] = "1"
     env.pop("SPEEDTIMER_AUDIO_STREAM", None)  # the default
     return env
@@ -222,14 +201,9 @@ def _find(stream: array, cue: array, start: int = 0) -> int:
 
 @needs_simpleaudio
 def test_cues_land_at_the_frames_of_their_due_times_in_one_stream(tmp_path):
-    pacer = tmp_path / "pacer.py"
-    pacer.write_text(PACER)
     out = tmp_path / "stream.raw"
     # the pacer takes 44100 frames of 16-bit mono a second: a sound card's pace
-    pcm = (
-        "{ type file; slave.pcm { type null }; "
-        f'file "|{sys.executable} {pacer} {out} {2 * RATE}"; format "raw" }}'
-    )
+    pcm = paced_pcm(tmp_path, out, 2 * RATE)
     log = tmp_path / "speedtimer.log"
     files = _cue_files()
     audio = ProcessAudio(files, log, env=_env(tmp_path, pcm))
@@ -288,34 +262,16 @@ def test_a_device_without_a_clock_falls_back_to_one_stream_per_cue(tmp_path):
     assert any(p.read_bytes() == lap for p in capture.iterdir()), "the lap cue, its own stream"
 
 
-def _speech_wav(path: Path, seconds: float, rate: int = 22050) -> Path:
-    """A stand-in phrase with the shape of espeak-ng's output: 16-bit mono at 22050 Hz."""
-    tone = array("h", ((i * 37) % 2000 - 1000 for i in range(int(seconds * rate))))
-    if sys.byteorder == "big":
-        tone.byteswap()
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(tone.tobytes())
-    return path
-
-
 @needs_simpleaudio
 def test_speech_a_cue_that_silences_it_and_a_withdrawn_cue_in_the_session_stream(tmp_path):
     """The client's whole interface through the session stream: a phrase at 22050 Hz (the
     stream plays at the cues' 44100) is heard from its frame, a pip silences it at the pip's
     frame, a cue withdrawn by cancel() is never heard, and the next one still is."""
-    pacer = tmp_path / "pacer.py"
-    pacer.write_text(PACER)
     out = tmp_path / "stream.raw"
-    pcm = (
-        "{ type file; slave.pcm { type null }; "
-        f'file "|{sys.executable} {pacer} {out} {2 * RATE}"; format "raw" }}'
-    )
+    pcm = paced_pcm(tmp_path, out, 2 * RATE)
     log = tmp_path / "speedtimer.log"
     files = _cue_files()
-    say = _speech_wav(tmp_path / "say.wav", 1.0)
+    say = speech_wav(tmp_path / "say.wav", 1.0)
     audio = ProcessAudio(files, log, env=_env(tmp_path, pcm))
     try:
         assert audio.wait_ready(WAIT_S), audio.problem
@@ -439,13 +395,8 @@ def test_a_held_stream_stays_open_through_a_long_quiet_and_closes_after_the_sess
 def test_a_session_start_opens_the_stream_before_its_first_cue(tmp_path):
     """`hold(True)` at a session's start reaches the real helper: it opens its stream then
     (and keeps it), rather than with the first cue; `hold(False)` is told too."""
-    pacer = tmp_path / "pacer.py"
-    pacer.write_text(PACER)
     out = tmp_path / "stream.raw"
-    pcm = (
-        "{ type file; slave.pcm { type null }; "
-        f'file "|{sys.executable} {pacer} {out} {2 * RATE}"; format "raw" }}'
-    )
+    pcm = paced_pcm(tmp_path, out, 2 * RATE)
     log = tmp_path / "speedtimer.log"
     audio = ProcessAudio(_cue_files(), log, env=_env(tmp_path, pcm))
     try:
